@@ -1,0 +1,35 @@
+package org.resfim.state;
+
+/** What a tensor is in the network; algorithms select tensors by role (FedBN: norm tensors, FedPer: head, ...). */
+public enum TensorRole {
+    CONV_WEIGHT,
+    CONV_BIAS,
+    NORM_WEIGHT,
+    NORM_BIAS,
+    NORM_RUNNING_MEAN,
+    NORM_RUNNING_VAR,
+    HEAD_WEIGHT,
+    HEAD_BIAS;
+
+    /** True for tensors the optimizer updates (everything but running statistics). */
+    public boolean trainable() {
+        return this != NORM_RUNNING_MEAN && this != NORM_RUNNING_VAR;
+    }
+
+    /** Any normalisation tensor: affine parameters and running statistics. */
+    public boolean isNorm() {
+        return this == NORM_WEIGHT || this == NORM_BIAS || this == NORM_RUNNING_MEAN || this == NORM_RUNNING_VAR;
+    }
+
+    public boolean isNormAffine() {
+        return this == NORM_WEIGHT || this == NORM_BIAS;
+    }
+
+    public boolean isNormStatistic() {
+        return this == NORM_RUNNING_MEAN || this == NORM_RUNNING_VAR;
+    }
+
+    public boolean isHead() {
+        return this == HEAD_WEIGHT || this == HEAD_BIAS;
+    }
+}
