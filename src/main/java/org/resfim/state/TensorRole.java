@@ -1,6 +1,9 @@
 package org.resfim.state;
 
-/** What a tensor is in the network; algorithms select tensors by role (FedBN: norm tensors, FedPer: head, ...). */
+/**
+ * What a tensor is in the network; algorithms select tensors by role (FedBN: norm tensors, FedPer: head, ...).
+ * The ordinals are stored in RFIM files ({@link StateFile}): add new constants at the end only.
+ */
 public enum TensorRole {
     CONV_WEIGHT,
     CONV_BIAS,

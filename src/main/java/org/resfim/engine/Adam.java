@@ -1,0 +1,105 @@
+package org.resfim.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import org.resfim.state.ModelState;
+import org.resfim.state.Tensor;
+
+import java.nio.FloatBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Adam with L2 weight decay added to the gradient, exactly as {@code torch.optim.Adam(weight_decay=…)}:
+ * g ← g + wd·θ; m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; θ ← θ − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε).
+ * Moments are native while training and exported engine-free with {@link #export()}.
+ */
+public final class Adam implements AutoCloseable {
+    private final NDManager manager;
+    private final Map<String, NDArray> m = new LinkedHashMap<>();
+    private final Map<String, NDArray> v = new LinkedHashMap<>();
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private long step;
+
+    public Adam(UNet net, double weightDecay, double beta1, double beta2, double eps, AdamState resume) {
+        this.manager = net.manager().newSubManager();
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        for (UNet.Param p : net.params()) {
+            if (!p.trainable()) {
+                continue;
+            }
+            NDArray mi;
+            NDArray vi;
+            if (resume != null && resume.firstMoment().contains(p.name())) {
+                mi = manager.create(FloatBuffer.wrap(resume.firstMoment().get(p.name()).data()), UNet.toShape(p.shape()), DataType.FLOAT32);
+                vi = manager.create(FloatBuffer.wrap(resume.secondMoment().get(p.name()).data()), UNet.toShape(p.shape()), DataType.FLOAT32);
+            } else {
+                mi = manager.zeros(UNet.toShape(p.shape()));
+                vi = manager.zeros(UNet.toShape(p.shape()));
+            }
+            m.put(p.name(), mi);
+            v.put(p.name(), vi);
+        }
+        this.step = resume == null ? 0 : resume.step();
+    }
+
+    public static Adam standard(UNet net, double weightDecay, AdamState resume) {
+        return new Adam(net, weightDecay, 0.9, 0.999, 1e-8, resume);
+    }
+
+    /** Advances the step counter; call once per optimizer step before {@link #update}. */
+    public void beginStep() {
+        step++;
+    }
+
+    /**
+     * Updates one parameter in place. {@code grad} must live in {@code scope} (the step's manager)
+     * so every temporary created here is freed with the step.
+     */
+    public void update(String name, NDArray param, NDArray grad, double lr, NDManager scope) {
+        NDArray mi = m.get(name);
+        NDArray vi = v.get(name);
+        NDArray g = grad;
+        if (weightDecay != 0) {
+            g = grad.add(Scopes.into(scope, param.mul((float) weightDecay)));
+        }
+        mi.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
+        vi.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
+        double bc1 = 1 - Math.pow(beta1, step);
+        double bc2 = 1 - Math.pow(beta2, step);
+        NDArray denom = Scopes.into(scope, vi.sqrt()).divi((float) Math.sqrt(bc2)).addi((float) eps);
+        NDArray delta = Scopes.into(scope, mi.div(denom)).muli((float) (lr / bc1));
+        param.subi(delta);
+    }
+
+    public long step() {
+        return step;
+    }
+
+    /** Engine-free copy of the moments and the step count. */
+    public AdamState export(UNet net) {
+        ModelState first = new ModelState();
+        ModelState second = new ModelState();
+        for (UNet.Param p : net.params()) {
+            if (!p.trainable()) {
+                continue;
+            }
+            first.put(new Tensor(p.name(), p.role(), p.part(), p.shape(), m.get(p.name()).toFloatArray()));
+            second.put(new Tensor(p.name(), p.role(), p.part(), p.shape(), v.get(p.name()).toFloatArray()));
+        }
+        return new AdamState(first, second, step);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,343 @@
+package org.resfim.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import org.resfim.state.ModelState;
+import org.resfim.state.NetworkPart;
+import org.resfim.state.Tensor;
+import org.resfim.state.TensorRole;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The reference 2-D U-Net of METHOD.md written as a functional network over named native
+ * parameter arrays. Tensor names follow the PyTorch module names of the peer benchmark
+ * ({@code d.0.c1.weight}, {@code d.0.b1.running_mean}, {@code u.0.c2.weight}, {@code head.bias}),
+ * so a state converts both ways without a name table.
+ *
+ * <p>All parameters live in one {@link NDManager} owned by this object; {@link #close()} frees them.
+ * {@link #forward} creates its intermediates in the manager of its input, so a caller that builds
+ * the input in a per-step sub-manager frees every intermediate at the end of the step.
+ */
+public final class UNet implements AutoCloseable {
+    static final double BN_MOMENTUM = 0.1; // PyTorch convention
+    static final double NORM_EPS = 1e-5;
+    private static final Shape ONE = new Shape(1, 1);
+    private static final Shape ZERO = new Shape(0, 0);
+    private static final Shape PAD1 = new Shape(1, 1);
+    private static final Shape POOL = new Shape(2, 2);
+
+    private final UNetConfig config;
+    private final NDManager manager;
+    private final LinkedHashMap<String, Param> params = new LinkedHashMap<>();
+
+    /** One named native tensor and its meaning. */
+    public record Param(String name, TensorRole role, NetworkPart part, int[] shape, PtNDArray array) {
+        public boolean trainable() {
+            return role.trainable();
+        }
+    }
+
+    /** Builds the network with Kaiming-normal (fan-out) weights from {@code seed}; conv biases 0, norm weight 1, bias 0. */
+    public UNet(UNetConfig config, long seed) {
+        this.config = config;
+        this.manager = Djl.engine().newBaseManager();
+        build(new SplittableRandom(seed));
+    }
+
+    private UNet(UNetConfig config) {
+        this.config = config;
+        this.manager = Djl.engine().newBaseManager();
+    }
+
+    /** A network holding exactly the given state (names and shapes must match the configuration). */
+    public static UNet fromState(UNetConfig config, ModelState state) {
+        UNet net = new UNet(config, 0L);
+        net.load(state);
+        return net;
+    }
+
+    public UNetConfig config() {
+        return config;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    // ------------------------------------------------------------------ construction
+
+    private void build(SplittableRandom rng) {
+        int depth = config.depth();
+        int cin = config.inChannels();
+        for (int i = 0; i < depth; i++) {
+            int c = config.channels(i);
+            String p = "d." + i + ".";
+            conv(p + "c1", cin, c, 3, NetworkPart.ENCODER, rng);
+            norm(p + "b1", c, NetworkPart.ENCODER);
+            conv(p + "c2", c, c, 3, NetworkPart.ENCODER, rng);
+            norm(p + "b2", c, NetworkPart.ENCODER);
+            conv(p + "c3", c, c, 3, NetworkPart.ENCODER, rng);
+            norm(p + "b3", c, NetworkPart.ENCODER);
+            cin = c;
+        }
+        for (int j = 0; j < depth - 1; j++) {
+            int c = config.channels(depth - 1 - j);
+            String p = "u." + j + ".";
+            if (j > 0) {
+                conv(p + "c1", 2 * c, c, 3, NetworkPart.DECODER, rng);
+                norm(p + "b1", c, NetworkPart.DECODER);
+            }
+            conv(p + "c2", c, c / 2, 1, NetworkPart.DECODER, rng);
+            norm(p + "b2", c / 2, NetworkPart.DECODER);
+            conv(p + "c3", c, c, 3, NetworkPart.DECODER, rng);
+            norm(p + "b3", c, NetworkPart.DECODER);
+        }
+        int last = config.channels(1);
+        float[] w = kaiming(config.classes(), last, 1, rng);
+        add("head.weight", TensorRole.HEAD_WEIGHT, NetworkPart.HEAD, new int[] {config.classes(), last, 1, 1}, w);
+        add("head.bias", TensorRole.HEAD_BIAS, NetworkPart.HEAD, new int[] {config.classes()}, new float[config.classes()]);
+    }
+
+    private void conv(String name, int cin, int cout, int k, NetworkPart part, SplittableRandom rng) {
+        add(name + ".weight", TensorRole.CONV_WEIGHT, part, new int[] {cout, cin, k, k}, kaiming(cout, cin, k, rng));
+        add(name + ".bias", TensorRole.CONV_BIAS, part, new int[] {cout}, new float[cout]);
+    }
+
+    private void norm(String name, int c, NetworkPart part) {
+        if (config.norm() == NormType.NONE) {
+            return;
+        }
+        float[] ones = new float[c];
+        Arrays.fill(ones, 1f);
+        add(name + ".weight", TensorRole.NORM_WEIGHT, part, new int[] {c}, ones);
+        add(name + ".bias", TensorRole.NORM_BIAS, part, new int[] {c}, new float[c]);
+        if (config.norm() == NormType.BATCH) {
+            add(name + ".running_mean", TensorRole.NORM_RUNNING_MEAN, part, new int[] {c}, new float[c]);
+            add(name + ".running_var", TensorRole.NORM_RUNNING_VAR, part, new int[] {c}, ones.clone());
+        }
+    }
+
+    /** Kaiming normal, mode fan_out, ReLU gain: std = sqrt(2 / (cout·k·k)). */
+    private static float[] kaiming(int cout, int cin, int k, SplittableRandom rng) {
+        double std = Math.sqrt(2.0 / (cout * k * k));
+        float[] w = new float[cout * cin * k * k];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (gaussian(rng) * std);
+        }
+        return w;
+    }
+
+    static double gaussian(SplittableRandom rng) {
+        // Box-Muller: deterministic across JVMs (java.util.Random#nextGaussian is too, but keep it local).
+        double u1 = rng.nextDouble();
+        double u2 = rng.nextDouble();
+        return Math.sqrt(-2.0 * Math.log(1.0 - u1)) * Math.cos(2.0 * Math.PI * u2);
+    }
+
+    private void add(String name, TensorRole role, NetworkPart part, int[] shape, float[] data) {
+        PtNDArray a = (PtNDArray) manager.create(FloatBuffer.wrap(data), toShape(shape), DataType.FLOAT32);
+        a.setName(name);
+        if (role.trainable()) {
+            a.setRequiresGradient(true);
+        }
+        params.put(name, new Param(name, role, part, shape, a));
+    }
+
+    static Shape toShape(int[] shape) {
+        long[] s = new long[shape.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = shape[i];
+        }
+        return new Shape(s);
+    }
+
+    // ------------------------------------------------------------------ parameters and state
+
+    public List<Param> params() {
+        return new ArrayList<>(params.values());
+    }
+
+    public Param param(String name) {
+        Param p = params.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("the U-Net has no tensor '" + name + "'");
+        }
+        return p;
+    }
+
+    /** Number of trainable parameters (running statistics excluded), as PyTorch's parameters() counts. */
+    public long numParameters() {
+        long n = 0;
+        for (Param p : params.values()) {
+            if (p.trainable()) {
+                n += Arrays.stream(p.shape()).asLongStream().reduce(1, (a, b) -> a * b);
+            }
+        }
+        return n;
+    }
+
+    /** A deep, engine-free copy of every tensor, running statistics included. */
+    public ModelState toState() {
+        ModelState s = new ModelState();
+        for (Param p : params.values()) {
+            s.put(new Tensor(p.name(), p.role(), p.part(), p.shape(), p.array().toFloatArray()));
+        }
+        return s;
+    }
+
+    /** The engine-free layout (names, roles, shapes) with zero data, for validation. */
+    public static ModelState layout(UNetConfig config) {
+        try (UNet net = new UNet(config, 0L)) {
+            return net.toState();
+        }
+    }
+
+    /**
+     * Overwrites the tensors present in {@code state} (a subset is allowed: FedBN loads everything
+     * but the norm tensors). Bit-exact: the float bits are copied as they are.
+     */
+    public void load(ModelState state) {
+        for (Tensor t : state.tensors()) {
+            Param p = params.get(t.name());
+            if (p == null) {
+                throw new IllegalArgumentException("state tensor '" + t.name() + "' is not part of this U-Net "
+                        + "(width " + config.width() + ", depth " + config.depth() + ", norm " + config.norm() + ")");
+            }
+            if (!Arrays.equals(p.shape(), t.shape())) {
+                throw new IllegalArgumentException("state tensor '" + t.name() + "' has shape " + Arrays.toString(t.shape())
+                        + " but the U-Net expects " + Arrays.toString(p.shape()));
+            }
+            p.array().set(FloatBuffer.wrap(t.data()));
+        }
+    }
+
+    // ------------------------------------------------------------------ forward
+
+    /**
+     * Logits of shape (N, classes, H, W). {@code training} selects batch statistics (and updates
+     * the running statistics) versus running statistics for BatchNorm.
+     */
+    public NDArray forward(NDArray input, boolean training) {
+        Shape s = input.getShape();
+        int m = config.sizeMultiple();
+        if (s.dimension() != 4 || s.get(1) != config.inChannels() || s.get(2) % m != 0 || s.get(3) % m != 0) {
+            throw new IllegalArgumentException("U-Net input must be (N, " + config.inChannels() + ", H, W) with H and W multiples of "
+                    + m + ", got " + s);
+        }
+        PtNDArray x = (PtNDArray) input;
+        int depth = config.depth();
+        PtNDArray[] skips = new PtNDArray[depth];
+        for (int i = 0; i < depth; i++) {
+            String p = "d." + i + ".";
+            if (i > 0) {
+                x = JniUtils.maxPool(x, POOL, POOL, ZERO, false);
+            }
+            x = normalize(conv3(x, p + "c1"), p + "b1", training);
+            x = relu(normalize(conv3(x, p + "c2"), p + "b2", training));
+            x = relu(normalize(conv3(x, p + "c3"), p + "b3", training));
+            skips[i] = x;
+        }
+        PtNDArray y = skips[depth - 1];
+        for (int j = 0; j < depth - 1; j++) {
+            String p = "u." + j + ".";
+            if (j > 0) {
+                y = relu(normalize(conv3(y, p + "c1"), p + "b1", training));
+            }
+            y = upsample2(y);
+            y = relu(normalize(conv1(y, p + "c2"), p + "b2", training));
+            PtNDArray cat = JniUtils.cat(new PtNDArray[] {skips[depth - 2 - j], y}, 1);
+            y = relu(normalize(conv3(cat, p + "c3"), p + "b3", training));
+        }
+        return conv1(y, "head");
+    }
+
+    private PtNDArray conv3(PtNDArray x, String name) {
+        return JniUtils.convolution(x, params.get(name + ".weight").array(), params.get(name + ".bias").array(),
+                ONE, PAD1, ONE, 1);
+    }
+
+    private PtNDArray conv1(PtNDArray x, String name) {
+        return JniUtils.convolution(x, params.get(name + ".weight").array(), params.get(name + ".bias").array(),
+                ONE, ZERO, ONE, 1);
+    }
+
+    private PtNDArray normalize(PtNDArray x, String name, boolean training) {
+        switch (config.norm()) {
+            case BATCH:
+                return JniUtils.batchNorm(x, params.get(name + ".running_mean").array(), params.get(name + ".running_var").array(),
+                        params.get(name + ".weight").array(), params.get(name + ".bias").array(), training, BN_MOMENTUM, NORM_EPS);
+            case GROUP:
+                return groupNorm(x, name, config.groups());
+            case INSTANCE:
+                return groupNorm(x, name, (int) x.getShape().get(1));
+            default:
+                return x;
+        }
+    }
+
+    /** GroupNorm from primitive ops (DJL has no GroupNorm block): normalise over (C/G, H, W) per group. */
+    private PtNDArray groupNorm(PtNDArray x, String name, int groups) {
+        Shape s = x.getShape();
+        long n = s.get(0);
+        long c = s.get(1);
+        int g = (int) Math.min(groups, c);
+        NDArray r = x.reshape(n, g, -1);
+        NDArray mean = r.mean(new int[] {2}, true);
+        NDArray centred = r.sub(mean);
+        NDArray var = centred.square().mean(new int[] {2}, true);
+        NDArray norm = centred.div(var.add(NORM_EPS).sqrt()).reshape(s);
+        NDArray w = params.get(name + ".weight").array().reshape(1, c, 1, 1);
+        NDArray b = params.get(name + ".bias").array().reshape(1, c, 1, 1);
+        NDArray out = norm.mul(w).add(b);
+        // w and b reshapes live in the parameter manager: release them now.
+        w.close();
+        b.close();
+        return (PtNDArray) out;
+    }
+
+    private static PtNDArray relu(PtNDArray x) {
+        return JniUtils.relu(x);
+    }
+
+    /** Nearest-neighbour ×2 upsampling. */
+    private static PtNDArray upsample2(PtNDArray x) {
+        Shape s = x.getShape();
+        return JniUtils.interpolate(x, new long[] {s.get(2) * 2, s.get(3) * 2}, 0, false);
+    }
+
+    /** Live native arrays owned by the parameter manager (and its sub-managers); used by leak tests. */
+    public int liveArrays() {
+        return countArrays(manager);
+    }
+
+    static int countArrays(NDManager m) {
+        return m.getManagedArrays().size();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** Name → trainable native parameter, in network order. */
+    public Map<String, PtNDArray> trainable() {
+        Map<String, PtNDArray> m = new LinkedHashMap<>();
+        for (Param p : params.values()) {
+            if (p.trainable()) {
+                m.put(p.name(), p.array());
+            }
+        }
+        return m;
+    }
+}

@@ -1,0 +1,152 @@
+package org.resfim.engine;
+
+import org.junit.jupiter.api.Test;
+import org.resfim.state.ModelState;
+import org.resfim.state.NetworkPart;
+import org.resfim.state.Tensor;
+import org.resfim.state.TensorRole;
+
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class UNetTest {
+
+    @Test
+    void referenceNetworkHasThePinnedParameterCount() {
+        try (UNet net = new UNet(UNetConfig.reference(), 0)) {
+            assertEquals(3_184_721L, net.numParameters());
+            // 5 encoder stages × 3 (conv + BN) + decoder (3 + 3·(2+... )) — every BN has 4 tensors.
+            long stats = net.params().stream().filter(p -> p.role().isNormStatistic()).count();
+            long affine = net.params().stream().filter(p -> p.role().isNormAffine()).count();
+            assertEquals(stats, affine);
+            assertEquals(NetworkPart.HEAD, net.param("head.weight").part());
+            assertArrayEquals(new int[] {1, 32, 1, 1}, net.param("head.weight").shape());
+            assertArrayEquals(new int[] {256, 256, 3, 3}, net.param("u.0.c3.weight").shape());
+            assertArrayEquals(new int[] {128, 256, 1, 1}, net.param("u.0.c2.weight").shape());
+            assertArrayEquals(new int[] {128, 256, 3, 3}, net.param("u.1.c1.weight").shape());
+        }
+    }
+
+    @Test
+    void widthDepthChannelsAndClassesAreOptions() {
+        UNetConfig cfg = new UNetConfig(1, 2, 8, 4, NormType.GROUP, 4);
+        try (UNet net = new UNet(cfg, 1)) {
+            assertArrayEquals(new int[] {8, 1, 3, 3}, net.param("d.0.c1.weight").shape());
+            assertArrayEquals(new int[] {64, 64, 3, 3}, net.param("d.3.c3.weight").shape());
+            assertArrayEquals(new int[] {2, 16, 1, 1}, net.param("head.weight").shape());
+            assertFalse(net.toState().contains("d.0.b1.running_mean"), "GroupNorm has no running statistics");
+            float[] z = Inference.logits(net, new Batch(new float[2 * 16 * 16], null, 2, 1, 2, 16, 16));
+            assertEquals(2 * 2 * 16 * 16, z.length);
+        }
+        try (UNet net = new UNet(new UNetConfig(3, 1, 4, 3, NormType.NONE, 1), 1)) {
+            assertTrue(net.params().stream().noneMatch(p -> p.role().isNorm()));
+        }
+    }
+
+    @Test
+    void kaimingFanOutInitialisationHasTheExpectedSpread() {
+        try (UNet net = new UNet(UNetConfig.reference(), 7)) {
+            float[] w = net.param("d.4.c2.weight").array().toFloatArray(); // 256·256·9 values
+            double sum = 0;
+            double sq = 0;
+            for (float v : w) {
+                sum += v;
+                sq += v * v;
+            }
+            double mean = sum / w.length;
+            double std = Math.sqrt(sq / w.length - mean * mean);
+            double expected = Math.sqrt(2.0 / (256 * 9));
+            assertEquals(0, mean, 3 * expected / Math.sqrt(w.length));
+            assertEquals(expected, std, expected * 0.01);
+            float[] bnw = net.param("d.4.b2.weight").array().toFloatArray();
+            for (float v : bnw) {
+                assertEquals(1f, v);
+            }
+        }
+    }
+
+    @Test
+    void sameSeedSameWeightsDifferentSeedDifferentWeights() {
+        try (UNet a = new UNet(EngineFixtures.tiny(), 3); UNet b = new UNet(EngineFixtures.tiny(), 3); UNet c = new UNet(EngineFixtures.tiny(), 4)) {
+            assertArrayEquals(a.param("d.1.c1.weight").array().toFloatArray(), b.param("d.1.c1.weight").array().toFloatArray());
+            assertFalse(Arrays.equals(a.param("d.1.c1.weight").array().toFloatArray(), c.param("d.1.c1.weight").array().toFloatArray()));
+        }
+    }
+
+    @Test
+    void stateRoundTripIsBitExactIncludingRunningStatistics() {
+        UNetConfig cfg = EngineFixtures.tiny();
+        Batch b = EngineFixtures.randomBatch(2, 3, 16, 1);
+        ModelState trained;
+        try (UNet net = new UNet(cfg, 11); Adam adam = Adam.standard(net, 5e-4, null)) {
+            LocalTrainer.step(net, adam, b, 1e-2, TrainingHooks.NONE, 0);
+            trained = net.toState();
+        }
+        // running statistics moved away from their initial values (0 and 1)
+        float[] rm = trained.get("d.0.b1.running_mean").data();
+        assertTrue(Arrays.stream(toDouble(rm)).anyMatch(v -> v != 0), "running mean updated by training");
+        try (UNet other = new UNet(cfg, 99)) {
+            other.load(trained);
+            ModelState back = other.toState();
+            assertEquals(trained.names(), back.names());
+            for (Tensor t : trained.tensors()) {
+                Tensor u = back.get(t.name());
+                assertEquals(t.role(), u.role());
+                for (int i = 0; i < t.size(); i++) {
+                    assertEquals(Float.floatToRawIntBits(t.data()[i]), Float.floatToRawIntBits(u.data()[i]), t.name() + "[" + i + "]");
+                }
+            }
+            // and the network computes the same function
+            try (UNet again = UNet.fromState(cfg, trained)) {
+                assertArrayEquals(Inference.logits(again, b), Inference.logits(other, b));
+            }
+        }
+    }
+
+    @Test
+    void loadRefusesWrongShapeOrUnknownTensorNamingIt() {
+        try (UNet net = new UNet(EngineFixtures.tiny(), 0)) {
+            ModelState bad = new ModelState();
+            bad.put(new Tensor("d.0.c1.weight", TensorRole.CONV_WEIGHT, NetworkPart.ENCODER, new int[] {4, 1, 3, 3}, new float[36]));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.load(bad));
+            assertTrue(e.getMessage().contains("d.0.c1.weight") && e.getMessage().contains("[4, 3, 3, 3]"), e.getMessage());
+            ModelState unknown = new ModelState();
+            unknown.put(new Tensor("d.9.c1.weight", TensorRole.CONV_WEIGHT, NetworkPart.ENCODER, new int[] {1}, new float[1]));
+            e = assertThrows(IllegalArgumentException.class, () -> net.load(unknown));
+            assertTrue(e.getMessage().contains("d.9.c1.weight"), e.getMessage());
+        }
+    }
+
+    @Test
+    void batchNormUsesRunningStatisticsInEvaluationAndLeavesThemUntouched() {
+        UNetConfig cfg = EngineFixtures.tiny();
+        Batch b = EngineFixtures.randomBatch(2, 3, 16, 5);
+        try (UNet net = new UNet(cfg, 2)) {
+            ModelState before = net.toState();
+            float[] z1 = Inference.logits(net, b);
+            Gradients.perSample(net, b, 0);
+            Gradients.squaredSum(net, java.util.List.of(b));
+            float[] z2 = Inference.logits(net, b);
+            assertArrayEquals(z1, z2);
+            ModelState after = net.toState();
+            for (Tensor t : before.tensors()) {
+                if (t.role().isNormStatistic()) {
+                    assertArrayEquals(t.data(), after.get(t.name()).data(), t.name());
+                }
+            }
+            // evaluation of one sample does not depend on the other samples of the batch
+            float[] single = Inference.logits(net, b.sample(1));
+            float[] firstOfTwo = Arrays.copyOfRange(z1, 16 * 16, 2 * 16 * 16);
+            assertArrayEquals(firstOfTwo, single, 1e-5f);
+        }
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+}
