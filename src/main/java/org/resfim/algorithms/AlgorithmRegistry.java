@@ -1,0 +1,68 @@
+package org.resfim.algorithms;
+
+import org.resfim.config.ConfigException;
+import org.resfim.config.ConfigKey;
+import org.resfim.config.Section;
+import org.resfim.federation.Algorithm;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/** Algorithms by name. Adding one = one file plus one line here. */
+public final class AlgorithmRegistry {
+    private record Entry(BiFunction<String, Map<String, Object>, Algorithm> factory, List<ConfigKey> keys, String summary) {
+    }
+
+    private static final Map<String, Entry> ALGORITHMS = new LinkedHashMap<>();
+
+    static {
+        register(Local.NAME, Local::new, Local.KEYS, "no federation: every site trains alone");
+        register(FedAvg.NAME, FedAvg::new, FedAvg.KEYS, "average everything");
+        register(FedProx.NAME, FedProx::new, FedProx.KEYS, "FedAvg + proximal term");
+        register(FedBN.NAME, FedBN::new, FedBN.KEYS, "BatchNorm local");
+        register(SioBN.NAME, SioBN::new, SioBN.KEYS, "BatchNorm statistics local, affine shared");
+        register(FedPer.NAME, FedPer::new, FedPer.KEYS, "head local");
+        register(LgFedAvg.NAME, LgFedAvg::new, LgFedAvg.KEYS, "encoder local");
+        register(FedRep.NAME, FedRep::new, FedRep.KEYS, "head local, head then body training");
+    }
+
+    private AlgorithmRegistry() {
+    }
+
+    static void register(String name, BiFunction<String, Map<String, Object>, Algorithm> factory, List<ConfigKey> keys, String summary) {
+        ALGORITHMS.put(name, new Entry(factory, keys, summary));
+    }
+
+    public static List<String> names() {
+        return new ArrayList<>(ALGORITHMS.keySet());
+    }
+
+    public static String summary(String name) {
+        return ALGORITHMS.get(name).summary();
+    }
+
+    /** Every algorithm's documented keys (for {@code config explain}). */
+    public static List<ConfigKey> keys() {
+        List<ConfigKey> all = new ArrayList<>();
+        ALGORITHMS.values().forEach(e -> all.addAll(e.keys()));
+        return all;
+    }
+
+    /** Builds the algorithm a spec names; an unknown name suggests the nearest registered one. */
+    public static Algorithm create(AlgorithmSpec spec) {
+        Entry e = ALGORITHMS.get(spec.name());
+        if (e == null) {
+            String near = Section.nearest(spec.name(), names());
+            throw new ConfigException("unknown method '" + spec.name() + "'" + (near == null ? "" : " (did you mean '" + near + "'?)")
+                    + "; known: " + String.join(", ", names()));
+        }
+        return e.factory().apply(spec.text(), spec.params());
+    }
+
+    public static Algorithm create(String spec) {
+        return create(AlgorithmSpec.parse(spec));
+    }
+}

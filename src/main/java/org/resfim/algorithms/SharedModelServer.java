@@ -1,0 +1,90 @@
+package org.resfim.algorithms;
+
+import org.resfim.federation.ClientState;
+import org.resfim.federation.Message;
+import org.resfim.federation.Reply;
+import org.resfim.federation.ServerProcedure;
+import org.resfim.state.Mask;
+import org.resfim.state.MaskedAverage;
+import org.resfim.state.ModelState;
+import org.resfim.state.StateOps;
+import org.resfim.state.Tensor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * THE aggregation path: for every element p, θ_g[p] = Σ_k w_k (1 − m_k[p]) θ_k[p] / Σ_k w_k (1 − m_k[p]),
+ * w_k ∝ training samples (METHOD.md step 6). A tensor a site did not upload counts as personal for that
+ * site; an element no site shares keeps its previous global value. FedAvg is the case of no masks.
+ * Every site receives the tensors shared in the round.
+ */
+public class SharedModelServer implements ServerProcedure {
+    protected ModelState global;
+    private Mask lastUnshared;
+
+    public SharedModelServer(ModelState initial) {
+        this.global = initial.copy();
+    }
+
+    @Override
+    public Map<String, Message> aggregate(int round, List<Reply> uploads, List<String> sites) {
+        List<ModelState> states = new ArrayList<>();
+        List<Mask> masks = new ArrayList<>();
+        List<Double> weights = new ArrayList<>();
+        Set<String> shared = new LinkedHashSet<>();
+        for (Reply r : uploads) {
+            Message up = r.upload();
+            if (up.tensors().size() == 0) {
+                continue;
+            }
+            ModelState full = global.overlay(up.tensors());
+            Mask m = Mask.wholeTensors(global, t -> !up.tensors().contains(t.name()));
+            if (up.mask() != null) {
+                for (String name : up.mask().names()) {
+                    m.setBits(name, up.mask().bits(name));
+                }
+            }
+            states.add(full);
+            masks.add(m);
+            weights.add((double) r.numSamples());
+            shared.addAll(up.tensors().names());
+        }
+        Map<String, Message> out = new LinkedHashMap<>();
+        if (states.isEmpty()) {
+            return out;
+        }
+        double[] w = weights.stream().mapToDouble(Double::doubleValue).toArray();
+        MaskedAverage avg = StateOps.maskedAverage(states, masks, w, global);
+        global = avg.global();
+        lastUnshared = avg.unshared();
+        ModelState down = global.filter((Tensor t) -> shared.contains(t.name()));
+        for (String s : sites) {
+            out.put(s, Message.of(down));
+        }
+        return out;
+    }
+
+    public ModelState global() {
+        return global;
+    }
+
+    /** Elements no site shared in the last aggregation. */
+    public Mask lastUnshared() {
+        return lastUnshared;
+    }
+
+    @Override
+    public ClientState save() {
+        return new ClientState(Map.of("global", global), Map.of());
+    }
+
+    @Override
+    public void restore(ClientState state) {
+        global = state.states().get("global");
+    }
+}

@@ -1,0 +1,13 @@
+package org.resfim.federation;
+
+import org.resfim.state.ModelState;
+
+/** A federated algorithm: its site procedure and its server procedure, registered by name. */
+public interface Algorithm {
+    /** The method spec as written by the user, e.g. {@code pfl-resfim:rho=0.1}. */
+    String spec();
+
+    ClientProcedure newClient(String site);
+
+    ServerProcedure newServer(ModelState initial);
+}

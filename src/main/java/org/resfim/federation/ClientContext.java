@@ -1,0 +1,58 @@
+package org.resfim.federation;
+
+import org.resfim.data.Sample;
+import org.resfim.engine.AdamState;
+import org.resfim.engine.Batch;
+import org.resfim.engine.LocalTrainer;
+import org.resfim.engine.TrainingHooks;
+import org.resfim.engine.UNet;
+import org.resfim.engine.UNetConfig;
+import org.resfim.state.ModelState;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * What a site offers its algorithm: its training data, the model configuration, deterministic random
+ * streams, and THE local-training loop wrapped with batching and augmentation.
+ */
+public interface ClientContext {
+    String site();
+
+    /** The run's seed. */
+    long seed();
+
+    /** Total number of rounds T. */
+    int rounds();
+
+    UNetConfig modelConfig();
+
+    TrainingSettings training();
+
+    List<Sample> trainSamples();
+
+    /**
+     * A random stream fixed by (run seed, site, round, purpose): the same in a resumed run, independent
+     * of what other sites or earlier rounds drew.
+     */
+    SplittableRandom random(int round, String purpose);
+
+    /** The training batches of one local epoch (shuffled and augmented from {@link #random}). */
+    List<Batch> epochBatches(int round, int epoch, String purpose);
+
+    /** Result of {@link #train}. */
+    record Trained(ModelState model, AdamState optimizer, LocalTrainer.Result result) {
+    }
+
+    /**
+     * Trains {@code start} for {@code epochs} local epochs with the round's learning rate through the one
+     * training loop. {@code hooks} is given the live network (an AutoCloseable hook is closed afterwards).
+     * The network exists in native memory only during this call.
+     */
+    Trained train(ModelState start, AdamState optimizer, int round, int epochs, String purpose,
+                  Function<UNet, TrainingHooks> hooks);
+
+    /** Opens {@code state} as a live network for custom computations (gradients); close it after use. */
+    UNet open(ModelState state);
+}

@@ -1,0 +1,150 @@
+package org.resfim.federation;
+
+import org.resfim.state.ModelState;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * The server's round loop (Flower's lifecycle): SETUP once, then per round sample sites, FIT them,
+ * aggregate with the algorithm's {@link ServerProcedure}, and EVALUATE every site on what it receives.
+ * A site that fails is skipped for the round; a site whose training diverged is dropped for the rest of
+ * the run; the run and its results so far are kept.
+ */
+public final class Coordinator {
+    private final Transport transport;
+    private final ServerProcedure server;
+    private final FederationSettings settings;
+    private final RoundListener listener;
+    private final long seed;
+    private final Set<String> dropped = new LinkedHashSet<>();
+    private Message setupBroadcast = Message.empty();
+
+    public Coordinator(Transport transport, ServerProcedure server, FederationSettings settings, RoundListener listener, long seed) {
+        this.transport = transport;
+        this.server = server;
+        this.settings = settings;
+        this.listener = listener;
+        this.seed = seed;
+        settings.validate(transport.sites().size());
+    }
+
+    /** Runs rounds 1..T from the common initial model. */
+    public void run(ModelState initial) {
+        List<Reply> replies = new ArrayList<>();
+        for (String site : transport.sites()) {
+            try {
+                replies.add(transport.call(site, new Request(Phase.SETUP, 0, Message.of(initial))));
+            } catch (ParticipantException e) {
+                fail(0, Phase.SETUP, e);
+            }
+        }
+        setupBroadcast = server.setup(replies);
+        listener.onSetup(replies, setupBroadcast);
+        rounds(1);
+    }
+
+    /**
+     * Continues after the last completed round {@code completed}: the server state is restored from
+     * {@code serverState}, every site restores its own state for that round, the setup broadcast is rebuilt.
+     */
+    public void resume(int completed, ClientState serverState, Message broadcast, Set<String> droppedSites) {
+        server.restore(serverState);
+        setupBroadcast = broadcast;
+        dropped.addAll(droppedSites);
+        for (String site : transport.sites()) {
+            if (dropped.contains(site)) {
+                continue;
+            }
+            try {
+                transport.call(site, new Request(Phase.SETUP, completed, Message.empty()));
+            } catch (ParticipantException e) {
+                fail(completed, Phase.SETUP, e);
+            }
+        }
+        rounds(completed + 1);
+    }
+
+    public Message setupBroadcast() {
+        return setupBroadcast;
+    }
+
+    public Set<String> dropped() {
+        return Set.copyOf(dropped);
+    }
+
+    private void rounds(int first) {
+        List<String> sites = transport.sites();
+        for (int round = first; round <= settings.rounds(); round++) {
+            List<String> alive = new ArrayList<>();
+            for (String s : sites) {
+                if (!dropped.contains(s)) {
+                    alive.add(s);
+                }
+            }
+            if (alive.isEmpty()) {
+                return;
+            }
+            List<Reply> uploads = new ArrayList<>();
+            for (String site : sample(alive, round)) {
+                try {
+                    Reply r = transport.call(site, new Request(Phase.FIT, round, setupBroadcast));
+                    uploads.add(r);
+                    listener.onFit(round, r);
+                } catch (ParticipantException e) {
+                    fail(round, Phase.FIT, e);
+                }
+            }
+            Map<String, Message> downlinks;
+            if (uploads.size() >= settings.minSites()) {
+                downlinks = server.aggregate(round, uploads, alive);
+            } else {
+                listener.onFailure(round, Phase.FIT, "*", "only " + uploads.size() + " sites answered, fewer than federation.min_sites = "
+                        + settings.minSites() + "; the round is not aggregated", false);
+                downlinks = Map.of();
+            }
+            for (String site : alive) {
+                if (dropped.contains(site)) {
+                    continue;
+                }
+                Message m = downlinks.getOrDefault(site, Message.empty());
+                try {
+                    listener.onEvaluate(round, transport.call(site, new Request(Phase.EVALUATE, round, m)));
+                } catch (ParticipantException e) {
+                    fail(round, Phase.EVALUATE, e);
+                }
+            }
+            listener.onRoundEnd(round, server.save());
+        }
+    }
+
+    private void fail(int round, Phase phase, ParticipantException e) {
+        if (e.permanent()) {
+            dropped.add(e.site());
+        }
+        listener.onFailure(round, phase, e.site(), e.getMessage(), e.permanent());
+    }
+
+    /** The sites that train in {@code round}: all, or a seeded sample of round(fraction·K) of them. */
+    List<String> sample(List<String> alive, int round) {
+        int k = Math.min(alive.size(), settings.sampledPerRound(alive.size()));
+        if (k >= alive.size()) {
+            return alive;
+        }
+        List<String> pool = new ArrayList<>(alive);
+        SplittableRandom r = new SplittableRandom(seed * 1_000_003L + round);
+        for (int i = pool.size() - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            String t = pool.get(i);
+            pool.set(i, pool.get(j));
+            pool.set(j, t);
+        }
+        List<String> chosen = new ArrayList<>(pool.subList(0, k));
+        chosen.sort((a, b) -> Integer.compare(alive.indexOf(a), alive.indexOf(b)));
+        return chosen;
+    }
+}

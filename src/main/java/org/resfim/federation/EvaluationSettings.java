@@ -1,0 +1,43 @@
+package org.resfim.federation;
+
+import org.resfim.config.ConfigException;
+import org.resfim.config.ConfigKey;
+import org.resfim.config.Section;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The evaluation protocol of METHOD.md: each round every site's personalized model is validated; the
+ * reported test score of a site is the one at its best validation round after {@code select_after}·T.
+ */
+public record EvaluationSettings(double selectAfter, int folds, String reference, int bootstrap) {
+    public static final List<ConfigKey> KEYS = List.of(
+            new ConfigKey("evaluation", "select_after", 0.5, "a site's test score is taken at its best validation round > select_after·T (METHOD.md: T/2)"),
+            new ConfigKey("evaluation", "folds", 1, "1 = the 70/10/20 split; k > 1 = k-fold: every image of a site is tested exactly once across folds"),
+            new ConfigKey("evaluation", "reference", "", "method every row is compared with (paired per-image Dice); empty = the first method"),
+            new ConfigKey("evaluation", "bootstrap", 2000, "bootstrap resamples for the 95% confidence interval of the paired Dice difference"));
+
+    public static EvaluationSettings from(Map<String, Object> section) {
+        Section s = new Section("evaluation", section, KEYS);
+        return new EvaluationSettings(s.getDouble("select_after", 0, 1, true, false), s.getInt("folds", 1, 100),
+                s.getString("reference"), s.getInt("bootstrap", 100, 1_000_000));
+    }
+
+    /** The first round eligible for model selection: rounds r with r > ⌊select_after·T⌋. */
+    public int firstSelectableRound(int rounds) {
+        return (int) Math.floor(selectAfter * rounds) + 1;
+    }
+
+    public void validate(int rounds) {
+        if (firstSelectableRound(rounds) > rounds) {
+            throw new ConfigException("evaluation.select_after = " + selectAfter + " with federation.rounds = " + rounds
+                    + " leaves no round to select a model from (need a round > " + (int) Math.floor(selectAfter * rounds)
+                    + "); use more rounds or evaluation.select_after = 0");
+        }
+    }
+
+    public EvaluationSettings withFolds(int k) {
+        return new EvaluationSettings(selectAfter, k, reference, bootstrap);
+    }
+}

@@ -1,0 +1,42 @@
+package org.resfim.federation;
+
+import org.resfim.config.ConfigException;
+import org.resfim.config.ConfigKey;
+import org.resfim.config.Section;
+
+import java.util.List;
+import java.util.Map;
+
+/** Round structure: T rounds, the fraction of sites sampled per round, the minimum that must answer. */
+public record FederationSettings(int rounds, double sampleFraction, int minSites) {
+    public static final List<ConfigKey> KEYS = List.of(
+            new ConfigKey("federation", "rounds", 20, "number of communication rounds T"),
+            new ConfigKey("federation", "sample_fraction", 1.0, "fraction of sites that train in each round (at least one)"),
+            new ConfigKey("federation", "min_sites", 1, "a round with fewer answering sites is not aggregated"));
+
+    public static FederationSettings from(Map<String, Object> section) {
+        Section s = new Section("federation", section, KEYS);
+        return new FederationSettings(s.getInt("rounds", 1, 100000), s.getDouble("sample_fraction", 0, 1, false, true),
+                s.getInt("min_sites", 1, 100000));
+    }
+
+    public FederationSettings withRounds(int t) {
+        return new FederationSettings(t, sampleFraction, minSites);
+    }
+
+    /** Checks the settings against the number of sites; names the key at fault. */
+    public void validate(int sites) {
+        if (minSites > sites) {
+            throw new ConfigException("federation.min_sites = " + minSites + " but the federation has only " + sites + " sites");
+        }
+        int sampled = sampledPerRound(sites);
+        if (sampled < minSites) {
+            throw new ConfigException("federation.sample_fraction = " + sampleFraction + " samples " + sampled + " of " + sites
+                    + " sites per round, fewer than federation.min_sites = " + minSites);
+        }
+    }
+
+    public int sampledPerRound(int sites) {
+        return Math.max(1, (int) Math.round(sampleFraction * sites));
+    }
+}

@@ -1,0 +1,147 @@
+package org.resfim.federation;
+
+import org.resfim.state.ModelState;
+import org.resfim.state.StateFile;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Site states on disk: {@code DIR/<site>/round-<r>/<name>.rfim} plus {@code meta.properties}, written to a
+ * temporary folder and renamed, so a kill at any moment leaves either the old or the new round complete.
+ * The last two rounds are kept (the coordinator's checkpoint may lag one round behind a site).
+ */
+public final class FileSiteStore implements SiteStore {
+    private final Path dir;
+
+    public FileSiteStore(Path dir) {
+        this.dir = dir;
+    }
+
+    @Override
+    public void save(String site, int round, ClientState state) {
+        Path siteDir = dir.resolve(site);
+        Path tmp = siteDir.resolve("round-" + round + ".tmp");
+        Path fin = siteDir.resolve("round-" + round);
+        try {
+            deleteTree(tmp);
+            Files.createDirectories(tmp);
+            for (Map.Entry<String, ModelState> e : state.states().entrySet()) {
+                StateFile.write(e.getValue(), tmp.resolve(e.getKey() + StateFile.EXTENSION));
+            }
+            java.util.Properties p = new java.util.Properties();
+            p.putAll(state.meta());
+            p.setProperty("states", String.join(",", state.states().keySet()));
+            try (var w = Files.newBufferedWriter(tmp.resolve("meta.properties"), StandardCharsets.UTF_8)) {
+                p.store(w, "site " + site + " after round " + round);
+            }
+            deleteTree(fin);
+            Files.move(tmp, fin, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            for (int old : rounds(site)) {
+                if (old < round - 1 || old > round) {
+                    deleteTree(siteDir.resolve("round-" + old));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the state of site '" + site + "' after round " + round + " in " + siteDir, e);
+        }
+    }
+
+    @Override
+    public ClientState load(String site, int round) {
+        Path d = dir.resolve(site).resolve("round-" + round);
+        if (!Files.isDirectory(d)) {
+            throw new IllegalStateException("site '" + site + "' has no saved state for round " + round + " in " + dir.resolve(site)
+                    + " (saved rounds: " + rounds(site) + ")");
+        }
+        try {
+            java.util.Properties p = new java.util.Properties();
+            try (var r = Files.newBufferedReader(d.resolve("meta.properties"), StandardCharsets.UTF_8)) {
+                p.load(r);
+            }
+            Map<String, ModelState> states = new LinkedHashMap<>();
+            String names = p.getProperty("states", "");
+            for (String n : names.isEmpty() ? new String[0] : names.split(",")) {
+                states.put(n, StateFile.read(d.resolve(n + StateFile.EXTENSION)));
+            }
+            Map<String, String> meta = new LinkedHashMap<>();
+            for (String k : p.stringPropertyNames()) {
+                if (!k.equals("states")) {
+                    meta.put(k, p.getProperty(k));
+                }
+            }
+            return new ClientState(states, meta);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the state of site '" + site + "' for round " + round + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void saveBest(String site, int round, double valDice, ModelState model) {
+        try {
+            Files.createDirectories(dir.resolve(site));
+            StateFile.write(model, Map.of("site", site, "round", Integer.toString(round), "val_dice", Double.toString(valDice)),
+                    bestFile(site));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the selected model of site '" + site + "'", e);
+        }
+    }
+
+    /** Deletes every per-round state (after a run completed; the selected models stay). */
+    public void pruneRounds() {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> sites = Files.list(dir)) {
+            for (Path site : sites.toList()) {
+                for (int r : rounds(site.getFileName().toString())) {
+                    deleteTree(site.resolve("round-" + r));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Where the selected personal model of {@code site} is kept. */
+    public Path bestFile(String site) {
+        return dir.resolve(site).resolve("selected-model" + StateFile.EXTENSION);
+    }
+
+    /** Rounds with a complete saved state for {@code site}, ascending. */
+    public List<Integer> rounds(String site) {
+        List<Integer> out = new ArrayList<>();
+        Path siteDir = dir.resolve(site);
+        if (!Files.isDirectory(siteDir)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.list(siteDir)) {
+            s.map(p -> p.getFileName().toString()).filter(n -> n.matches("round-\\d+"))
+                    .forEach(n -> out.add(Integer.parseInt(n.substring(6))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.sort(Comparator.naturalOrder());
+        return out;
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+}

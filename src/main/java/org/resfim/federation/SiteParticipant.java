@@ -1,0 +1,264 @@
+package org.resfim.federation;
+
+import org.resfim.data.Augmentation;
+import org.resfim.data.Sample;
+import org.resfim.data.SiteDataset;
+import org.resfim.engine.Adam;
+import org.resfim.engine.AdamState;
+import org.resfim.engine.Batch;
+import org.resfim.engine.Inference;
+import org.resfim.engine.LocalTrainer;
+import org.resfim.engine.NonFiniteLossException;
+import org.resfim.engine.TrainingHooks;
+import org.resfim.engine.UNet;
+import org.resfim.engine.UNetConfig;
+import org.resfim.metrics.MetricSummary;
+import org.resfim.metrics.SegmentationMetrics;
+import org.resfim.state.ModelState;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+
+/**
+ * A site: its data, its algorithm's {@link ClientProcedure}, and the services the procedure uses.
+ * Answers SETUP, FIT and EVALUATE; after each EVALUATE it hands its state to the {@link SiteStore}
+ * (if any) so a crash loses nothing.
+ */
+public final class SiteParticipant implements Participant, ClientContext {
+    private final SiteDataset data;
+    private final ClientProcedure procedure;
+    private final UNetConfig modelConfig;
+    private final TrainingSettings training;
+    private final int rounds;
+    private final long seed;
+    private final SiteStore store;
+    private final Augmentation augmentation;
+    private final int firstSelectableRound;
+    private double bestValDice = Double.NEGATIVE_INFINITY;
+    private int bestRound;
+
+    public SiteParticipant(SiteDataset data, ClientProcedure procedure, UNetConfig modelConfig, TrainingSettings training,
+                           int rounds, long seed, SiteStore store, int firstSelectableRound, Augmentation augmentation) {
+        this.augmentation = augmentation;
+        this.firstSelectableRound = firstSelectableRound;
+        this.data = data;
+        this.procedure = procedure;
+        this.modelConfig = modelConfig;
+        this.training = training;
+        this.rounds = rounds;
+        this.seed = seed;
+        this.store = store;
+    }
+
+    @Override
+    public String name() {
+        return data.name();
+    }
+
+    public ClientProcedure procedure() {
+        return procedure;
+    }
+
+    @Override
+    public Reply handle(Request request) throws ParticipantException {
+        try {
+            switch (request.phase()) {
+                case SETUP: {
+                    if (request.round() > 0) {
+                        if (store == null) {
+                            throw new ParticipantException(name(), "cannot resume: no state store", true, null);
+                        }
+                        ClientState saved = store.load(name(), request.round());
+                        procedure.restore(saved);
+                        bestValDice = Double.parseDouble(saved.meta().getOrDefault("site.best_val_dice", "-Infinity"));
+                        bestRound = Integer.parseInt(saved.meta().getOrDefault("site.best_round", "0"));
+                        return new Reply(name(), Phase.SETUP, request.round(), null, data.train().size(), null, null);
+                    }
+                    Message up = procedure.setup(this, request.message().tensors());
+                    return new Reply(name(), Phase.SETUP, 0, up, data.train().size(), null, null);
+                }
+                case FIT: {
+                    long t = System.nanoTime();
+                    Message up = procedure.fit(this, request.round(), request.message());
+                    Map<String, Double> stats = new java.util.LinkedHashMap<>(procedure.stats());
+                    stats.put("fit_seconds", (System.nanoTime() - t) / 1e9);
+                    stats.put("upload_bytes", (double) (up == null ? 0 : up.payloadBytes()));
+                    return new Reply(name(), Phase.FIT, request.round(), up, data.train().size(), null, stats);
+                }
+                case EVALUATE: {
+                    procedure.receive(this, request.round(), request.message());
+                    List<ImageScore> scores = evaluate(procedure.model());
+                    double val = meanDice(scores, "val");
+                    if (request.round() >= firstSelectableRound && val > bestValDice) {
+                        bestValDice = val;
+                        bestRound = request.round();
+                        if (store != null) {
+                            store.saveBest(name(), request.round(), val, procedure.model());
+                        }
+                    }
+                    if (store != null) {
+                        ClientState s = procedure.save();
+                        s.meta().put("site.best_val_dice", Double.toString(bestValDice));
+                        s.meta().put("site.best_round", Integer.toString(bestRound));
+                        store.save(name(), request.round(), s);
+                    }
+                    return new Reply(name(), Phase.EVALUATE, request.round(), null, data.train().size(), scores, null);
+                }
+                default:
+                    throw new IllegalStateException("unknown phase " + request.phase());
+            }
+        } catch (NonFiniteLossException e) {
+            throw new ParticipantException(name(), e.getMessage(), true, e);
+        }
+    }
+
+    static double meanDice(List<ImageScore> scores, String split) {
+        double sum = 0;
+        int n = 0;
+        for (ImageScore s : scores) {
+            if (s.split().equals(split)) {
+                sum += s.metrics().dice();
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    /** Per-image metrics of {@code model} on the validation and test images (prediction: sigmoid > 0.5). */
+    public List<ImageScore> evaluate(ModelState model) {
+        List<ImageScore> out = new ArrayList<>();
+        try (UNet net = open(model)) {
+            score(net, data.val(), "val", out);
+            score(net, data.test(), "test", out);
+        }
+        return out;
+    }
+
+    private void score(UNet net, List<Sample> samples, String split, List<ImageScore> out) {
+        int bs = Math.max(1, training.batchSize());
+        for (int i = 0; i < samples.size(); i += bs) {
+            List<Sample> chunk = samples.subList(i, Math.min(samples.size(), i + bs));
+            Batch b = Batches.of(chunk, modelConfig.inChannels(), null, null);
+            float[] logits = Inference.logits(net, b);
+            int hw = b.height() * b.width();
+            for (int j = 0; j < chunk.size(); j++) {
+                boolean[] pred = new boolean[hw];
+                boolean[] truth = new boolean[hw];
+                float[] mask = chunk.get(j).mask();
+                for (int p = 0; p < hw; p++) {
+                    pred[p] = logits[j * hw + p] > 0f;
+                    truth[p] = mask[p] > 0.5f;
+                }
+                MetricSummary m = SegmentationMetrics.summary(pred, truth, b.width(), b.height());
+                out.add(new ImageScore(split, chunk.get(j).id(), m));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ ClientContext
+
+    @Override
+    public String site() {
+        return name();
+    }
+
+    @Override
+    public long seed() {
+        return seed;
+    }
+
+    @Override
+    public int rounds() {
+        return rounds;
+    }
+
+    @Override
+    public UNetConfig modelConfig() {
+        return modelConfig;
+    }
+
+    @Override
+    public TrainingSettings training() {
+        return training;
+    }
+
+    @Override
+    public List<Sample> trainSamples() {
+        return data.train();
+    }
+
+    @Override
+    public SplittableRandom random(int round, String purpose) {
+        long h = seed * 0x9E3779B97F4A7C15L;
+        h = 31 * h + name().hashCode();
+        h = 31 * h + round;
+        h = 31 * h + purpose.hashCode();
+        return new SplittableRandom(h);
+    }
+
+    @Override
+    public List<Batch> epochBatches(int round, int epoch, String purpose) {
+        List<Sample> train = data.train();
+        SplittableRandom r = random(round, purpose + "/epoch" + epoch);
+        int[] order = new int[train.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        Random aug = new Random(r.nextLong());
+        Augmentation a = augmentation;
+        int bs = training.batchSize();
+        List<Batch> batches = new ArrayList<>();
+        for (int i = 0; i < order.length; i += bs) {
+            List<Sample> chunk = new ArrayList<>();
+            for (int j = i; j < Math.min(order.length, i + bs); j++) {
+                chunk.add(train.get(order[j]));
+            }
+            batches.add(Batches.of(chunk, modelConfig.inChannels(), a, aug));
+        }
+        return batches;
+    }
+
+    @Override
+    public Trained train(ModelState start, AdamState optimizer, int round, int epochs, String purpose,
+                         Function<UNet, TrainingHooks> hooks) {
+        try (UNet net = open(start); Adam adam = Adam.standard(net, training.weightDecay(), optimizer)) {
+            TrainingHooks h = hooks == null ? TrainingHooks.NONE : hooks.apply(net);
+            try {
+                double lr = training.learningRate(round, rounds);
+                int steps = 0;
+                double sum = 0;
+                double last = Double.NaN;
+                for (int e = 0; e < epochs; e++) {
+                    LocalTrainer.Result r = LocalTrainer.train(net, adam, epochBatches(round, e, purpose), lr, h);
+                    steps += r.steps();
+                    sum += r.meanLoss() * r.steps();
+                    last = r.lastLoss();
+                }
+                return new Trained(net.toState(), adam.export(net), new LocalTrainer.Result(steps, steps == 0 ? Double.NaN : sum / steps, last));
+            } finally {
+                if (h instanceof AutoCloseable c) {
+                    try {
+                        c.close();
+                    } catch (Exception ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public UNet open(ModelState state) {
+        return UNet.fromState(modelConfig, state);
+    }
+}

@@ -1,0 +1,43 @@
+package org.resfim.federation;
+
+import org.resfim.config.ConfigKey;
+import org.resfim.config.Section;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Local-training settings shared by every algorithm (METHOD.md: Adam, weight decay 5e-4, lr 1e-3
+ * halved every T/4 rounds, batch 8, E = 1).
+ */
+public record TrainingSettings(double learningRate, double weightDecay, int batchSize, int localEpochs,
+                               double lrDecayFactor, double lrDecayEvery) {
+    public static final List<ConfigKey> KEYS = List.of(
+            new ConfigKey("training", "lr", 1e-3, "Adam learning rate (1e-3 vessels/glands, 1e-4 prostate)"),
+            new ConfigKey("training", "weight_decay", 5e-4, "Adam L2 weight decay"),
+            new ConfigKey("training", "batch_size", 8, "mini-batch size"),
+            new ConfigKey("training", "local_epochs", 1, "local epochs per round (E)"),
+            new ConfigKey("training", "lr_decay", 0.5, "learning-rate factor applied every lr_decay_every of the rounds"),
+            new ConfigKey("training", "lr_decay_every", 0.25, "fraction of the rounds T after which the learning rate is multiplied by lr_decay (T/4)"));
+
+    public static TrainingSettings from(Map<String, Object> section) {
+        Section s = new Section("training", section, KEYS);
+        return new TrainingSettings(
+                s.getDouble("lr", 0, 10, false, true),
+                s.getDouble("weight_decay", 0, 1, true, true),
+                s.getInt("batch_size", 1, 4096),
+                s.getInt("local_epochs", 1, 1000),
+                s.getDouble("lr_decay", 0, 1, false, true),
+                s.getDouble("lr_decay_every", 0, 1, false, true));
+    }
+
+    public TrainingSettings withLocalEpochs(int e) {
+        return new TrainingSettings(learningRate, weightDecay, batchSize, e, lrDecayFactor, lrDecayEvery);
+    }
+
+    /** Learning rate of {@code round} (1-based) in a run of {@code rounds} rounds: lr·factor^⌊(round−1)/max(1, ⌊T·every⌋)⌋. */
+    public double learningRate(int round, int rounds) {
+        int every = Math.max(1, (int) Math.floor(rounds * lrDecayEvery));
+        return learningRate * Math.pow(lrDecayFactor, (round - 1) / every);
+    }
+}

@@ -1,0 +1,325 @@
+package org.resfim.report;
+
+import org.resfim.federation.ImageScore;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The comparison table of a simulation: per method and site the test metrics at the selected round,
+ * mean ± std over seeds (population std), the average over sites unweighted and weighted by test-set
+ * size, and the paired per-image Dice difference with the reference method (bootstrap 95% CI,
+ * Wilcoxon signed-rank p).
+ */
+public final class ResultTable {
+    public static final List<String> METRICS = List.of("dice", "iou", "sensitivity", "specificity", "hd95");
+
+    private final List<String> methods;
+    private final List<String> sites;
+    private final List<Long> seeds;
+    private final String reference;
+    /** method → site → metric → per-seed values. */
+    private final Map<String, Map<String, Map<String, List<Double>>>> perSite = new LinkedHashMap<>();
+    /** method → "avg"/"wavg" → metric → per-seed values. */
+    private final Map<String, Map<String, Map<String, List<Double>>>> averages = new LinkedHashMap<>();
+    private final Map<String, PairedStatistics.Result> paired = new LinkedHashMap<>();
+    private final Map<String, Map<String, PairedStatistics.Result>> pairedPerSite = new LinkedHashMap<>();
+    private final Map<String, Map<String, Double>> selectedRounds = new LinkedHashMap<>();
+
+    public ResultTable(List<EvalRecord> records, List<String> methods, List<String> sites, List<Long> seeds, int firstRound,
+                       String reference, int bootstrap) {
+        this.methods = methods;
+        this.sites = sites;
+        this.seeds = seeds;
+        this.reference = reference == null || reference.isBlank() ? methods.get(0) : reference;
+        if (!methods.contains(this.reference)) {
+            throw new IllegalArgumentException("evaluation.reference '" + reference + "' is not one of the methods " + methods);
+        }
+        Map<Selection.Key, Selection.Selected> sel = Selection.select(records, firstRound);
+        // per (method, seed, site): all selected test images across folds
+        Map<String, Map<Long, Map<String, List<ImageScore>>>> images = new LinkedHashMap<>();
+        sel.forEach((k, s) -> {
+            images.computeIfAbsent(k.method(), x -> new LinkedHashMap<>()).computeIfAbsent(k.seed(), x -> new LinkedHashMap<>())
+                    .computeIfAbsent(k.site(), x -> new ArrayList<>()).addAll(tag(s.test(), k.fold()));
+            selectedRounds.computeIfAbsent(k.method(), x -> new LinkedHashMap<>()).merge(k.site(), (double) s.round() / countFor(sel, k), Double::sum);
+        });
+        for (String m : methods) {
+            Map<String, Map<String, List<Double>>> bySite = new LinkedHashMap<>();
+            Map<String, Map<String, List<Double>>> avg = new LinkedHashMap<>();
+            for (long seed : seeds) {
+                Map<String, List<ImageScore>> siteImgs = images.getOrDefault(m, Map.of()).getOrDefault(seed, Map.of());
+                Map<String, double[]> siteMeans = new LinkedHashMap<>();
+                for (String site : sites) {
+                    List<ImageScore> imgs = siteImgs.get(site);
+                    if (imgs == null || imgs.isEmpty()) {
+                        continue;
+                    }
+                    double[] means = new double[METRICS.size()];
+                    for (int i = 0; i < METRICS.size(); i++) {
+                        means[i] = mean(imgs, metric(METRICS.get(i)));
+                        bySite.computeIfAbsent(site, x -> new LinkedHashMap<>()).computeIfAbsent(METRICS.get(i), x -> new ArrayList<>()).add(means[i]);
+                    }
+                    siteMeans.put(site, means);
+                }
+                if (siteMeans.size() == sites.size()) {
+                    for (int i = 0; i < METRICS.size(); i++) {
+                        double u = 0;
+                        double w = 0;
+                        double wsum = 0;
+                        for (String site : sites) {
+                            double v = siteMeans.get(site)[i];
+                            int n = siteImgs.get(site).size();
+                            u += v;
+                            w += n * v;
+                            wsum += n;
+                        }
+                        avg.computeIfAbsent("avg", x -> new LinkedHashMap<>()).computeIfAbsent(METRICS.get(i), x -> new ArrayList<>()).add(u / sites.size());
+                        avg.computeIfAbsent("wavg", x -> new LinkedHashMap<>()).computeIfAbsent(METRICS.get(i), x -> new ArrayList<>()).add(w / wsum);
+                    }
+                }
+            }
+            perSite.put(m, bySite);
+            averages.put(m, avg);
+        }
+        for (String m : methods) {
+            List<Double> all = new ArrayList<>();
+            Map<String, PairedStatistics.Result> ps = new LinkedHashMap<>();
+            for (String site : sites) {
+                List<Double> d = new ArrayList<>();
+                for (long seed : seeds) {
+                    Map<String, Double> mine = byId(images, m, seed, site);
+                    Map<String, Double> ref = byId(images, this.reference, seed, site);
+                    mine.forEach((id, v) -> {
+                        Double r = ref.get(id);
+                        if (r != null) {
+                            d.add(v - r);
+                        }
+                    });
+                }
+                all.addAll(d);
+                ps.put(site, PairedStatistics.compare(d.stream().mapToDouble(Double::doubleValue).toArray(), bootstrap, 17 + site.hashCode()));
+            }
+            paired.put(m, PairedStatistics.compare(all.stream().mapToDouble(Double::doubleValue).toArray(), bootstrap, 17));
+            pairedPerSite.put(m, ps);
+        }
+    }
+
+    private static int countFor(Map<Selection.Key, Selection.Selected> sel, Selection.Key k) {
+        int n = 0;
+        for (Selection.Key o : sel.keySet()) {
+            if (o.method().equals(k.method()) && o.site().equals(k.site())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static List<ImageScore> tag(List<ImageScore> s, int fold) {
+        List<ImageScore> out = new ArrayList<>();
+        for (ImageScore i : s) {
+            out.add(new ImageScore(i.split(), "fold" + fold + "/" + i.imageId(), i.metrics()));
+        }
+        return out;
+    }
+
+    private static Map<String, Double> byId(Map<String, Map<Long, Map<String, List<ImageScore>>>> images, String m, long seed, String site) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (ImageScore i : images.getOrDefault(m, Map.of()).getOrDefault(seed, Map.of()).getOrDefault(site, List.of())) {
+            out.put(i.imageId(), i.metrics().dice());
+        }
+        return out;
+    }
+
+    static ToDoubleFunction<ImageScore> metric(String name) {
+        return switch (name) {
+            case "dice" -> i -> i.metrics().dice();
+            case "iou" -> i -> i.metrics().iou();
+            case "sensitivity" -> i -> i.metrics().sensitivity();
+            case "specificity" -> i -> i.metrics().specificity();
+            case "hd95" -> i -> i.metrics().hd95();
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    private static double mean(List<ImageScore> imgs, ToDoubleFunction<ImageScore> f) {
+        return imgs.stream().mapToDouble(f).average().orElse(Double.NaN);
+    }
+
+    static double meanOf(List<Double> v) {
+        return v == null || v.isEmpty() ? Double.NaN : v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
+    static double stdOf(List<Double> v) {
+        if (v == null || v.isEmpty()) {
+            return Double.NaN;
+        }
+        double m = meanOf(v);
+        double s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / v.size());
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    public String reference() {
+        return reference;
+    }
+
+    public List<String> methods() {
+        return methods;
+    }
+
+    public List<String> sites() {
+        return sites;
+    }
+
+    /** Mean over seeds of a site's metric (NaN when the site has no selected round). */
+    public double siteMean(String method, String site, String metric) {
+        return meanOf(perSite.get(method).getOrDefault(site, Map.of()).get(metric));
+    }
+
+    public double siteStd(String method, String site, String metric) {
+        return stdOf(perSite.get(method).getOrDefault(site, Map.of()).get(metric));
+    }
+
+    /** {@code which} = "avg" (unweighted over sites) or "wavg" (weighted by test-set size). */
+    public double average(String method, String which, String metric) {
+        return meanOf(averages.get(method).getOrDefault(which, Map.of()).get(metric));
+    }
+
+    public double averageStd(String method, String which, String metric) {
+        return stdOf(averages.get(method).getOrDefault(which, Map.of()).get(metric));
+    }
+
+    public PairedStatistics.Result paired(String method) {
+        return paired.get(method);
+    }
+
+    public PairedStatistics.Result paired(String method, String site) {
+        return pairedPerSite.get(method).get(site);
+    }
+
+    // ------------------------------------------------------------------ rendering
+
+    static String pm(double mean, double std, double scale) {
+        if (Double.isNaN(mean)) {
+            return "—";
+        }
+        return String.format(Locale.ROOT, "%.2f ± %.2f", mean * scale, std * scale);
+    }
+
+    /** Markdown: Dice (%) per site, averages, and the paired comparison; then the other metrics' averages. */
+    public String markdown() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| method |");
+        sites.forEach(s -> sb.append(' ').append(s).append(" |"));
+        sb.append(" avg | weighted avg | ΔDice vs ").append(reference).append(" [95% CI] | p (Wilcoxon) |\n|---|");
+        sites.forEach(s -> sb.append("---:|"));
+        sb.append("---:|---:|---:|---:|\n");
+        for (String m : methods) {
+            sb.append("| ").append(m).append(" |");
+            for (String s : sites) {
+                sb.append(' ').append(pm(siteMean(m, s, "dice"), siteStd(m, s, "dice"), 100)).append(" |");
+            }
+            sb.append(' ').append(pm(average(m, "avg", "dice"), averageStd(m, "avg", "dice"), 100)).append(" |");
+            sb.append(' ').append(pm(average(m, "wavg", "dice"), averageStd(m, "wavg", "dice"), 100)).append(" |");
+            sb.append(' ').append(delta(m)).append(" |");
+            PairedStatistics.Result p = paired(m);
+            sb.append(' ').append(m.equals(reference) || p.n() == 0 ? "—" : String.format(Locale.ROOT, "%.3g", p.wilcoxonP())).append(" |\n");
+        }
+        sb.append("\nDice in %, test images at each site's best validation round after the first half of training; "
+                + "mean ± std over seeds. Δ: paired per-image Dice difference (points).\n\n");
+        sb.append("| method | Dice | IoU | sensitivity | specificity | HD95 (px) |\n|---|---:|---:|---:|---:|---:|\n");
+        for (String m : methods) {
+            sb.append("| ").append(m).append(" |");
+            for (String metric : METRICS) {
+                double scale = metric.equals("hd95") ? 1 : 100;
+                sb.append(' ').append(pm(average(m, "avg", metric), averageStd(m, "avg", metric), scale)).append(" |");
+            }
+            sb.append('\n');
+        }
+        sb.append("\nAverages over sites (unweighted); IoU, sensitivity, specificity in %.\n");
+        return sb.toString();
+    }
+
+    private String delta(String m) {
+        if (m.equals(reference)) {
+            return "(reference)";
+        }
+        PairedStatistics.Result p = paired(m);
+        if (p.n() == 0) {
+            return "—";
+        }
+        return String.format(Locale.ROOT, "%+.2f [%+.2f, %+.2f]", 100 * p.meanDifference(), 100 * p.ciLow(), 100 * p.ciHigh());
+    }
+
+    /** Long-format CSV: one line per method, site (or average), metric. */
+    public String csv() {
+        StringBuilder sb = new StringBuilder("method,site,metric,mean,std,seeds,delta_dice_vs_reference,ci_low,ci_high,wilcoxon_p,pairs\n");
+        for (String m : methods) {
+            for (String s : sites) {
+                PairedStatistics.Result p = paired(m, s);
+                for (String metric : METRICS) {
+                    List<Double> v = perSite.get(m).getOrDefault(s, Map.of()).get(metric);
+                    sb.append(String.join(",", m, s, metric, num(meanOf(v)), num(stdOf(v)), Integer.toString(v == null ? 0 : v.size()),
+                            metric.equals("dice") ? stats(p) : ",,,,")).append('\n');
+                }
+            }
+            for (String which : List.of("avg", "wavg")) {
+                for (String metric : METRICS) {
+                    List<Double> v = averages.get(m).getOrDefault(which, Map.of()).get(metric);
+                    sb.append(String.join(",", m, which.equals("avg") ? "(average)" : "(weighted average)", metric, num(meanOf(v)), num(stdOf(v)),
+                            Integer.toString(v == null ? 0 : v.size()), metric.equals("dice") && which.equals("avg") ? stats(paired(m)) : ",,,,")).append('\n');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String stats(PairedStatistics.Result p) {
+        return String.join(",", num(p.meanDifference()), num(p.ciLow()), num(p.ciHigh()), num(p.wilcoxonP()), Integer.toString(p.n()));
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
+    }
+
+    /** LaTeX tabular of the main Dice table. */
+    public String latex() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("\\begin{tabular}{l").append("r".repeat(sites.size() + 3)).append("}\n\\hline\nMethod");
+        sites.forEach(s -> sb.append(" & ").append(tex(s)));
+        sb.append(" & Avg & W.\\ avg & $\\Delta$Dice [95\\% CI] \\\\\n\\hline\n");
+        for (String m : methods) {
+            sb.append(tex(m));
+            for (String s : sites) {
+                sb.append(" & ").append(texPm(siteMean(m, s, "dice"), siteStd(m, s, "dice")));
+            }
+            sb.append(" & ").append(texPm(average(m, "avg", "dice"), averageStd(m, "avg", "dice")));
+            sb.append(" & ").append(texPm(average(m, "wavg", "dice"), averageStd(m, "wavg", "dice")));
+            sb.append(" & ").append(tex(delta(m))).append(" \\\\\n");
+        }
+        sb.append("\\hline\n\\end{tabular}\n");
+        return sb.toString();
+    }
+
+    private static String texPm(double mean, double std) {
+        return Double.isNaN(mean) ? "--" : String.format(Locale.ROOT, "%.2f $\\pm$ %.2f", 100 * mean, 100 * std);
+    }
+
+    private static String tex(String s) {
+        return s.replace("\\", "\\textbackslash{}").replace("_", "\\_").replace("%", "\\%").replace("&", "\\&").replace("#", "\\#");
+    }
+
+    /** Selected round per method and site (mean over seeds and folds). */
+    public Map<String, Map<String, Double>> selectedRounds() {
+        return selectedRounds;
+    }
+
+}

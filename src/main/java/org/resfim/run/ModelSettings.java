@@ -1,0 +1,29 @@
+package org.resfim.run;
+
+import org.resfim.config.ConfigKey;
+import org.resfim.config.Section;
+import org.resfim.engine.NormType;
+import org.resfim.engine.UNetConfig;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The {@code model:} section: U-Net width, depth and normalisation (input channels come from the data). */
+public record ModelSettings(int width, int depth, NormType norm, int groups) {
+    public static final List<ConfigKey> KEYS = List.of(
+            new ConfigKey("model", "width", 16, "channels of the first U-Net stage (doubled per stage)"),
+            new ConfigKey("model", "depth", 5, "encoder stages"),
+            new ConfigKey("model", "norm", "batch", "normalisation: batch, group, instance or none"),
+            new ConfigKey("model", "groups", 8, "groups of GroupNorm (norm = group)"));
+
+    public static ModelSettings from(Map<String, Object> section) {
+        Section s = new Section("model", section, KEYS);
+        NormType norm = NormType.valueOf(s.getChoice("norm", List.of("batch", "group", "instance", "none")).toUpperCase(Locale.ROOT));
+        return new ModelSettings(s.getInt("width", 2, 1024), s.getInt("depth", 2, 7), norm, s.getInt("groups", 1, 1024));
+    }
+
+    public UNetConfig unet(int inChannels) {
+        return new UNetConfig(inChannels, 1, width, depth, norm, groups);
+    }
+}

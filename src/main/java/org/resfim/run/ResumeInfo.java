@@ -1,0 +1,52 @@
+package org.resfim.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code run.json}: the command-line settings of a run, so {@code simulate --resume DIR} rebuilds the same plan. */
+public final class ResumeInfo {
+    public static final String FILE = "run.json";
+
+    private ResumeInfo() {
+    }
+
+    public static void write(Path runDir, Plans.Overrides o) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("config", o.config() == null ? null : o.config().toString());
+        m.put("data_root", o.dataRoot() == null ? null : o.dataRoot().toString());
+        m.put("methods", o.methods());
+        m.put("seeds", o.seeds());
+        m.put("rounds", o.rounds());
+        m.put("local_epochs", o.localEpochs());
+        m.put("folds", o.folds());
+        Simulation.write(runDir.resolve(FILE), Simulation.json(m));
+    }
+
+    public static Plans.Overrides read(Path runDir) {
+        Path f = runDir.resolve(FILE);
+        if (!Files.isRegularFile(f)) {
+            throw new IllegalArgumentException("cannot resume: " + f + " not found (is " + runDir + " a run directory?)");
+        }
+        try {
+            JsonNode n = new ObjectMapper().readTree(f.toFile());
+            List<String> methods = new ArrayList<>();
+            n.path("methods").forEach(x -> methods.add(x.asText()));
+            List<Long> seeds = new ArrayList<>();
+            n.path("seeds").forEach(x -> seeds.add(x.asLong()));
+            return new Plans.Overrides(n.path("config").isNull() ? null : Path.of(n.path("config").asText()),
+                    n.path("data_root").isNull() ? null : Path.of(n.path("data_root").asText()),
+                    methods, seeds, n.path("rounds").asInt(), n.path("local_epochs").asInt(), n.path("folds").asInt(), runDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package org.resfim.run;
+
+import org.resfim.cli.BuildInfo;
+import org.resfim.data.FederationData;
+import org.resfim.data.SiteDataset;
+import org.resfim.engine.Djl;
+import org.resfim.report.ResultTable;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A run is a directory: {@code plan.json} (resolved configuration), {@code provenance.json},
+ * {@code manifests/seed-S.json} (splits with content hashes), {@code <method>/seed-S[/fold-F]/}
+ * (metrics.jsonl, checkpoint/, sites/ with each site's state and selected model), and the final
+ * tables {@code results.md|csv|tex}, each headed by its provenance.
+ */
+public final class RunDirectory {
+    private final Path root;
+
+    public RunDirectory(Path root) {
+        this.root = root;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path runDir(String method, long seed, int fold, int folds) {
+        Path p = root.resolve(slug(method)).resolve("seed-" + seed);
+        return folds > 1 ? p.resolve("fold-" + fold) : p;
+    }
+
+    /** A method spec as a folder name: {@code pfl-resfim:rho=0.1} → {@code pfl-resfim_rho=0.1}. */
+    public static String slug(String method) {
+        return method.trim().replace(':', '_').replace(',', '_').replaceAll("[^A-Za-z0-9._=+-]", "-");
+    }
+
+    void writePlan(SimulationPlan plan) {
+        Map<String, Object> resolved = resolvedConfig(plan);
+        Simulation.write(root.resolve("config.resolved.json"), Simulation.json(resolved));
+    }
+
+    static Map<String, Object> resolvedConfig(SimulationPlan plan) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", plan.data().source());
+        m.put("data", plan.data().raw().get("data"));
+        m.put("image_size", List.of(plan.data().imageHeight(), plan.data().imageWidth()));
+        m.put("methods", plan.methods());
+        m.put("method_params", new TreeMap<>(plan.methodParams()));
+        m.put("seeds", plan.seeds());
+        m.put("federation", plan.federation());
+        m.put("training", plan.training());
+        m.put("evaluation", plan.evaluation());
+        m.put("model", plan.model());
+        return m;
+    }
+
+    void writeManifest(long seed, List<SiteDataset> sites) {
+        Path f = root.resolve("manifests").resolve("seed-" + seed + ".json");
+        try {
+            Files.createDirectories(f.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        FederationData.writeManifest(sites, f);
+    }
+
+    /** Provenance of everything in this directory: config hash, seeds, data manifest hash, commit, versions. */
+    public Map<String, Object> provenance(SimulationPlan plan) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("config_sha256", sha256(Simulation.json(resolvedConfig(plan)).getBytes(StandardCharsets.UTF_8)));
+        p.put("config_source", plan.data().source());
+        p.put("seeds", plan.seeds());
+        p.put("data_manifest_sha256", manifestHash());
+        p.put("git_commit", BuildInfo.commit());
+        p.put("resfim_version", BuildInfo.version());
+        p.put("libtorch", Djl.libtorchVersion());
+        p.put("java", System.getProperty("java.version"));
+        p.put("threads", Djl.threads());
+        p.put("written", Instant.now().toString());
+        return p;
+    }
+
+    private String manifestHash() {
+        Path d = root.resolve("manifests");
+        if (!Files.isDirectory(d)) {
+            return "none";
+        }
+        try (var files = Files.list(d)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (Path f : files.sorted().toList()) {
+                md.update(Files.readAllBytes(f));
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void writeResults(ResultTable table, SimulationPlan plan) {
+        Map<String, Object> prov = provenance(plan);
+        Simulation.write(root.resolve("provenance.json"), Simulation.json(prov));
+        StringBuilder header = new StringBuilder();
+        prov.forEach((k, v) -> header.append(k).append(": ").append(v).append('\n'));
+        Simulation.write(root.resolve("results.md"), "# Results\n\n" + table.markdown() + "\n```\n" + header + "```\n");
+        Simulation.write(root.resolve("results.csv"), prefixed(header, "# ") + table.csv());
+        Simulation.write(root.resolve("results.tex"), prefixed(header, "% ") + table.latex());
+    }
+
+    private static String prefixed(CharSequence text, String prefix) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : text.toString().split("\n")) {
+            sb.append(prefix).append(line).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,235 @@
+package org.resfim.run;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.resfim.algorithms.AlgorithmRegistry;
+import org.resfim.algorithms.AlgorithmSpec;
+import org.resfim.data.FederationData;
+import org.resfim.data.SiteDataset;
+import org.resfim.engine.UNet;
+import org.resfim.engine.UNetConfig;
+import org.resfim.federation.Algorithm;
+import org.resfim.federation.ClientState;
+import org.resfim.federation.Coordinator;
+import org.resfim.federation.FileSiteStore;
+import org.resfim.federation.InProcessTransport;
+import org.resfim.federation.Message;
+import org.resfim.federation.Phase;
+import org.resfim.federation.Reply;
+import org.resfim.federation.RoundListener;
+import org.resfim.federation.SiteParticipant;
+import org.resfim.report.EvalRecord;
+import org.resfim.report.MetricsLog;
+import org.resfim.report.ResultTable;
+import org.resfim.state.ModelState;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs every method × seed (× fold) of a plan in this JVM on identical splits, seeds and initial weights,
+ * writes the run directory, and resumes a killed run exactly where its last complete round ended.
+ */
+public final class Simulation {
+    private final SimulationPlan plan;
+    private final RunDirectory dir;
+    private final PrintStream log;
+    private final Progress progress;
+
+    public Simulation(SimulationPlan plan, PrintStream log) {
+        this.plan = plan;
+        this.dir = new RunDirectory(plan.out());
+        this.log = log;
+        this.progress = new Progress(log, plan.methods().size() * plan.seeds().size() * Math.max(1, plan.evaluation().folds())
+                * plan.federation().rounds());
+    }
+
+    /** Runs (or continues) the whole plan and returns the result table. */
+    public ResultTable run() {
+        plan.evaluation().validate(plan.federation().rounds());
+        for (String m : plan.methods()) {
+            AlgorithmRegistry.create(spec(m)); // refuse unknown methods and bad parameters before any work
+        }
+        dir.writePlan(plan);
+        List<EvalRecord> all = new ArrayList<>();
+        List<String> siteNames = null;
+        for (long seed : plan.seeds()) {
+            List<SiteDataset> sites = FederationData.load(plan.data(), seed, plan.data().imageHeight());
+            dir.writeManifest(seed, sites);
+            int folds = Math.max(1, plan.evaluation().folds());
+            for (int fold = 0; fold < folds; fold++) {
+                List<SiteDataset> runSites = folds == 1 ? sites : Folds.split(sites, fold, folds, seed);
+                if (siteNames == null) {
+                    siteNames = runSites.stream().map(SiteDataset::name).toList();
+                }
+                UNetConfig unet = plan.model().unet(plan.data().channels());
+                ModelState initial;
+                try (UNet net = new UNet(unet, seed)) {
+                    initial = net.toState();
+                }
+                for (String method : plan.methods()) {
+                    all.addAll(runOne(method, seed, fold, folds, runSites, unet, initial));
+                }
+            }
+        }
+        ResultTable table = new ResultTable(all, plan.methods(), siteNames, plan.seeds(),
+                plan.evaluation().firstSelectableRound(plan.federation().rounds()), plan.evaluation().reference(), plan.evaluation().bootstrap());
+        dir.writeResults(table, plan);
+        return table;
+    }
+
+    private AlgorithmSpec spec(String method) {
+        AlgorithmSpec s = AlgorithmSpec.parse(method);
+        return s.withDefaults(plan.methodParams().get(s.name()));
+    }
+
+    private List<EvalRecord> runOne(String method, long seed, int fold, int folds, List<SiteDataset> sites, UNetConfig unet, ModelState initial) {
+        Path runDir = dir.runDir(method, seed, fold, folds);
+        Path metricsFile = runDir.resolve("metrics.jsonl");
+        Checkpoint ckpt = new Checkpoint(runDir.resolve("checkpoint"));
+        int rounds = plan.federation().rounds();
+        if (ckpt.completedRound() == rounds) {
+            progress.skip(rounds);
+            log.printf("%s seed %d%s: complete, results read from %s%n", method, seed, folds > 1 ? " fold " + fold : "", runDir);
+            return MetricsLog.readEvaluations(metricsFile);
+        }
+        Algorithm algorithm = AlgorithmRegistry.create(spec(method));
+        FileSiteStore store = new FileSiteStore(runDir.resolve("sites"));
+        int first = plan.evaluation().firstSelectableRound(rounds);
+        List<SiteParticipant> participants = new ArrayList<>();
+        for (SiteDataset s : sites) {
+            participants.add(new SiteParticipant(s, algorithm.newClient(s.name()), unet, plan.training(), rounds, seed, store, first,
+                    plan.data().augmentation()));
+        }
+        MetricsLog metrics = new MetricsLog(metricsFile);
+        String label = method + " seed " + seed + (folds > 1 ? " fold " + fold : "");
+        List<EvalRecord> records = new ArrayList<>();
+        RoundListener listener = new RoundListener() {
+            @Override
+            public void onSetup(List<Reply> replies, Message broadcast) {
+                ckpt.saveBroadcast(broadcast);
+            }
+
+            @Override
+            public void onFit(int round, Reply reply) {
+                metrics.fit(round, reply.site(), reply.stats());
+            }
+
+            @Override
+            public void onEvaluate(int round, Reply reply) {
+                EvalRecord r = new EvalRecord(method, seed, fold, round, reply.site(), reply.scores());
+                records.add(r);
+                metrics.evaluate(r);
+            }
+
+            @Override
+            public void onFailure(int round, Phase phase, String site, String message, boolean permanent) {
+                metrics.failure(round, phase.name().toLowerCase(Locale.ROOT), site, message, permanent);
+                log.printf("%s: round %d, %s failed: %s%s%n", label, round, site, message,
+                        permanent ? " — the site stops; the run and its results so far are kept" : " — skipped this round");
+            }
+
+            @Override
+            public void onRoundEnd(int round, ClientState serverState) {
+                ckpt.save(round, serverState, currentCoordinator[0].dropped());
+                double val = records.stream().filter(r -> r.round() == round).mapToDouble(EvalRecord::valDice).average().orElse(Double.NaN);
+                progress.round(label, round, rounds, val);
+            }
+        };
+        try (InProcessTransport transport = new InProcessTransport(participants)) {
+            Coordinator c = new Coordinator(transport, algorithm.newServer(initial), plan.federation(), listener, seed);
+            currentCoordinator[0] = c;
+            int done = ckpt.completedRound();
+            if (done > 0) {
+                metrics.truncateAfter(done);
+                records.addAll(MetricsLog.readEvaluations(metricsFile));
+                progress.skip(done);
+                log.printf("%s: resuming after round %d%n", label, done);
+                c.resume(done, ckpt.serverState(done), ckpt.broadcast(), ckpt.dropped());
+            } else {
+                metrics.truncateAfter(0);
+                c.run(initial);
+            }
+        } finally {
+            metrics.close();
+        }
+        if (ckpt.completedRound() == rounds) {
+            store.pruneRounds(); // complete: the selected models and the metrics are what remains useful
+        }
+        return records;
+    }
+
+    private final Coordinator[] currentCoordinator = new Coordinator[1];
+
+    /** The coordinator's checkpoint: the server state after the last complete round and the sites dropped. */
+    static final class Checkpoint {
+        private final Path dir;
+        private final FileSiteStore store;
+
+        Checkpoint(Path dir) {
+            this.dir = dir;
+            this.store = new FileSiteStore(dir);
+        }
+
+        int completedRound() {
+            List<Integer> r = store.rounds("server");
+            return r.isEmpty() ? 0 : r.get(r.size() - 1);
+        }
+
+        void save(int round, ClientState server, Set<String> dropped) {
+            Map<String, String> meta = new LinkedHashMap<>(server.meta());
+            meta.put("coordinator.dropped", String.join(",", dropped));
+            store.save("server", round, new ClientState(server.states(), meta));
+        }
+
+        ClientState serverState(int round) {
+            return store.load("server", round);
+        }
+
+        Set<String> dropped() {
+            String d = serverState(completedRound()).meta().getOrDefault("coordinator.dropped", "");
+            return d.isEmpty() ? Set.of() : new LinkedHashSet<>(List.of(d.split(",")));
+        }
+
+        void saveBroadcast(Message m) {
+            store.save("setup-broadcast", 0, new ClientState(Map.of("tensors", m.tensors()), Map.of()));
+        }
+
+        Message broadcast() {
+            if (store.rounds("setup-broadcast").isEmpty()) {
+                return Message.empty();
+            }
+            return Message.of(store.load("setup-broadcast", 0).states().get("tensors"));
+        }
+    }
+
+    static String json(Object o) {
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void write(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package org.resfim.run;
+
+import org.resfim.data.FederationConfig;
+import org.resfim.engine.UNetConfig;
+import org.resfim.federation.EvaluationSettings;
+import org.resfim.federation.FederationSettings;
+import org.resfim.federation.TrainingSettings;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a simulation needs, resolved: the data configuration, methods (specs), seeds, round,
+ * training and evaluation settings, the network options, and where to write the run.
+ */
+public record SimulationPlan(FederationConfig data, List<String> methods, Map<String, Map<String, Object>> methodParams,
+                             List<Long> seeds, FederationSettings federation, TrainingSettings training,
+                             EvaluationSettings evaluation, ModelSettings model, Path out) {
+}
