@@ -30,6 +30,11 @@ public record EvaluationSettings(double selectAfter, int folds, String reference
     }
 
     public void validate(int rounds) {
+        if (selectAfter > 0 && Math.floor(selectAfter * rounds) < 1) {
+            throw new ConfigException("evaluation.select_after = " + selectAfter + " with federation.rounds = " + rounds
+                    + ": selecting in the later part of training needs an earlier part to skip (at least "
+                    + (int) Math.ceil(1 / selectAfter) + " rounds), or evaluation.select_after = 0");
+        }
         if (firstSelectableRound(rounds) > rounds) {
             throw new ConfigException("evaluation.select_after = " + selectAfter + " with federation.rounds = " + rounds
                     + " leaves no round to select a model from (need a round > " + (int) Math.floor(selectAfter * rounds)

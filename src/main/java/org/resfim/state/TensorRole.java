@@ -12,11 +12,16 @@ public enum TensorRole {
     NORM_RUNNING_MEAN,
     NORM_RUNNING_VAR,
     HEAD_WEIGHT,
-    HEAD_BIAS;
+    HEAD_BIAS,
+    /**
+     * Not a network tensor: a site's low-frequency Fourier amplitude window [C, S, S] in a style bank
+     * ({@code org.resfim.spectral.StyleBank}), carried by the same transport as model state.
+     */
+    STYLE_AMPLITUDE;
 
-    /** True for tensors the optimizer updates (everything but running statistics). */
+    /** True for tensors the optimizer updates (everything but running statistics and style amplitudes). */
     public boolean trainable() {
-        return this != NORM_RUNNING_MEAN && this != NORM_RUNNING_VAR;
+        return this != NORM_RUNNING_MEAN && this != NORM_RUNNING_VAR && this != STYLE_AMPLITUDE;
     }
 
     /** Any normalisation tensor: affine parameters and running statistics. */

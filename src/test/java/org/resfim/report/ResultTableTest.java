@@ -1,0 +1,85 @@
+package org.resfim.report;
+
+import org.junit.jupiter.api.Test;
+import org.resfim.federation.ImageScore;
+import org.resfim.metrics.MetricSummary;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ResultTableTest {
+
+    static ImageScore img(String split, String id, double dice) {
+        return new ImageScore(split, id, new MetricSummary(dice, dice / 2, dice, 1 - dice / 10, 10 * (1 - dice)));
+    }
+
+    /** A site's round: one val image and its test images. */
+    static EvalRecord rec(String m, long seed, int round, String site, double val, double... test) {
+        List<ImageScore> s = new ArrayList<>();
+        s.add(img("val", site + "/v", val));
+        for (int i = 0; i < test.length; i++) {
+            s.add(img("test", site + "/t" + i, test[i]));
+        }
+        return new EvalRecord(m, seed, 0, round, site, s);
+    }
+
+    @Test
+    void selectsTheBestValidationRoundInTheSecondHalfAndAveragesAsSpecified() {
+        List<EvalRecord> r = new ArrayList<>();
+        // T = 4, select rounds ≥ 3. Method A, site X: round 2 has the best val but is too early.
+        r.add(rec("A", 0, 1, "X", 0.1, 0.0));
+        r.add(rec("A", 0, 2, "X", 0.9, 0.0));
+        r.add(rec("A", 0, 3, "X", 0.5, 0.6));
+        r.add(rec("A", 0, 4, "X", 0.4, 0.9));
+        // site Y has 3 test images; rounds 3 and 4 tie on val → the earlier round (3) is selected
+        r.add(rec("A", 0, 3, "Y", 0.7, 0.2, 0.4, 0.6));
+        r.add(rec("A", 0, 4, "Y", 0.7, 1.0, 1.0, 1.0));
+        // method B
+        r.add(rec("B", 0, 3, "X", 0.2, 0.5));
+        r.add(rec("B", 0, 4, "X", 0.3, 0.7));
+        r.add(rec("B", 0, 3, "Y", 0.8, 0.3, 0.5, 0.9));
+        r.add(rec("B", 0, 4, "Y", 0.1, 0.0, 0.0, 0.0));
+        ResultTable t = new ResultTable(r, List.of("A", "B"), List.of("X", "Y"), List.of(0L), 3, "", 1000);
+        assertEquals("A", t.reference());
+        assertEquals(0.6, t.siteMean("A", "X", "dice"), 1e-12);
+        assertEquals(0.4, t.siteMean("A", "Y", "dice"), 1e-12);
+        assertEquals(0.5, t.average("A", "avg", "dice"), 1e-12);           // (0.6 + 0.4)/2
+        assertEquals((1 * 0.6 + 3 * 0.4) / 4, t.average("A", "wavg", "dice"), 1e-12);
+        assertEquals(0.7, t.siteMean("B", "X", "dice"), 1e-12);            // round 4 (val 0.3)
+        assertEquals((0.3 + 0.5 + 0.9) / 3, t.siteMean("B", "Y", "dice"), 1e-12);
+        // paired per image: X: 0.7−0.6; Y: 0.1, 0.1, 0.3 → mean 0.15
+        assertEquals((0.1 + 0.1 + 0.1 + 0.3) / 4, t.paired("B").meanDifference(), 1e-12);
+        assertEquals(4, t.paired("B").n());
+        assertEquals(0.0, t.siteStd("A", "X", "dice"), 0);
+        assertEquals(10 * (1 - 0.6), t.siteMean("A", "X", "hd95"), 1e-12);
+        String md = t.markdown();
+        assertTrue(md.contains("| A | 60.00 ± 0.00 | 40.00 ± 0.00 | 50.00 ± 0.00 |"), md);
+        assertTrue(md.contains("+15.00"), md);
+        assertTrue(t.csv().contains("B,X,dice,0.7,0,1,"), t.csv());
+        assertTrue(t.latex().contains("60.00 $\\pm$ 0.00"), t.latex());
+    }
+
+    @Test
+    void meanAndPopulationStdOverSeeds() {
+        List<EvalRecord> r = new ArrayList<>();
+        r.add(rec("A", 0, 2, "X", 0.5, 0.6));
+        r.add(rec("A", 1, 2, "X", 0.5, 0.8));
+        ResultTable t = new ResultTable(r, List.of("A"), List.of("X"), List.of(0L, 1L), 2, "", 1000);
+        assertEquals(0.7, t.siteMean("A", "X", "dice"), 1e-12);
+        assertEquals(0.1, t.siteStd("A", "X", "dice"), 1e-12);
+    }
+
+    @Test
+    void aSiteWithoutASelectableRoundIsShownAsMissing() {
+        List<EvalRecord> r = new ArrayList<>();
+        r.add(rec("A", 0, 1, "X", 0.5, 0.6)); // site X died before the second half
+        r.add(rec("A", 0, 2, "Y", 0.5, 0.8));
+        ResultTable t = new ResultTable(r, List.of("A"), List.of("X", "Y"), List.of(0L), 2, "", 1000);
+        assertTrue(Double.isNaN(t.siteMean("A", "X", "dice")));
+        assertEquals(0.8, t.siteMean("A", "Y", "dice"), 1e-12);
+        assertTrue(Double.isNaN(t.average("A", "avg", "dice")), "no average over an incomplete set of sites");
+        assertTrue(t.markdown().contains("| A | — | 80.00 ± 0.00 |"), t.markdown());
+    }
+}
