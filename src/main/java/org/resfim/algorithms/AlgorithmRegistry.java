@@ -27,6 +27,10 @@ public final class AlgorithmRegistry {
         register(FedPer.NAME, FedPer::new, FedPer.KEYS, "head local");
         register(LgFedAvg.NAME, LgFedAvg::new, LgFedAvg.KEYS, "encoder local");
         register(FedRep.NAME, FedRep::new, FedRep.KEYS, "head local, head then body training");
+        register(Ditto.NAME, Ditto::new, Ditto.KEYS, "personal model pulled toward the FedAvg model (proximal lambda)");
+        register(Apfl.NAME, Apfl::new, Apfl.KEYS, "learned mixture alpha*personal + (1-alpha)*global");
+        register(FedAla.NAME, FedAla::new, FedAla.KEYS, "adaptive element-wise local aggregation on the top layers");
+        register(PflResFim.NAME, PflResFim::new, PflResFim.KEYS, "residual Fisher information, element-wise personal/shared partition");
     }
 
     private AlgorithmRegistry() {

@@ -8,6 +8,7 @@ import org.resfim.state.Mask;
 import org.resfim.state.MaskedAverage;
 import org.resfim.state.ModelState;
 import org.resfim.state.StateOps;
+import org.resfim.state.StateValidator;
 import org.resfim.state.Tensor;
 
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import java.util.Set;
 public class SharedModelServer implements ServerProcedure {
     protected ModelState global;
     private Mask lastUnshared;
+    private final Map<String, String> rejections = new LinkedHashMap<>();
 
     public SharedModelServer(ModelState initial) {
         this.global = initial.copy();
@@ -37,9 +39,15 @@ public class SharedModelServer implements ServerProcedure {
         List<Mask> masks = new ArrayList<>();
         List<Double> weights = new ArrayList<>();
         Set<String> shared = new LinkedHashSet<>();
+        rejections.clear();
         for (Reply r : uploads) {
             Message up = r.upload();
             if (up.tensors().size() == 0) {
+                continue;
+            }
+            String bad = validate(r);
+            if (bad != null) {
+                rejections.put(r.site(), bad);
                 continue;
             }
             ModelState full = global.overlay(up.tensors());
@@ -67,6 +75,30 @@ public class SharedModelServer implements ServerProcedure {
             out.put(s, Message.of(down));
         }
         return out;
+    }
+
+    /**
+     * Why an upload cannot be used, or null: unknown tensors, wrong shapes, non-finite values, a mask of the
+     * wrong length, a non-positive sample count. A hostile or broken upload is dropped, not aggregated.
+     */
+    protected String validate(Reply r) {
+        try {
+            StateValidator.validate(global, r.upload().tensors(), global.numElements());
+            if (r.upload().mask() != null) {
+                r.upload().mask().requireMatches(r.upload().tensors());
+            }
+            if (r.numSamples() <= 0) {
+                return "it reports " + r.numSamples() + " training samples";
+            }
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "upload rejected: " + e.getMessage();
+        }
+    }
+
+    @Override
+    public Map<String, String> lastRejections() {
+        return Map.copyOf(rejections);
     }
 
     public ModelState global() {

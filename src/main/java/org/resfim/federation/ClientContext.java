@@ -39,7 +39,20 @@ public interface ClientContext {
     SplittableRandom random(int round, String purpose);
 
     /** The training batches of one local epoch (shuffled and augmented from {@link #random}). */
-    List<Batch> epochBatches(int round, int epoch, String purpose);
+    default List<Batch> epochBatches(int round, int epoch, String purpose) {
+        return epochBatches(round, epoch, purpose, null);
+    }
+
+    /**
+     * A per-sample transform applied to training samples before augmentation (pFL-ResFIM's optional
+     * style augmentation); it receives the epoch's random stream.
+     */
+    interface SampleTransform {
+        Sample apply(Sample s, java.util.Random rng);
+    }
+
+    /** The epoch's batches with {@code transform} (may be null) applied to every sample first. */
+    List<Batch> epochBatches(int round, int epoch, String purpose, SampleTransform transform);
 
     /** Result of {@link #train}. */
     record Trained(ModelState model, AdamState optimizer, LocalTrainer.Result result) {
@@ -50,8 +63,14 @@ public interface ClientContext {
      * training loop. {@code hooks} is given the live network (an AutoCloseable hook is closed afterwards).
      * The network exists in native memory only during this call.
      */
+    default Trained train(ModelState start, AdamState optimizer, int round, int epochs, String purpose,
+                          Function<UNet, TrainingHooks> hooks) {
+        return train(start, optimizer, round, epochs, purpose, hooks, null);
+    }
+
+    /** {@link #train} on samples passed through {@code transform} first. */
     Trained train(ModelState start, AdamState optimizer, int round, int epochs, String purpose,
-                  Function<UNet, TrainingHooks> hooks);
+                  Function<UNet, TrainingHooks> hooks, SampleTransform transform);
 
     /** Opens {@code state} as a live network for custom computations (gradients); close it after use. */
     UNet open(ModelState state);

@@ -102,6 +102,9 @@ public final class Coordinator {
             Map<String, Message> downlinks;
             if (uploads.size() >= settings.minSites()) {
                 downlinks = server.aggregate(round, uploads, alive);
+                for (Map.Entry<String, String> rej : server.lastRejections().entrySet()) {
+                    listener.onFailure(round, Phase.FIT, rej.getKey(), rej.getValue(), false);
+                }
             } else {
                 listener.onFailure(round, Phase.FIT, "*", "only " + uploads.size() + " sites answered, fewer than federation.min_sites = "
                         + settings.minSites() + "; the round is not aggregated", false);

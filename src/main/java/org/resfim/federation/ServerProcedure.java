@@ -17,6 +17,11 @@ public interface ServerProcedure {
      */
     Map<String, Message> aggregate(int round, List<Reply> uploads, List<String> sites);
 
+    /** Uploads of the last aggregation that were refused, site → reason (reported by the coordinator). */
+    default Map<String, String> lastRejections() {
+        return Map.of();
+    }
+
     ClientState save();
 
     void restore(ClientState state);

@@ -201,7 +201,7 @@ public final class SiteParticipant implements Participant, ClientContext {
     }
 
     @Override
-    public List<Batch> epochBatches(int round, int epoch, String purpose) {
+    public List<Batch> epochBatches(int round, int epoch, String purpose, SampleTransform transform) {
         List<Sample> train = data.train();
         SplittableRandom r = random(round, purpose + "/epoch" + epoch);
         int[] order = new int[train.size()];
@@ -221,7 +221,8 @@ public final class SiteParticipant implements Participant, ClientContext {
         for (int i = 0; i < order.length; i += bs) {
             List<Sample> chunk = new ArrayList<>();
             for (int j = i; j < Math.min(order.length, i + bs); j++) {
-                chunk.add(train.get(order[j]));
+                Sample s = train.get(order[j]);
+                chunk.add(transform == null ? s : transform.apply(s, aug));
             }
             batches.add(Batches.of(chunk, modelConfig.inChannels(), a, aug));
         }
@@ -230,7 +231,7 @@ public final class SiteParticipant implements Participant, ClientContext {
 
     @Override
     public Trained train(ModelState start, AdamState optimizer, int round, int epochs, String purpose,
-                         Function<UNet, TrainingHooks> hooks) {
+                         Function<UNet, TrainingHooks> hooks, SampleTransform transform) {
         try (UNet net = open(start); Adam adam = Adam.standard(net, training.weightDecay(), optimizer)) {
             TrainingHooks h = hooks == null ? TrainingHooks.NONE : hooks.apply(net);
             try {
@@ -239,7 +240,7 @@ public final class SiteParticipant implements Participant, ClientContext {
                 double sum = 0;
                 double last = Double.NaN;
                 for (int e = 0; e < epochs; e++) {
-                    LocalTrainer.Result r = LocalTrainer.train(net, adam, epochBatches(round, e, purpose), lr, h);
+                    LocalTrainer.Result r = LocalTrainer.train(net, adam, epochBatches(round, e, purpose, transform), lr, h);
                     steps += r.steps();
                     sum += r.meanLoss() * r.steps();
                     last = r.lastLoss();

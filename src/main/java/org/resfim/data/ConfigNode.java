@@ -1,0 +1,192 @@
+package org.resfim.data;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** Typed, checked access to one mapping of a YAML configuration; errors name the file and the key path. */
+final class ConfigNode {
+    final String file;
+    final String path;
+    final Map<String, Object> map;
+
+    ConfigNode(String file, String path, Map<String, Object> map) {
+        this.file = file;
+        this.path = path;
+        this.map = map;
+    }
+
+    String keyPath(String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    ConfigException error(String key, String problem) {
+        return new ConfigException(file, "config." + (key == null ? "value" : "value of " + keyPath(key)), problem);
+    }
+
+    /** Fails on the first key that is not allowed, suggesting the nearest allowed one. */
+    void allowOnly(Collection<String> allowed) {
+        for (String k : map.keySet()) {
+            if (!allowed.contains(k)) {
+                throw unknownKey(file, path, k, allowed);
+            }
+        }
+    }
+
+    static ConfigException unknownKey(String file, String path, String key, Collection<String> allowed) {
+        String where = path.isEmpty() ? "at the top level" : "in '" + path + "'";
+        String near = nearest(key, allowed);
+        String hint = near != null ? " — did you mean '" + near + "'?" : "";
+        return new ConfigException(file, "config.known-keys", "unknown key '" + key + "' " + where + hint
+                + " (valid keys: " + String.join(", ", new TreeSet<>(allowed)) + ")");
+    }
+
+    /** The allowed key closest to {@code key} by edit distance, if close enough to be a likely typo. */
+    static String nearest(String key, Collection<String> allowed) {
+        String best = null;
+        int bestD = Integer.MAX_VALUE;
+        String lk = key.toLowerCase(Locale.ROOT);
+        for (String a : allowed) {
+            int d = levenshtein(lk, a.toLowerCase(Locale.ROOT));
+            if (d < bestD || (d == bestD && best != null && a.compareTo(best) < 0)) {
+                bestD = d;
+                best = a;
+            }
+        }
+        int limit = Math.max(2, key.length() / 3);
+        return best != null && bestD <= limit ? best : null;
+    }
+
+    /** Edit distance counting insertions, deletions, substitutions and adjacent transpositions (optimal string alignment). */
+    static int levenshtein(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                int v = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    v = Math.min(v, d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = v;
+            }
+        }
+        return d[a.length()][b.length()];
+    }
+
+    boolean has(String key) {
+        return map.containsKey(key) && map.get(key) != null;
+    }
+
+    Object get(String key) {
+        return map.get(key);
+    }
+
+    String string(String key, String dflt) {
+        Object v = map.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        if (v instanceof Map || v instanceof List) {
+            throw error(key, "'" + keyPath(key) + "' must be a text value, got " + describe(v));
+        }
+        return v.toString();
+    }
+
+    long integer(String key, long dflt) {
+        Object v = map.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        if (v instanceof Integer || v instanceof Long || v instanceof java.math.BigInteger) {
+            return ((Number) v).longValue();
+        }
+        throw error(key, "'" + keyPath(key) + "' must be an integer, got " + describe(v));
+    }
+
+    double number(String key, double dflt) {
+        Object v = map.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        if (v instanceof Number) {
+            return ((Number) v).doubleValue();
+        }
+        throw error(key, "'" + keyPath(key) + "' must be a number, got " + describe(v));
+    }
+
+    boolean bool(String key, boolean dflt) {
+        Object v = map.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        if (v instanceof Boolean) {
+            return (Boolean) v;
+        }
+        throw error(key, "'" + keyPath(key) + "' must be true or false, got " + describe(v));
+    }
+
+    @SuppressWarnings("unchecked")
+    ConfigNode node(String key) {
+        Object v = map.get(key);
+        if (v == null) {
+            return new ConfigNode(file, keyPath(key), Map.of());
+        }
+        if (!(v instanceof Map)) {
+            throw error(key, "'" + keyPath(key) + "' must be a mapping (key: value lines), got " + describe(v));
+        }
+        for (Object k : ((Map<Object, Object>) v).keySet()) {
+            if (!(k instanceof String)) {
+                throw error(key, "'" + keyPath(key) + "' has a non-text key " + k);
+            }
+        }
+        return new ConfigNode(file, keyPath(key), (Map<String, Object>) v);
+    }
+
+    @SuppressWarnings("unchecked")
+    List<Object> list(String key) {
+        Object v = map.get(key);
+        if (v == null) {
+            return List.of();
+        }
+        if (v instanceof List) {
+            return (List<Object>) v;
+        }
+        throw error(key, "'" + keyPath(key) + "' must be a list, got " + describe(v));
+    }
+
+    /** A list of numbers, or a single number as a list of one. */
+    List<Double> numbers(String key) {
+        Object v = map.get(key);
+        List<Double> out = new ArrayList<>();
+        if (v instanceof Number) {
+            out.add(((Number) v).doubleValue());
+            return out;
+        }
+        for (Object o : list(key)) {
+            if (!(o instanceof Number)) {
+                throw error(key, "'" + keyPath(key) + "' must hold numbers, got " + describe(o));
+            }
+            out.add(((Number) o).doubleValue());
+        }
+        return out;
+    }
+
+    static String describe(Object v) {
+        if (v instanceof Map) {
+            return "a mapping";
+        }
+        if (v instanceof List) {
+            return "a list";
+        }
+        return "'" + v + "'";
+    }
+}

@@ -1,0 +1,231 @@
+package org.resfim.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Which file of a site went to which split, with SHA-256 content hashes, written with a run (JSON) so that a
+ * later run reproduces the exact split and notices a changed file.
+ *
+ * @param site     the site's name
+ * @param root     the site folder when written (informative: entries are relative to the site folder, so a
+ *                 manifest stays valid when the data moves)
+ * @param seed     the seed that drew the split
+ * @param ratios   the ratios it was drawn with
+ * @param entries  one per file set (image, mask, fov), in id order
+ */
+public record SplitManifest(String site, String root, long seed, SplitRatios ratios, List<Entry> entries) {
+    public static final String FORMAT = "resfim-split-manifest/1";
+
+    /**
+     * One sample's files.
+     *
+     * @param id           the image path relative to the site folder (or a synthetic id)
+     * @param patient      patient id
+     * @param split        its split
+     * @param image        image path relative to the site folder (or {@code synthetic:…})
+     * @param imageSha256  hex SHA-256 of the image file (null for synthetic data)
+     * @param mask         mask path relative to the site folder, or null
+     * @param maskSha256   hex SHA-256 of the mask file, or null
+     * @param fov          field-of-view path relative to the site folder, or null
+     * @param fovSha256    hex SHA-256 of the fov file, or null
+     * @param width        stored image width
+     * @param height       stored image height
+     * @param channels     stored image channels
+     * @param samples      2-D samples made from it (1, or the slices kept from a volume)
+     * @param maskValues   distinct stored mask values (at most 257 listed)
+     */
+    public record Entry(String id, String patient, Split split, String image, String imageSha256, String mask,
+                        String maskSha256, String fov, String fovSha256, int width, int height, int channels,
+                        int samples, List<Integer> maskValues) {
+        public Entry {
+            maskValues = maskValues == null ? List.of() : List.copyOf(maskValues);
+        }
+    }
+
+    public SplitManifest {
+        entries = List.copyOf(entries);
+    }
+
+    /** Split per id. */
+    public Map<String, Split> assignment() {
+        Map<String, Split> m = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            m.put(e.id(), e.split());
+        }
+        return m;
+    }
+
+    /** Number of entries (files, not slices) per split. */
+    public Map<Split, Integer> counts() {
+        Map<Split, Integer> m = new EnumMap<>(Split.class);
+        for (Split s : Split.values()) {
+            m.put(s, 0);
+        }
+        for (Entry e : entries) {
+            m.merge(e.split(), 1, Integer::sum);
+        }
+        return m;
+    }
+
+    public Entry entry(String id) {
+        for (Entry e : entries) {
+            if (e.id().equals(id)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("site", site);
+        m.put("root", root);
+        m.put("seed", seed);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("train", ratios.train());
+        r.put("val", ratios.val());
+        r.put("test", ratios.test());
+        m.put("ratios", r);
+        Map<Split, Integer> c = counts();
+        Map<String, Object> cm = new LinkedHashMap<>();
+        for (Split s : Split.values()) {
+            cm.put(s.key(), c.get(s));
+        }
+        m.put("counts", cm);
+        List<Object> es = new ArrayList<>();
+        for (Entry e : entries) {
+            Map<String, Object> em = new LinkedHashMap<>();
+            em.put("id", e.id());
+            em.put("patient", e.patient());
+            em.put("split", e.split().key());
+            em.put("image", e.image());
+            em.put("image_sha256", e.imageSha256());
+            em.put("mask", e.mask());
+            em.put("mask_sha256", e.maskSha256());
+            if (e.fov() != null) {
+                em.put("fov", e.fov());
+                em.put("fov_sha256", e.fovSha256());
+            }
+            em.put("width", e.width());
+            em.put("height", e.height());
+            em.put("channels", e.channels());
+            em.put("samples", e.samples());
+            em.put("mask_values", e.maskValues());
+            es.add(em);
+        }
+        m.put("entries", es);
+        return m;
+    }
+
+    /** This manifest alone as a JSON document. */
+    public String toJson() {
+        return toJson(List.of(this));
+    }
+
+    /** The manifests of a federation as one JSON document. */
+    public static String toJson(List<SplitManifest> manifests) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("format", FORMAT);
+        List<Object> sites = new ArrayList<>();
+        for (SplitManifest sm : manifests) {
+            sites.add(sm.toMap());
+        }
+        doc.put("sites", sites);
+        return Json.write(doc);
+    }
+
+    /** Writes the manifests of a federation to one JSON file (creating its folder). */
+    public static void write(Path file, List<SplitManifest> manifests) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(file, toJson(manifests));
+        } catch (IOException e) {
+            throw new DataException(file.toString(), "manifest", "cannot write split manifest: " + e);
+        }
+    }
+
+    /** Reads a manifest file written by {@link #write}. */
+    public static List<SplitManifest> read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new DataException(file.toString(), "manifest", "cannot read split manifest: " + e);
+        }
+        return parse(text, file.toString());
+    }
+
+    public static List<SplitManifest> parse(String json, String file) {
+        Object doc;
+        try {
+            doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(json);
+        } catch (YAMLException e) {
+            throw new DataException(file, "manifest", "not a valid split manifest (JSON): " + e.getMessage());
+        }
+        if (!(doc instanceof Map) || !FORMAT.equals(((Map<?, ?>) doc).get("format"))) {
+            throw new DataException(file, "manifest", "not a split manifest: expected \"format\": \"" + FORMAT + "\"");
+        }
+        List<SplitManifest> out = new ArrayList<>();
+        Object sites = ((Map<?, ?>) doc).get("sites");
+        if (!(sites instanceof List)) {
+            throw new DataException(file, "manifest", "split manifest has no \"sites\" list");
+        }
+        try {
+            for (Object so : (List<?>) sites) {
+                Map<?, ?> s = (Map<?, ?>) so;
+                Map<?, ?> r = (Map<?, ?>) s.get("ratios");
+                SplitRatios ratios = new SplitRatios(num(r.get("train")), num(r.get("val")), num(r.get("test")));
+                List<Entry> entries = new ArrayList<>();
+                for (Object eo : (List<?>) s.get("entries")) {
+                    Map<?, ?> e = (Map<?, ?>) eo;
+                    Split split = Split.parse(str(e.get("split")));
+                    if (split == null) {
+                        throw new IllegalArgumentException("bad split '" + e.get("split") + "'");
+                    }
+                    List<Integer> values = new ArrayList<>();
+                    Object mv = e.get("mask_values");
+                    if (mv instanceof List) {
+                        for (Object o : (List<?>) mv) {
+                            values.add(((Number) o).intValue());
+                        }
+                    }
+                    entries.add(new Entry(str(e.get("id")), str(e.get("patient")), split, str(e.get("image")),
+                            str(e.get("image_sha256")), str(e.get("mask")), str(e.get("mask_sha256")),
+                            str(e.get("fov")), str(e.get("fov_sha256")), integer(e.get("width")),
+                            integer(e.get("height")), integer(e.get("channels")), integer(e.get("samples")), values));
+                }
+                out.add(new SplitManifest(str(s.get("site")), str(s.get("root")), ((Number) s.get("seed")).longValue(),
+                        ratios, entries));
+            }
+        } catch (RuntimeException e) {
+            throw new DataException(file, "manifest", "malformed split manifest: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static String str(Object o) {
+        return o == null ? null : o.toString();
+    }
+
+    private static double num(Object o) {
+        return ((Number) o).doubleValue();
+    }
+
+    private static int integer(Object o) {
+        return o == null ? 0 : ((Number) o).intValue();
+    }
+}
