@@ -6,7 +6,8 @@ Usage: torch_crosscheck.py BENCH_PY WEIGHTS_DIR INPUT_DIR OUT_DIR
 WEIGHTS_DIR and INPUT_DIR are ResFIM raw exports (weights.bin + index.json: little-endian float32,
 byte offsets). INPUT_DIR holds tensors "x" (N,C,H,W) and "y" (N,1,H,W). Writes OUT_DIR as a raw
 export with: logits_eval, logits_train, loss, grad.<param> for every parameter, and
-stat.<name> for every BatchNorm running statistic after the training-mode forward pass.
+stat.<name> for every BatchNorm running statistic after the training-mode forward pass, and
+fisher.<param>: the per-sample diagonal Fisher in evaluation mode.
 """
 import importlib.util, json, os, sys
 import torch
@@ -58,6 +59,15 @@ def main():
     model.eval()
     with torch.no_grad():
         out["logits_eval"] = model(x)
+    # per-sample diagonal Fisher, BatchNorm in inference mode: (1/N) sum_i grad_i^2
+    fisher = {name: torch.zeros_like(p) for name, p in model.named_parameters()}
+    for i in range(x.shape[0]):
+        model.zero_grad()
+        mod.loss_fn(model(x[i:i + 1]), y[i:i + 1]).backward()
+        for name, p in model.named_parameters():
+            fisher[name] += p.grad.detach() ** 2 / x.shape[0]
+    for name, f in fisher.items():
+        out["fisher." + name] = f
     model.train()
     model.zero_grad()
     logits = model(x)

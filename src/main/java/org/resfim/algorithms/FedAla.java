@@ -334,12 +334,19 @@ public final class FedAla implements Algorithm {
         protected void saveExtra(Map<String, ModelState> states, Map<String, String> meta) {
             states.put("ala.weights", weights.copy());
             meta.put("ala.start_phase", Boolean.toString(startPhase));
+            alaStats.forEach((k, v) -> meta.put("ala.stat." + k, Double.toString(v)));
         }
 
         @Override
         protected void restoreExtra(ClientState s) {
             weights = s.states().get("ala.weights").copy();
             startPhase = Boolean.parseBoolean(s.meta().get("ala.start_phase"));
+            alaStats.clear();
+            s.meta().forEach((k, v) -> {
+                if (k.startsWith("ala.stat.")) {
+                    alaStats.put(k.substring("ala.stat.".length()), Double.parseDouble(v));
+                }
+            });
         }
     }
 }

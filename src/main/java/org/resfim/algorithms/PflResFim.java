@@ -107,6 +107,11 @@ public final class PflResFim implements Algorithm {
                 own.put(k, e.getValue());
             } else {
                 String near = Section.nearest(k, known);
+                if (near == null) {
+                    List<String> shortNames = known.stream().map(x -> x.substring(x.indexOf('.') + 1)).toList();
+                    String b = Section.nearest(k, shortNames);
+                    near = b == null ? null : known.get(shortNames.indexOf(b));
+                }
                 throw new ConfigException("unknown key '" + NAME + "." + k + "'" + (near == null ? "" : " (did you mean '" + near + "'?)"));
             }
         }

@@ -41,9 +41,11 @@ public final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Djl.setThreads(threads);
         Plans.Overrides o;
         if (resume != null) {
+            if (threads == 0) {
+                threads = ResumeInfo.threads(resume); // same threads, same float reductions, same numbers
+            }
             if (config != null || methods != null || seeds != null || rounds != null || localEpochs != null || folds != null || out != null) {
                 throw new IllegalArgumentException("--resume takes the run's own settings; give no other option");
             }
@@ -51,10 +53,8 @@ public final class SimulateCommand implements Callable<Integer> {
         } else {
             o = new Plans.Overrides(config, dataRoot, methods, seeds, rounds, localEpochs, folds, out);
         }
+        Djl.setThreads(threads);
         SimulationPlan plan = Plans.build(o);
-        ResumeInfo.write(plan.out(), new Plans.Overrides(o.config() == null ? null : o.config().toAbsolutePath(),
-                o.dataRoot() == null ? null : o.dataRoot().toAbsolutePath(), plan.methods(), plan.seeds(), plan.federation().rounds(),
-                plan.training().localEpochs(), plan.evaluation().folds(), plan.out()));
         System.out.printf("ResFIM simulate: %s, methods %s, seeds %s, %d rounds, E = %d, %d threads -> %s%n",
                 plan.data().source(), plan.methods(), plan.seeds(), plan.federation().rounds(), plan.training().localEpochs(),
                 Djl.threads(), plan.out());

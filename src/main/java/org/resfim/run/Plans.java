@@ -95,7 +95,10 @@ public final class Plans {
         ModelSettings model = ModelSettings.from(cfg.section("model"));
         Path out = o.out() != null ? o.out() : Path.of("runs", "run-" + java.time.LocalDateTime.now().format(
                 java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        return new SimulationPlan(cfg, List.copyOf(methods), params, seeds, fed, training, eval, model, out);
+        Overrides origin = new Overrides(o.config() == null ? null : o.config().toAbsolutePath(),
+                o.dataRoot() == null ? null : o.dataRoot().toAbsolutePath(), List.copyOf(methods), seeds, fed.rounds(),
+                training.localEpochs(), eval.folds(), out);
+        return new SimulationPlan(cfg, List.copyOf(methods), params, seeds, fed, training, eval, model, out, origin);
     }
 
     private static List<Long> seedsOf(FederationConfig cfg) {

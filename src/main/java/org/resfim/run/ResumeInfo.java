@@ -28,7 +28,17 @@ public final class ResumeInfo {
         m.put("rounds", o.rounds());
         m.put("local_epochs", o.localEpochs());
         m.put("folds", o.folds());
+        m.put("threads", org.resfim.engine.Djl.threads());
         Simulation.write(runDir.resolve(FILE), Simulation.json(m));
+    }
+
+    /** libtorch threads of the original run (float reductions, hence results, depend on it); 0 when unknown. */
+    public static int threads(Path runDir) {
+        try {
+            return new ObjectMapper().readTree(runDir.resolve(FILE).toFile()).path("threads").asInt(0);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     public static Plans.Overrides read(Path runDir) {

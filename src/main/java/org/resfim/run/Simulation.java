@@ -62,6 +62,7 @@ public final class Simulation {
             AlgorithmRegistry.create(spec(m)); // refuse unknown methods and bad parameters before any work
         }
         dir.writePlan(plan);
+        ResumeInfo.write(plan.out(), plan.origin());
         List<EvalRecord> all = new ArrayList<>();
         List<String> siteNames = null;
         for (long seed : plan.seeds()) {

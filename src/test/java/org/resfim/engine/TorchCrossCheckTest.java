@@ -44,6 +44,7 @@ class TorchCrossCheckTest {
         Path input = tmp.resolve("input");
         Path out = tmp.resolve("torch");
         ModelState javaGrad;
+        ModelState javaFisher;
         ModelState statsAfter;
         float[] logitsEval;
         float[] logitsTrain;
@@ -76,6 +77,7 @@ class TorchCrossCheckTest {
             }
             net.load(s); // undo the running-statistics update of that forward pass
             javaLoss = Inference.loss(net, b);
+            javaFisher = FisherEstimator.estimate(net, java.util.List.of(b));
             javaGrad = Gradients.batch(net, b, true);
             statsAfter = net.toState().filter(t -> t.role().isNormStatistic());
         }
@@ -103,6 +105,12 @@ class TorchCrossCheckTest {
         }
         assertEquals(javaGrad.size(), torch.names().stream().filter(n -> n.startsWith("grad.")).count());
         assertTrue(compared > 40);
+        for (Tensor f : javaFisher.tensors()) {
+            // In evaluation mode BatchNorm is affine, so conv biases have real (non-zero) gradients here.
+            float[] t = torch.get("fisher." + f.name()).data();
+            double rel = relativeError(t, f.data());
+            assertTrue(rel < 1e-4, "per-sample Fisher of " + f.name() + ": relative error " + rel);
+        }
         for (Tensor st : statsAfter.tensors()) {
             assertClose("running statistic " + st.name(), torch.get("stat." + st.name()).data(), st.data(), 1e-5);
         }

@@ -1,0 +1,105 @@
+package org.resfim.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.resfim.config.ConfigException;
+import org.resfim.report.ResultTable;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class SimulationTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static ResultTable run(SimulationPlan plan) {
+        return new Simulation(plan, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+    }
+
+    @Test
+    void sameConfigAndSeedGiveTheSameNumbersAndTheRunDirectoryIsComplete(@TempDir Path tmp) throws Exception {
+        Path cfg = TinyRuns.config(tmp, 4);
+        ResultTable a = run(Plans.build(TinyRuns.overrides(cfg, tmp.resolve("a"), null)));
+        ResultTable b = run(Plans.build(TinyRuns.overrides(cfg, tmp.resolve("b"), null)));
+        assertEquals(TinyRuns.table(tmp.resolve("a")), TinyRuns.table(tmp.resolve("b")));
+        assertEquals(a.markdown(), b.markdown());
+        Path r = tmp.resolve("a");
+        for (String f : List.of("config.resolved.json", "provenance.json", "manifests/seed-0.json", "results.md", "results.csv", "results.tex",
+                "pfl-resfim/seed-0/metrics.jsonl", "fedavg/seed-0/metrics.jsonl", "run.json")) {
+            assertTrue(Files.isRegularFile(r.resolve(f)), f);
+        }
+        JsonNode prov = JSON.readTree(r.resolve("provenance.json").toFile());
+        for (String k : List.of("config_sha256", "seeds", "data_manifest_sha256", "git_commit")) {
+            assertFalse(prov.path(k).isMissingNode(), k);
+        }
+        assertTrue(Files.readString(r.resolve("results.csv")).startsWith("# config_sha256: "));
+        // each site's selected personal model is kept; per-round states are pruned once complete
+        for (String site : List.of("synthetic-1", "synthetic-2", "synthetic-3")) {
+            assertTrue(Files.isRegularFile(r.resolve("pfl-resfim/seed-0/sites/" + site + "/selected-model.rfim")), site);
+        }
+        // per-round metrics per client: 4 rounds × 3 sites evaluations, and ResFIM observability
+        List<String> lines = Files.readAllLines(r.resolve("pfl-resfim/seed-0/metrics.jsonl"));
+        assertEquals(12, lines.stream().filter(l -> l.contains("\"event\":\"evaluate\"")).count());
+        JsonNode estimate = lines.stream().map(SimulationTest::parse).filter(n -> n.has("resfim_seconds")).findFirst().orElseThrow();
+        assertEquals(0.2, estimate.path("sensitive_fraction").asDouble(), 0.01);
+        assertTrue(estimate.has("sensitive.d.0.c1.weight"));
+        JsonNode fedavgFit = Files.readAllLines(r.resolve("fedavg/seed-0/metrics.jsonl")).stream().map(SimulationTest::parse)
+                .filter(n -> n.path("event").asText().equals("fit")).findFirst().orElseThrow();
+        assertTrue(estimate.path("upload_bytes").asDouble() < 0.9 * fedavgFit.path("upload_bytes").asDouble(),
+                "pFL-ResFIM uploads only invariant values");
+    }
+
+    @Test
+    void everyMethodStartsFromTheSameSplitsAndWeights(@TempDir Path tmp) throws Exception {
+        Path cfg = TinyRuns.config(tmp, 2);
+        run(Plans.build(new Plans.Overrides(cfg, null, List.of("local", "fedavg"), null, 2, null, null, tmp.resolve("r"))));
+        // round-1 evaluation sees the same val/test images for both methods
+        List<String> a = ids(tmp.resolve("r/local/seed-0/metrics.jsonl"));
+        List<String> b = ids(tmp.resolve("r/fedavg/seed-0/metrics.jsonl"));
+        assertEquals(a, b);
+        assertFalse(a.isEmpty());
+    }
+
+    private static List<String> ids(Path metrics) throws Exception {
+        return Files.readAllLines(metrics).stream().map(SimulationTest::parse).filter(n -> n.path("round").asInt() == 1
+                && n.path("event").asText().equals("evaluate")).flatMap(n -> {
+                    List<String> out = new java.util.ArrayList<>();
+                    n.path("images").forEach(i -> out.add(n.path("site").asText() + "/" + i.path("split").asText() + "/" + i.path("id").asText()));
+                    return out.stream();
+                }).toList();
+    }
+
+    static JsonNode parse(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void badConfigurationsAreRefusedNamingTheKeyOrMethod(@TempDir Path tmp) throws Exception {
+        Path cfg = TinyRuns.config(tmp, 4);
+        ConfigException e = assertThrows(ConfigException.class, () -> Plans.build(TinyRuns.overrides(cfg, tmp.resolve("x"), List.of("fedvag"))));
+        assertTrue(e.getMessage().contains("did you mean 'fedavg'"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> Plans.build(new Plans.Overrides(cfg, null, List.of("fedavg"), null, 1, null, null, tmp.resolve("y"))));
+        assertTrue(e.getMessage().contains("evaluation.select_after"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> Plans.build(TinyRuns.overrides(cfg, tmp.resolve("z"), List.of("pfl-resfim:rho=1.5"))));
+        assertTrue(e.getMessage().contains("resfim.rho"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> Plans.build(TinyRuns.overrides(cfg, tmp.resolve("z"), List.of("pfl-resfim:rhoo=0.1"))));
+        assertTrue(e.getMessage().contains("did you mean 'resfim.rho'"), e.getMessage());
+        Path many = tmp.resolve("many.yaml");
+        Files.writeString(many, TinyRuns.yaml(4).replace("federation: {rounds: 4}", "federation: {rounds: 4, min_sites: 5}"));
+        SimulationPlan p = Plans.build(TinyRuns.overrides(many, tmp.resolve("m"), List.of("fedavg")));
+        e = assertThrows(ConfigException.class, () -> run(p));
+        assertTrue(e.getMessage().contains("federation.min_sites"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("m/fedavg")), "nothing trained");
+    }
+}
