@@ -36,10 +36,13 @@ public final class Djl {
         return e;
     }
 
-    /** Sets libtorch's intra-op threads (0 or negative = number of available cores). */
+    /**
+     * Sets libtorch's intra-op threads; 0 or negative = the {@code resfim.threads} system property if set,
+     * else the number of available cores.
+     */
     public static void setThreads(int threads) {
         engine();
-        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        int n = threads > 0 ? threads : Integer.getInteger("resfim.threads", Runtime.getRuntime().availableProcessors());
         JniUtils.setNumThreads(n);
     }
 

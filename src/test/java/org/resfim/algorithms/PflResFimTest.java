@@ -1,0 +1,240 @@
+package org.resfim.algorithms;
+
+import org.junit.jupiter.api.Test;
+import org.resfim.config.ConfigException;
+import org.resfim.data.Augmentation;
+import org.resfim.data.SiteDataset;
+import org.resfim.data.SyntheticSites;
+import org.resfim.engine.NormType;
+import org.resfim.engine.UNet;
+import org.resfim.engine.UNetConfig;
+import org.resfim.federation.ClientState;
+import org.resfim.federation.Coordinator;
+import org.resfim.federation.FederationSettings;
+import org.resfim.federation.InProcessTransport;
+import org.resfim.federation.Message;
+import org.resfim.federation.ParticipantException;
+import org.resfim.federation.Phase;
+import org.resfim.federation.Reply;
+import org.resfim.federation.Request;
+import org.resfim.federation.RoundListener;
+import org.resfim.federation.SiteParticipant;
+import org.resfim.federation.TrainingSettings;
+import org.resfim.federation.Transport;
+import org.resfim.fisher.PartitionConfig;
+import org.resfim.spectral.AmplitudeTransfer;
+import org.resfim.spectral.StyleBank;
+import org.resfim.state.Mask;
+import org.resfim.state.ModelState;
+import org.resfim.state.Tensor;
+import org.resfim.state.TensorRole;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class PflResFimTest {
+    static final UNetConfig TINY = new UNetConfig(3, 1, 4, 3, NormType.BATCH, 2);
+    static final int SIZE = 32;
+
+    /** Records every request and reply that crosses the transport. */
+    static final class RecordingTransport implements Transport {
+        final Transport inner;
+        final List<Request> requests = new ArrayList<>();
+        final List<Reply> replies = new ArrayList<>();
+
+        RecordingTransport(Transport inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public List<String> sites() {
+            return inner.sites();
+        }
+
+        @Override
+        public Reply call(String site, Request request) throws ParticipantException {
+            requests.add(request);
+            Reply r = inner.call(site, request);
+            replies.add(r);
+            return r;
+        }
+    }
+
+    static List<SiteParticipant> sites(PflResFim algo, int rounds) {
+        List<SiteDataset> data = SyntheticSites.generate(3, 8, SIZE, 5);
+        TrainingSettings t = TrainingSettings.from(Map.of("batch_size", 4, "lr", 0.003));
+        List<SiteParticipant> out = new ArrayList<>();
+        for (SiteDataset d : data) {
+            out.add(new SiteParticipant(d, algo.newClient(d.name()), TINY, t, rounds, 0, null, 1, Augmentation.NONE));
+        }
+        return out;
+    }
+
+    static ModelState init() {
+        try (UNet net = new UNet(TINY, 0)) {
+            return net.toState();
+        }
+    }
+
+    @Test
+    void onlyWindowSizedAmplitudesTravelForStyleAndSensitiveValuesNeverLeave() {
+        PflResFim algo = new PflResFim("pfl-resfim", Map.of("warmup", 1, "every", 2, "samples", 4));
+        RecordingTransport t = new RecordingTransport(new InProcessTransport(sites(algo, 4)));
+        new Coordinator(t, algo.newServer(init()), new FederationSettings(4, 1.0, 1), new RoundListener() {
+        }, 0).run(init());
+        int b = AmplitudeTransfer.halfSize(SIZE, SIZE, 0.03);
+        int side = AmplitudeTransfer.windowSide(b);
+        int styleTensors = 0;
+        for (Reply r : t.replies) {
+            if (r.phase() == Phase.SETUP) {
+                for (Tensor x : r.upload().tensors().tensors()) {
+                    assertEquals(TensorRole.STYLE_AMPLITUDE, x.role(), x.name());
+                    assertArrayEquals(new int[] {3, side, side}, x.shape(), x.name());
+                    for (float v : x.data()) {
+                        assertTrue(v >= 0 && Float.isFinite(v), "amplitudes only");
+                    }
+                    styleTensors++;
+                }
+            }
+        }
+        assertEquals(3, styleTensors, "site-mean: one window per site");
+        for (Request q : t.requests) {
+            if (q.phase() == Phase.FIT) {
+                for (Tensor x : q.message().tensors().tensors()) {
+                    assertEquals(TensorRole.STYLE_AMPLITUDE, x.role(), "FIT requests forward the style bank only");
+                    assertArrayEquals(new int[] {3, side, side}, x.shape());
+                }
+                assertEquals(3, q.message().tensors().size());
+            }
+        }
+        // After the first estimate (round 2), uploads carry a mask; every personal value is zero; BN statistics stay home.
+        boolean sawMask = false;
+        for (Reply r : t.replies) {
+            if (r.phase() != Phase.FIT) {
+                continue;
+            }
+            Message up = r.upload();
+            assertTrue(up.tensors().tensors().stream().noneMatch(x -> x.role().isNormStatistic()), "bn_stats = local");
+            if (r.round() >= 2) {
+                assertNotNull(up.mask(), "round " + r.round());
+                sawMask = true;
+                for (Tensor x : up.tensors().tensors()) {
+                    long personal = up.mask().count(x.name());
+                    assertEquals(Math.round(0.2 * x.size()), personal, 1.0, x.name());
+                    for (int i = 0; i < x.size(); i++) {
+                        if (up.mask().get(x.name(), i)) {
+                            assertEquals(0f, x.data()[i], "sensitive value " + x.name() + "[" + i + "] left the site");
+                        }
+                    }
+                }
+                assertTrue(up.payloadBytes() < 0.85 * 4 * up.tensors().numElements());
+            } else {
+                assertNull(up.mask(), "before the first estimate every element is shared (FedAvg)");
+            }
+        }
+        assertTrue(sawMask);
+    }
+
+    @Test
+    void theComposedModelKeepsSensitiveElementsAndTakesTheAggregateElsewhere() {
+        PflResFim algo = new PflResFim("pfl-resfim", Map.of("warmup", 0, "every", 1, "samples", 4));
+        List<SiteParticipant> ps = sites(algo, 3);
+        SiteParticipant p = ps.get(0);
+        ModelState init = init();
+        PflResFim.Client c = (PflResFim.Client) p.procedure();
+        StyleBank bank = new StyleBank();
+        for (SiteParticipant q : ps) {
+            Message m = q.procedure().setup(q, init);
+            bank = StyleBank.merge(List.of(bank, StyleBank.fromState(m.tensors())));
+        }
+        c.fit(p, 1, Message.of(bank.toState()));
+        ModelState personal = c.model().copy();
+        Mask m = c.mask().copy();
+        ModelState global = org.resfim.state.StateOps.scale(personal, 0.0);
+        c.receive(p, 1, Message.of(global.filter(x -> x.role().trainable())));
+        for (Tensor x : c.model().tensors()) {
+            for (int i = 0; i < x.size(); i++) {
+                float expect = m.get(x.name(), i) ? personal.get(x.name()).data()[i] : global.get(x.name()).data()[i];
+                assertEquals(expect, x.data()[i], x.name() + "[" + i + "]");
+            }
+        }
+        // save/restore keeps mask, model and style bank
+        ClientState s = c.save();
+        PflResFim.Client d = (PflResFim.Client) algo.newClient("x");
+        d.restore(s);
+        assertEquals(c.mask(), d.mask());
+        assertArrayEquals(c.model().get("head.weight").data(), d.model().get("head.weight").data());
+    }
+
+    @Test
+    void scheduleFollowsWarmupAndEvery() {
+        PflResFim a = new PflResFim("pfl-resfim", Map.of());
+        // T = 20: W = ceil(20/10) = 2, R = 5 → estimates after rounds 3, 8, 13, 18
+        List<Integer> rounds = new ArrayList<>();
+        for (int r = 1; r <= 20; r++) {
+            if (a.estimates(r, 20)) {
+                rounds.add(r);
+            }
+        }
+        assertEquals(List.of(3, 8, 13, 18), rounds);
+    }
+
+    @Test
+    void ablationSpecsConfigureTheVariant() {
+        PflResFim a = (PflResFim) AlgorithmRegistry.create("pfl-resfim:variant=fim,rho=0.1");
+        assertEquals(PartitionConfig.Variant.FIM, a.partition().variant());
+        assertEquals(0.1, a.partition().rho());
+        assertEquals("pfl-resfim:variant=fim,rho=0.1", a.spec());
+        PflResFim b = (PflResFim) AlgorithmRegistry.create("pfl-resfim:style.beta=0.05,residual=relative,scope=global");
+        assertEquals(0.05, b.style().beta());
+        ConfigException e = assertThrows(ConfigException.class, () -> AlgorithmRegistry.create("pfl-resfim:rho=0"));
+        assertTrue(e.getMessage().contains("resfim.rho"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> AlgorithmRegistry.create("pfl-resfm"));
+        assertTrue(e.getMessage().contains("did you mean 'pfl-resfim'"), e.getMessage());
+    }
+
+    @Test
+    void badStyleWindowsAndMasksAreRefusedNamingTheSiteAndTheRoundGoesOn() {
+        PflResFim algo = new PflResFim("pfl-resfim", Map.of());
+        SharedModelServer server = (SharedModelServer) algo.newServer(init());
+        int side = AmplitudeTransfer.windowSide(1);
+        List<Reply> setup = new ArrayList<>();
+        setup.add(new Reply("good", Phase.SETUP, 0, Message.of(bank("good", 3, side, 1f)), 5, null, null));
+        setup.add(new Reply("nan", Phase.SETUP, 0, Message.of(bank("nan", 3, side, Float.NaN)), 5, null, null));
+        setup.add(new Reply("shape", Phase.SETUP, 0, Message.of(bank("shape", 3, side + 2, 1f)), 5, null, null));
+        setup.add(new Reply("other", Phase.SETUP, 0, Message.of(bank("good2", 3, side, 1f)), 5, null, null));
+        Message fwd = server.setup(setup);
+        assertEquals(List.of("good"), StyleBank.fromState(fwd.tensors()).sites());
+        Map<String, String> rej = server.lastRejections();
+        assertEquals(3, rej.size(), rej.toString());
+        assertTrue(rej.get("nan").toLowerCase().contains("nan"), rej.get("nan"));
+        assertTrue(rej.containsKey("shape") && rej.containsKey("other"), rej.toString());
+
+        // a mask of the wrong length: that upload is dropped, the other site's is aggregated
+        ModelState g = init();
+        ModelState head = g.filter(x -> x.name().startsWith("head"));
+        Mask wrong = new Mask();
+        wrong.addTensor("head.weight", 3);
+        wrong.addTensor("head.bias", 1);
+        Reply badMask = new Reply("a", Phase.FIT, 1, new Message(head.copy(), wrong, null), 4, null, null);
+        ModelState moved = org.resfim.state.StateOps.scale(head, 2.0);
+        Reply fine = new Reply("b", Phase.FIT, 1, Message.of(moved), 4, null, null);
+        Map<String, Message> down = server.aggregate(1, List.of(badMask, fine), List.of("a", "b"));
+        assertTrue(server.lastRejections().get("a").contains("head.weight"), server.lastRejections().toString());
+        assertArrayEquals(moved.get("head.weight").data(), down.get("a").tensors().get("head.weight").data());
+        Reply nonFinite = new Reply("c", Phase.FIT, 2, Message.of(org.resfim.state.StateOps.scale(head, Double.NaN)), 4, null, null);
+        server.aggregate(2, List.of(nonFinite, fine), List.of("b", "c"));
+        assertTrue(server.lastRejections().containsKey("c"));
+    }
+
+    static ModelState bank(String site, int c, int side, float value) {
+        ModelState s = new ModelState();
+        float[] d = new float[c * side * side];
+        java.util.Arrays.fill(d, value);
+        s.put(new Tensor("style." + site + ".0", TensorRole.STYLE_AMPLITUDE, org.resfim.state.NetworkPart.ENCODER, new int[] {c, side, side}, d));
+        return s;
+    }
+}
