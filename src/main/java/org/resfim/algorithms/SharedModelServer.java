@@ -40,17 +40,30 @@ public class SharedModelServer implements ServerProcedure {
         List<Double> weights = new ArrayList<>();
         Set<String> shared = new LinkedHashSet<>();
         rejections.clear();
+        // Validation reads every value of every upload: do the uploads in parallel.
+        Map<Reply, String> verdicts = new java.util.concurrent.ConcurrentHashMap<>();
+        uploads.parallelStream().filter(r -> r.upload().tensors().size() > 0).forEach(r -> {
+            String v = validate(r);
+            if (v != null) {
+                verdicts.put(r, v);
+            }
+        });
         for (Reply r : uploads) {
             Message up = r.upload();
             if (up.tensors().size() == 0) {
                 continue;
             }
-            String bad = validate(r);
+            String bad = verdicts.get(r);
             if (bad != null) {
                 rejections.put(r.site(), bad);
                 continue;
             }
-            ModelState full = global.overlay(up.tensors());
+            // The upload's own tensors where it sent them, the current global (shared, not copied) elsewhere:
+            // those tensors are marked personal below, so their values never enter the average.
+            ModelState full = new ModelState();
+            for (Tensor t : global.tensors()) {
+                full.put(up.tensors().contains(t.name()) ? up.tensors().get(t.name()) : t);
+            }
             Mask m = Mask.wholeTensors(global, t -> !up.tensors().contains(t.name()));
             if (up.mask() != null) {
                 for (String name : up.mask().names()) {

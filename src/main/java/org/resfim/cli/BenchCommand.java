@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 
 /** {@code resfim bench}: benchmarks, separate from the test suite. */
 @Command(name = "bench", description = "Benchmarks (not tests): print figures and the ratio to the PyTorch peer.",
-        subcommands = {BenchCommand.Train.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.Core.class})
 public final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -21,6 +21,35 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    /** Aggregation, serialization, one full ResFIM estimate, peak memory. */
+    @Command(name = "core", description = "Server aggregation of 10 sites, state serialization MB/s, one full pFL-ResFIM estimate (K = 4), peak RSS.")
+    public static final class Core implements Callable<Integer> {
+        @Option(names = "--sites", defaultValue = "10", description = "Sites to aggregate (default: ${DEFAULT-VALUE}).")
+        int sites;
+        @Option(names = "--size", defaultValue = "128", description = "Image size of the ResFIM estimate (default: ${DEFAULT-VALUE}).")
+        int size;
+        @Option(names = "--samples", defaultValue = "16", description = "Samples N of the ResFIM estimate (default: ${DEFAULT-VALUE}).")
+        int samples;
+        @Option(names = "--threads", defaultValue = "0", description = "Threads (0 = all cores).")
+        int threads;
+
+        @Override
+        public Integer call() throws Exception {
+            Djl.setThreads(threads);
+            org.resfim.bench.CoreBenchmarks.Aggregation a = org.resfim.bench.CoreBenchmarks.aggregation(sites, 5);
+            System.out.printf("aggregation of %d sites x %,d elements: FedAvg %.1f ms, masked (rho = 0.2) %.1f ms (target < 100 ms)%n",
+                    a.sites(), a.elements(), a.fedAvgMs(), a.maskedMs());
+            org.resfim.bench.CoreBenchmarks.Serialization s = org.resfim.bench.CoreBenchmarks.serialization(5);
+            System.out.printf("state file (%.1f MB): encode %.0f MB/s, decode %.0f MB/s, write+read file %.0f MB/s; raw byte copy %.0f MB/s%n",
+                    s.megabytes(), s.encodeMBs(), s.decodeMBs(), s.fileRoundTripMBs(), s.rawCopyMBs());
+            org.resfim.bench.CoreBenchmarks.Estimate e = org.resfim.bench.CoreBenchmarks.resfimEstimate(4, samples, size);
+            System.out.printf("one pFL-ResFIM estimate (K = 4, N = %d, %dx%d, %d threads): %.2f s (Fisher %.2f s, spectral transfer %.2f s, residual + partition %.2f s)%n",
+                    e.samples(), e.size(), e.size(), Djl.threads(), e.seconds(), e.fisherSeconds(), e.transferSeconds(), e.partitionSeconds());
+            System.out.printf("peak RSS %.0f MiB%n", org.resfim.bench.CoreBenchmarks.peakRssMiB());
+            return 0;
+        }
     }
 
     /** Training, inference and per-sample-Fisher images/s of the reference U-Net. */

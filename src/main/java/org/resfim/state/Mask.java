@@ -141,6 +141,11 @@ public final class Mask {
         return n == 0 ? 0.0 : (double) total() / n;
     }
 
+    /** The live bits of tensor {@code name}, for read-only use inside this package's hot loops. */
+    BitSet live(String name) {
+        return bits.get(require(name));
+    }
+
     /** A copy of the bits of tensor {@code name} (bit i set = element i personal). */
     public BitSet bits(String name) {
         return (BitSet) bits.get(require(name)).clone();

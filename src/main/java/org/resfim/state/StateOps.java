@@ -81,38 +81,76 @@ public final class StateOps {
         }
         requireSameLayout(first, fallback, "maskedAverage (fallback)");
 
-        ModelState global = new ModelState();
-        Mask unshared = Mask.allInvariant(first);
-        for (Tensor t : first.tensors()) {
+        // Tensors are independent: average them in parallel. Within a tensor, a site that shares all of it
+        // (the common case) adds to a scalar denominator; only partly personal tensors need a per-element one.
+        List<Tensor> tensors = new java.util.ArrayList<>(first.tensors());
+        float[][] results = new float[tensors.size()][];
+        BitSet[] unsharedBits = new BitSet[tensors.size()];
+        java.util.stream.IntStream.range(0, tensors.size()).parallel().forEach(j -> {
+            Tensor t = tensors.get(j);
             String name = t.name();
             int n = t.size();
             double[] num = negativeZeros(n);
-            double[] den = new double[n];
+            double[] den = null;
+            double denAll = 0.0;
             for (int k = 0; k < states.size(); k++) {
                 if (w[k] == 0.0) {
                     continue;
                 }
                 float[] x = states.get(k).get(name).data();
-                BitSet personal = masks.get(k).bits(name);
+                BitSet personal = masks.get(k).live(name);
                 double wk = w[k];
-                for (int i = personal.nextClearBit(0); i < n; i = personal.nextClearBit(i + 1)) {
-                    num[i] += wk * x[i];
-                    den[i] += wk;
+                int card = personal.cardinality();
+                if (card == 0) {
+                    for (int i = 0; i < n; i++) {
+                        num[i] += wk * x[i];
+                    }
+                    denAll += wk;
+                } else if (card < n) {
+                    if (den == null) {
+                        den = new double[n];
+                    }
+                    long[] words = personal.toLongArray();
+                    // Branch-free over each 64-element word: keep = 1 for shared elements, 0 for personal ones.
+                    for (int base = 0; base < n; base += 64) {
+                        int wi = base >>> 6;
+                        long shared = wi < words.length ? ~words[wi] : -1L;
+                        int end = Math.min(n, base + 64);
+                        if (shared == -1L) {
+                            for (int i = base; i < end; i++) {
+                                num[i] += wk * x[i];
+                                den[i] += wk;
+                            }
+                        } else if (shared != 0L) {
+                            for (int i = base; i < end; i++) {
+                                double keep = (shared >>> (i - base)) & 1L;
+                                num[i] += keep * wk * x[i];
+                                den[i] += keep * wk;
+                            }
+                        }
+                    }
                 }
             }
             float[] fb = fallback.get(name).data();
             float[] g = new float[n];
             BitSet none = new BitSet(n);
             for (int i = 0; i < n; i++) {
-                if (den[i] > 0.0) {
-                    g[i] = (float) (num[i] / den[i]);
+                double d = den == null ? denAll : denAll + den[i];
+                if (d > 0.0) {
+                    g[i] = (float) (num[i] / d);
                 } else {
                     g[i] = fb[i];
                     none.set(i);
                 }
             }
-            global.put(t.withData(g));
-            unshared.setBits(name, none);
+            results[j] = g;
+            unsharedBits[j] = none;
+        });
+        ModelState global = new ModelState();
+        Mask unshared = Mask.allInvariant(first);
+        for (int j = 0; j < tensors.size(); j++) {
+            global.put(tensors.get(j).withData(results[j]));
+            unshared.setBits(tensors.get(j).name(), unsharedBits[j]);
         }
         return new MaskedAverage(global, unshared);
     }

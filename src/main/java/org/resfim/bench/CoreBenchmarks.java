@@ -1,0 +1,172 @@
+package org.resfim.bench;
+
+import org.resfim.algorithms.SharedModelServer;
+import org.resfim.engine.Batch;
+import org.resfim.engine.FisherEstimator;
+import org.resfim.engine.UNet;
+import org.resfim.engine.UNetConfig;
+import org.resfim.federation.Message;
+import org.resfim.federation.Phase;
+import org.resfim.federation.Reply;
+import org.resfim.fisher.PartitionConfig;
+import org.resfim.fisher.ResidualFisher;
+import org.resfim.fisher.SensitivityPartition;
+import org.resfim.spectral.AmplitudeTransfer;
+import org.resfim.state.Mask;
+import org.resfim.state.ModelState;
+import org.resfim.state.StateFile;
+import org.resfim.state.StateOps;
+import org.resfim.state.Tensor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** The engine-free and pFL-ResFIM hot paths: aggregation, serialization, one full ResFIM estimate, memory. */
+public final class CoreBenchmarks {
+    private CoreBenchmarks() {
+    }
+
+    /** Milliseconds of one aggregation of {@code sites} reference-U-Net uploads (median of {@code reps}). */
+    public record Aggregation(int sites, long elements, double fedAvgMs, double maskedMs) {
+    }
+
+    public static Aggregation aggregation(int sites, int reps) {
+        ModelState layout = UNet.layout(UNetConfig.reference());
+        List<Reply> plain = new ArrayList<>();
+        List<Reply> masked = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k < sites; k++) {
+            ModelState s = random(layout, k);
+            Mask m = Mask.allInvariant(s);
+            SplittableRandom r = new SplittableRandom(100 + k);
+            for (Tensor t : s.tensors()) {
+                for (int i = 0; i < t.size(); i++) {
+                    if (r.nextDouble() < 0.2) {
+                        m.set(t.name(), i, true);
+                    }
+                }
+            }
+            names.add("site-" + k);
+            plain.add(new Reply("site-" + k, Phase.FIT, 1, Message.of(s), 10 + k, null, null));
+            masked.add(new Reply("site-" + k, Phase.FIT, 1, new Message(StateOps.invariantOnly(s, m), m, null), 10 + k, null, null));
+        }
+        double a = median(reps, () -> new SharedModelServer(layout).aggregate(1, plain, names));
+        double b = median(reps, () -> new SharedModelServer(layout).aggregate(1, masked, names));
+        return new Aggregation(sites, layout.numElements(), a, b);
+    }
+
+    /** MB/s of StateFile encode, decode and a file round trip, and of a plain byte copy of the same size. */
+    public record Serialization(double megabytes, double encodeMBs, double decodeMBs, double fileRoundTripMBs, double rawCopyMBs) {
+    }
+
+    public static Serialization serialization(int reps) throws IOException {
+        ModelState s = random(UNet.layout(UNetConfig.reference()), 1);
+        byte[] bytes = StateFile.toBytes(s);
+        double mb = bytes.length / 1e6;
+        double enc = median(reps, () -> StateFile.toBytes(s));
+        double dec = median(reps, () -> {
+            try {
+                StateFile.fromBytes(bytes, "bench");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Path tmp = Files.createTempFile("resfim-bench", StateFile.EXTENSION);
+        double file = median(reps, () -> {
+            try {
+                StateFile.write(s, tmp);
+                StateFile.read(tmp);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Files.deleteIfExists(tmp);
+        byte[] dst = new byte[bytes.length];
+        double copy = median(reps, () -> System.arraycopy(bytes, 0, dst, 0, bytes.length));
+        return new Serialization(mb, mb / (enc / 1e3), mb / (dec / 1e3), mb / (file / 1e3), mb / (copy / 1e3));
+    }
+
+    /** Seconds of one full pFL-ResFIM estimate for one site with K sites: own + (K−1) foreign Fisher passes, residual, partition. */
+    public record Estimate(int sites, int samples, int size, double seconds, double fisherSeconds, double transferSeconds, double partitionSeconds) {
+    }
+
+    public static Estimate resfimEstimate(int sites, int samples, int size) {
+        UNetConfig cfg = UNetConfig.reference();
+        Batch own = TrainBenchmark.randomBatch(samples, 3, size, 7);
+        List<float[][][]> windows = new ArrayList<>();
+        for (int k = 1; k < sites; k++) {
+            windows.add(AmplitudeTransfer.window(TrainBenchmark.randomBatch(1, 3, size, 100 + k).images(), 3, size, size, 0.03));
+        }
+        try (UNet net = new UNet(cfg, 0)) {
+            long t0 = System.nanoTime();
+            long fisherNs = 0;
+            long transferNs = 0;
+            long t = System.nanoTime();
+            ModelState fk = FisherEstimator.estimate(net, List.of(own));
+            fisherNs += System.nanoTime() - t;
+            List<ModelState> foreign = new ArrayList<>();
+            int per = 3 * size * size;
+            for (float[][][] w : windows) {
+                t = System.nanoTime();
+                float[] x = new float[own.images().length];
+                for (int i = 0; i < samples; i++) {
+                    float[] img = new float[per];
+                    System.arraycopy(own.images(), i * per, img, 0, per);
+                    System.arraycopy(AmplitudeTransfer.transfer(img, 3, size, size, w, 1.0), 0, x, i * per, per);
+                }
+                transferNs += System.nanoTime() - t;
+                t = System.nanoTime();
+                foreign.add(FisherEstimator.estimate(net, List.of(new Batch(x, own.targets(), samples, 3, 1, size, size))));
+                fisherNs += System.nanoTime() - t;
+            }
+            t = System.nanoTime();
+            ModelState score = ResidualFisher.compute(fk, foreign, PartitionConfig.defaults().residual(), 1e-12);
+            SensitivityPartition.partition(score, net.toState(), PartitionConfig.defaults(), 0);
+            long partNs = System.nanoTime() - t;
+            return new Estimate(sites, samples, size, (System.nanoTime() - t0) / 1e9, fisherNs / 1e9, transferNs / 1e9, partNs / 1e9);
+        }
+    }
+
+    /** Peak resident set size of this process in MiB (VmHWM), or NaN where /proc is not available. */
+    public static double peakRssMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
+    }
+
+    static ModelState random(ModelState layout, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        ModelState s = new ModelState();
+        for (Tensor t : layout.tensors()) {
+            float[] d = new float[t.size()];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (float) (r.nextDouble() - 0.5);
+            }
+            s.put(t.withData(d));
+        }
+        return s;
+    }
+
+    private static double median(int reps, Runnable r) {
+        r.run(); // warm-up
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t = System.nanoTime();
+            r.run();
+            ms[i] = (System.nanoTime() - t) / 1e6;
+        }
+        java.util.Arrays.sort(ms);
+        return ms[reps / 2];
+    }
+}
