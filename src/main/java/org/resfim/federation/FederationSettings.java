@@ -8,20 +8,25 @@ import java.util.List;
 import java.util.Map;
 
 /** Round structure: T rounds, the fraction of sites sampled per round, the minimum that must answer. */
-public record FederationSettings(int rounds, double sampleFraction, int minSites) {
+public record FederationSettings(int rounds, double sampleFraction, int minSites, boolean offloadSites) {
     public static final List<ConfigKey> KEYS = List.of(
             new ConfigKey("federation", "rounds", 20, "number of communication rounds T"),
             new ConfigKey("federation", "sample_fraction", 1.0, "fraction of sites that train in each round (at least one)"),
-            new ConfigKey("federation", "min_sites", 1, "a round with fewer answering sites is not aggregated"));
+            new ConfigKey("federation", "min_sites", 1, "a round with fewer answering sites is not aggregated"),
+            new ConfigKey("federation", "offload_sites", false, "simulation: keep each site's state on disk between rounds (many sites in little memory; same results)"));
+
+    public FederationSettings(int rounds, double sampleFraction, int minSites) {
+        this(rounds, sampleFraction, minSites, false);
+    }
 
     public static FederationSettings from(Map<String, Object> section) {
         Section s = new Section("federation", section, KEYS);
         return new FederationSettings(s.getInt("rounds", 1, 100000), s.getDouble("sample_fraction", 0, 1, false, true),
-                s.getInt("min_sites", 1, 100000));
+                s.getInt("min_sites", 1, 100000), s.getBoolean("offload_sites"));
     }
 
     public FederationSettings withRounds(int t) {
-        return new FederationSettings(t, sampleFraction, minSites);
+        return new FederationSettings(t, sampleFraction, minSites, offloadSites);
     }
 
     /** Checks the settings against the number of sites; names the key at fault. */

@@ -30,7 +30,9 @@ import java.util.function.Function;
  */
 public final class SiteParticipant implements Participant, ClientContext {
     private final SiteDataset data;
-    private final ClientProcedure procedure;
+    private ClientProcedure procedure;
+    private java.util.function.Supplier<ClientProcedure> offloadFactory;
+    private int savedRound = -1;
     private final UNetConfig modelConfig;
     private final TrainingSettings training;
     private final int rounds;
@@ -59,21 +61,53 @@ public final class SiteParticipant implements Participant, ClientContext {
         return data.name();
     }
 
+    /**
+     * Keep this site's algorithm state on disk between rounds instead of in memory: after each EVALUATE the
+     * procedure is dropped (its state was just saved to the store) and rebuilt from {@code factory} and the
+     * store at the next request. Exact (the state files are bit-exact), so results do not change; a
+     * simulation of many sites then needs memory for one site's state at a time.
+     */
+    public SiteParticipant offloadWith(java.util.function.Supplier<ClientProcedure> factory) {
+        if (store == null) {
+            throw new IllegalStateException("offloading site state needs a state store");
+        }
+        this.offloadFactory = factory;
+        return this;
+    }
+
+    private void reload() {
+        if (procedure == null) {
+            ClientProcedure p = offloadFactory.get();
+            p.restore(store.load(name(), savedRound));
+            procedure = p;
+        }
+    }
+
     public ClientProcedure procedure() {
+        if (procedure == null) {
+            reload();
+        }
         return procedure;
     }
 
     @Override
     public Reply handle(Request request) throws ParticipantException {
         try {
+            if (procedure == null && request.phase() != Phase.SETUP) {
+                reload();
+            }
             switch (request.phase()) {
                 case SETUP: {
+                    if (procedure == null) {
+                        procedure = offloadFactory.get();
+                    }
                     if (request.round() > 0) {
                         if (store == null) {
                             throw new ParticipantException(name(), "cannot resume: no state store", true, null);
                         }
                         ClientState saved = store.load(name(), request.round());
                         procedure.restore(saved);
+                        savedRound = request.round();
                         bestValDice = Double.parseDouble(saved.meta().getOrDefault("site.best_val_dice", "-Infinity"));
                         bestRound = Integer.parseInt(saved.meta().getOrDefault("site.best_round", "0"));
                         return new Reply(name(), Phase.SETUP, request.round(), null, data.train().size(), null, null);
@@ -105,6 +139,10 @@ public final class SiteParticipant implements Participant, ClientContext {
                         s.meta().put("site.best_val_dice", Double.toString(bestValDice));
                         s.meta().put("site.best_round", Integer.toString(bestRound));
                         store.save(name(), request.round(), s);
+                        savedRound = request.round();
+                        if (offloadFactory != null) {
+                            procedure = null;
+                        }
                     }
                     return new Reply(name(), Phase.EVALUATE, request.round(), null, data.train().size(), scores, null);
                 }

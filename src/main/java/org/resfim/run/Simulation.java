@@ -110,8 +110,12 @@ public final class Simulation {
         int first = plan.evaluation().firstSelectableRound(rounds);
         List<SiteParticipant> participants = new ArrayList<>();
         for (SiteDataset s : sites) {
-            participants.add(new SiteParticipant(s, algorithm.newClient(s.name()), unet, plan.training(), rounds, seed, store, first,
-                    plan.data().augmentation()));
+            SiteParticipant sp = new SiteParticipant(s, algorithm.newClient(s.name()), unet, plan.training(), rounds, seed, store, first,
+                    plan.data().augmentation());
+            if (plan.federation().offloadSites()) {
+                sp.offloadWith(() -> algorithm.newClient(s.name()));
+            }
+            participants.add(sp);
         }
         MetricsLog metrics = new MetricsLog(metricsFile);
         String label = method + " seed " + seed + (folds > 1 ? " fold " + fold : "");
