@@ -119,12 +119,14 @@ public final class RunDirectory {
         }
     }
 
-    void writeResults(ResultTable table, SimulationPlan plan) {
+    void writeResults(ResultTable table, SimulationPlan plan, List<org.resfim.report.CostSummary> costs) {
         Map<String, Object> prov = provenance(plan);
         Simulation.write(root.resolve("provenance.json"), Simulation.json(prov));
         StringBuilder header = new StringBuilder();
         prov.forEach((k, v) -> header.append(k).append(": ").append(v).append('\n'));
-        Simulation.write(root.resolve("results.md"), "# Results\n\n" + table.markdown() + "\n```\n" + header + "```\n");
+        StringBuilder cost = new StringBuilder("\n## Cost\n\n");
+        costs.forEach(c -> cost.append("- ").append(c.describe()).append('\n'));
+        Simulation.write(root.resolve("results.md"), "# Results\n\n" + table.markdown() + cost + "\n```\n" + header + "```\n");
         Simulation.write(root.resolve("results.csv"), prefixed(header, "# ") + table.csv());
         Simulation.write(root.resolve("results.tex"), prefixed(header, "% ") + table.latex());
     }

@@ -18,6 +18,7 @@ import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
 import org.resfim.federation.RoundListener;
 import org.resfim.federation.SiteParticipant;
+import org.resfim.report.CostSummary;
 import org.resfim.report.EvalRecord;
 import org.resfim.report.MetricsLog;
 import org.resfim.report.ResultTable;
@@ -86,8 +87,27 @@ public final class Simulation {
         }
         ResultTable table = new ResultTable(all, plan.methods(), siteNames, plan.seeds(),
                 plan.evaluation().firstSelectableRound(plan.federation().rounds()), plan.evaluation().reference(), plan.evaluation().bootstrap());
-        dir.writeResults(table, plan);
+        List<CostSummary> costs = costs();
+        costs.forEach(c -> log.println(c.describe()));
+        dir.writeResults(table, plan, costs);
         return table;
+    }
+
+    /** Time and upload cost of every method, from the metrics logs of all its runs. */
+    private List<CostSummary> costs() {
+        long full = 4L * UNet.layout(plan.model().unet(plan.data().channels())).numElements();
+        List<CostSummary> out = new ArrayList<>();
+        int folds = Math.max(1, plan.evaluation().folds());
+        for (String m : plan.methods()) {
+            List<Path> logs = new ArrayList<>();
+            for (long seed : plan.seeds()) {
+                for (int f = 0; f < folds; f++) {
+                    logs.add(dir.runDir(m, seed, f, folds).resolve("metrics.jsonl"));
+                }
+            }
+            out.add(CostSummary.of(m, logs, full));
+        }
+        return out;
     }
 
     private AlgorithmSpec spec(String method) {

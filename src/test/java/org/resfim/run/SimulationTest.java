@@ -40,6 +40,9 @@ class SimulationTest {
             assertFalse(prov.path(k).isMissingNode(), k);
         }
         assertTrue(Files.readString(r.resolve("results.csv")).startsWith("# config_sha256: "));
+        String md = Files.readString(r.resolve("results.md"));
+        assertTrue(md.contains("pfl-resfim: ") && md.contains("the ResFIM estimate took"), md);
+        assertTrue(md.contains("fedavg: ") && md.contains("= 100.0% of a full model"), "FedAvg uploads the whole model:\n" + md);
         // each site's selected personal model is kept; per-round states are pruned once complete
         for (String site : List.of("synthetic-1", "synthetic-2", "synthetic-3")) {
             assertTrue(Files.isRegularFile(r.resolve("pfl-resfim/seed-0/sites/" + site + "/selected-model.rfim")), site);

@@ -1,0 +1,67 @@
+package org.resfim.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a method cost, from the fit lines of its metrics logs: local-training seconds, the share of them
+ * spent in the ResFIM estimate, and bytes uploaded per site and round against a full-model (FedAvg) upload.
+ */
+public record CostSummary(String method, int fits, double fitSeconds, double resfimSeconds, double uploadBytes, long fullModelBytes) {
+
+    public static CostSummary of(String method, List<Path> metricsLogs, long fullModelBytes) {
+        int fits = 0;
+        double fit = 0;
+        double resfim = 0;
+        double bytes = 0;
+        for (Path log : metricsLogs) {
+            if (!Files.exists(log)) {
+                continue;
+            }
+            try {
+                for (String line : Files.readAllLines(log)) {
+                    JsonNode n;
+                    try {
+                        n = MetricsLog.JSON.readTree(line);
+                    } catch (IOException partial) {
+                        continue;
+                    }
+                    if (!"fit".equals(n.path("event").asText())) {
+                        continue;
+                    }
+                    fits++;
+                    fit += n.path("fit_seconds").asDouble();
+                    resfim += n.path("resfim_seconds").asDouble(0);
+                    bytes += n.path("upload_bytes").asDouble();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return new CostSummary(method, fits, fit, resfim, bytes, fullModelBytes);
+    }
+
+    public double resfimShare() {
+        return fitSeconds == 0 ? 0 : resfimSeconds / fitSeconds;
+    }
+
+    public double bytesPerFit() {
+        return fits == 0 ? 0 : uploadBytes / fits;
+    }
+
+    /** One line for the console and the results file. */
+    public String describe() {
+        String s = String.format(Locale.ROOT, "%s: %.1f s of local training over %d site-rounds; uploads %.2f MB per site-round = %.1f%% of a full model (FedAvg, %.2f MB)",
+                method, fitSeconds, fits, bytesPerFit() / 1e6, 100 * bytesPerFit() / fullModelBytes, fullModelBytes / 1e6);
+        if (resfimSeconds > 0) {
+            s += String.format(Locale.ROOT, "; the ResFIM estimate took %.1f%% of local training time", 100 * resfimShare());
+        }
+        return s;
+    }
+}
