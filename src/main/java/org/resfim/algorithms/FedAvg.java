@@ -1,47 +1,16 @@
 package org.resfim.algorithms;
 
 import org.resfim.config.ConfigKey;
-import org.resfim.config.Section;
-import org.resfim.engine.TrainingHooks;
-import org.resfim.engine.UNet;
-import org.resfim.federation.Algorithm;
-import org.resfim.federation.ClientContext;
-import org.resfim.federation.ClientProcedure;
-import org.resfim.federation.ServerProcedure;
-import org.resfim.state.Mask;
-import org.resfim.state.ModelState;
 
 import java.util.List;
 import java.util.Map;
 
 /** FedAvg (McMahan et al. 2017): every tensor, BatchNorm statistics included, averaged with weights ∝ training samples. */
-public final class FedAvg implements Algorithm {
+public final class FedAvg extends WholeTensorAlgorithm {
     public static final String NAME = "fedavg";
     public static final List<ConfigKey> KEYS = List.of();
-    private final String spec;
 
     public FedAvg(String spec, Map<String, Object> params) {
-        this.spec = spec;
-        Section s = new Section(NAME, params, KEYS);
-    }
-
-    @Override
-    public String spec() {
-        return spec;
-    }
-
-    @Override
-    public ClientProcedure newClient(String site) {
-        return new PartitionedClient() {
-            @Override
-            protected Mask initialMask(ModelState layout) {
-                return Mask.allInvariant(layout);
-            }
-        };
-    }
-
-    @Override
-    public ServerProcedure newServer(ModelState initial) {
-        return new SharedModelServer(initial);
+        super(spec, NAME, params, KEYS, t -> false);
     }
 }

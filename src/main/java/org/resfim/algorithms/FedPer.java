@@ -1,47 +1,17 @@
 package org.resfim.algorithms;
 
 import org.resfim.config.ConfigKey;
-import org.resfim.config.Section;
-import org.resfim.engine.TrainingHooks;
-import org.resfim.engine.UNet;
-import org.resfim.federation.Algorithm;
-import org.resfim.federation.ClientContext;
-import org.resfim.federation.ClientProcedure;
-import org.resfim.federation.ServerProcedure;
-import org.resfim.state.Mask;
-import org.resfim.state.ModelState;
+import org.resfim.state.NetworkPart;
 
 import java.util.List;
 import java.util.Map;
 
 /** FedPer (Arivazhagan et al. 2019): the segmentation head stays local; the body is averaged. */
-public final class FedPer implements Algorithm {
+public final class FedPer extends WholeTensorAlgorithm {
     public static final String NAME = "fedper";
     public static final List<ConfigKey> KEYS = List.of();
-    private final String spec;
 
     public FedPer(String spec, Map<String, Object> params) {
-        this.spec = spec;
-        Section s = new Section(NAME, params, KEYS);
-    }
-
-    @Override
-    public String spec() {
-        return spec;
-    }
-
-    @Override
-    public ClientProcedure newClient(String site) {
-        return new PartitionedClient() {
-            @Override
-            protected Mask initialMask(ModelState layout) {
-                return Mask.wholeTensors(layout, t -> t.part() == org.resfim.state.NetworkPart.HEAD);
-            }
-        };
-    }
-
-    @Override
-    public ServerProcedure newServer(ModelState initial) {
-        return new SharedModelServer(initial);
+        super(spec, NAME, params, KEYS, t -> t.part() == NetworkPart.HEAD);
     }
 }

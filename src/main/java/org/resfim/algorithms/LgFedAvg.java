@@ -1,47 +1,17 @@
 package org.resfim.algorithms;
 
 import org.resfim.config.ConfigKey;
-import org.resfim.config.Section;
-import org.resfim.engine.TrainingHooks;
-import org.resfim.engine.UNet;
-import org.resfim.federation.Algorithm;
-import org.resfim.federation.ClientContext;
-import org.resfim.federation.ClientProcedure;
-import org.resfim.federation.ServerProcedure;
-import org.resfim.state.Mask;
-import org.resfim.state.ModelState;
+import org.resfim.state.NetworkPart;
 
 import java.util.List;
 import java.util.Map;
 
 /** LG-FedAvg (Liang et al. 2020): the encoder (local representation) stays local; decoder and head are averaged. */
-public final class LgFedAvg implements Algorithm {
+public final class LgFedAvg extends WholeTensorAlgorithm {
     public static final String NAME = "lg-fedavg";
     public static final List<ConfigKey> KEYS = List.of();
-    private final String spec;
 
     public LgFedAvg(String spec, Map<String, Object> params) {
-        this.spec = spec;
-        Section s = new Section(NAME, params, KEYS);
-    }
-
-    @Override
-    public String spec() {
-        return spec;
-    }
-
-    @Override
-    public ClientProcedure newClient(String site) {
-        return new PartitionedClient() {
-            @Override
-            protected Mask initialMask(ModelState layout) {
-                return Mask.wholeTensors(layout, t -> t.part() == org.resfim.state.NetworkPart.ENCODER);
-            }
-        };
-    }
-
-    @Override
-    public ServerProcedure newServer(ModelState initial) {
-        return new SharedModelServer(initial);
+        super(spec, NAME, params, KEYS, t -> t.part() == NetworkPart.ENCODER);
     }
 }
