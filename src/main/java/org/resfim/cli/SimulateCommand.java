@@ -62,6 +62,7 @@ public final class SimulateCommand implements Callable<Integer> {
         System.out.println();
         System.out.println(table.markdown());
         System.out.println("Run directory: " + plan.out().toAbsolutePath());
+        org.resfim.report.html.RunReport.writeAfterSimulation(plan.out(), System.out);
         return 0;
     }
 }

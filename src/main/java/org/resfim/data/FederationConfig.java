@@ -517,6 +517,93 @@ public final class FederationConfig {
         return new NiftiOptions(axis, lo, hi, slices.equals("foreground"));
     }
 
+    // ------------------------------------------------------------------ documentation
+
+    /**
+     * The keys this class reads, with default and meaning, for {@code resfim config explain}: the top-level
+     * keys (section {@code ""}) and the {@code data:} section with its sub-sections ({@code data.sites[]} for
+     * the keys of one site). Checked against the sets that parsing accepts, so a key added there without a
+     * line here fails at once.
+     */
+    public static List<org.resfim.config.ConfigKey> documentedKeys() {
+        List<org.resfim.config.ConfigKey> k = new ArrayList<>();
+        k.add(key("", "name", "", "a name for the federation (free text)"));
+        k.add(key("", "description", "", "free text"));
+        k.add(key("", "seed", 0, "split seed (and synthetic data seed unless data.synthetic.seed is set)"));
+        k.add(key("", "seeds", "[seed]", "seeds of a simulation: splits, initial weights and training order of each repetition"));
+        k.add(key("data", "root", "the configuration's folder", "base of the site folders, relative to the configuration file; --data-root replaces it"));
+        k.add(key("data", "image_size", DEFAULT_IMAGE_SIZE, "training resolution: a number or [height, width] (synthetic: its size)"));
+        k.add(key("data", "channels", 3, "model input channels, 1 or 3 (grey replicated to 3, colour to grey by luminance)"));
+        k.add(key("data", "preprocess", "{}", "how a decoded image becomes a sample (keys under data.preprocess)"));
+        k.add(key("data", "augment", "{hflip: 0.5, vflip: 0.5, rot90: 0.5}", "training augmentation probabilities, or true / false"));
+        k.add(key("data", "split", "{train: 0.7, val: 0.1, test: 0.2}", "split ratios by patient; an official split is honoured"));
+        k.add(key("data", "manifest", "none", "a saved split manifest to reproduce (hashes checked), e.g. a run's manifests/seed-0.json"));
+        k.add(key("data", "defaults", "{}", "any site key except name, merged into every site (site keys win)"));
+        k.add(key("data", "sites", "[]", "the sites, each a mapping of data.sites[] keys"));
+        k.add(key("data", "synthetic", "{}", "the built-in synthetic federation instead of sites (used when no sites are given)"));
+        k.add(key("data.synthetic", "sites", 4, "number of synthetic sites"));
+        k.add(key("data.synthetic", "samples", 40, "images per site"));
+        k.add(key("data.synthetic", "size", DEFAULT_IMAGE_SIZE, "image size in pixels (square)"));
+        k.add(key("data.synthetic", "seed", "the top-level seed", "seed of the generated images"));
+        k.add(key("data.split", "train", 0.7, "fraction of patients for training"));
+        k.add(key("data.split", "val", 0.1, "fraction of patients for validation (model selection)"));
+        k.add(key("data.split", "test", 0.2, "fraction of patients for testing"));
+        k.add(key("data.preprocess", "center_crop", "none", "none, square, a size or [height, width]: centre crop before resizing"));
+        k.add(key("data.preprocess", "intensity", "scale", "scale (by bit depth), minmax or percentile (per image) to [0, 1]"));
+        k.add(key("data.preprocess", "percentiles", "[0.5, 99.5]", "[low, high] for intensity: percentile"));
+        k.add(key("data.preprocess", "interpolation", "bilinear", "bilinear (antialiased) or nearest; masks are always resized nearest"));
+        k.add(key("data.augment", "hflip", 0.5, "probability of a horizontal flip (true = 0.5)"));
+        k.add(key("data.augment", "vflip", 0.5, "probability of a vertical flip (true = 0.5)"));
+        k.add(key("data.augment", "rot90", 0.5, "probability of a quarter turn (true = 0.5)"));
+        k.add(key("data.sites[]", "name", "required", "unique site name: letters, digits, '.', '_' and '-'"));
+        k.add(key("data.sites[]", "folder", "the name", "site folder, relative to data.root (else to the configuration file)"));
+        k.add(key("data.sites[]", "images", "required", "glob of the images, relative to the source folder, e.g. images/*.png"));
+        k.add(key("data.sites[]", "mask", "required", "mask path template: {stem} {name} {ext} and the named groups of match"));
+        k.add(key("data.sites[]", "fov", "none", "optional field-of-view mask template"));
+        k.add(key("data.sites[]", "match", "none", "optional regular expression searched in the image file name; its named groups feed the templates"));
+        k.add(key("data.sites[]", "patient", "each image its own patient", "patient id template; images of a patient stay in one split"));
+        k.add(key("data.sites[]", "split", "none", "official split (train, val or test) of every image here"));
+        k.add(key("data.sites[]", "label", "{threshold: 128}", "how stored mask values become labels (keys under data.sites[].label)"));
+        k.add(key("data.sites[]", "nifti", "{axis: z}", "how .nii / .nii.gz volumes become 2-D slices (keys under data.sites[].nifti)"));
+        k.add(key("data.sites[]", "sources", "one: the site itself", "several folders, each a mapping of data.sites[].sources[] keys inheriting the site's"));
+        k.add(key("data.sites[].label", "threshold", 128, "a stored value >= threshold is foreground"));
+        k.add(key("data.sites[].label", "invert", false, "swap foreground and background"));
+        k.add(key("data.sites[].label", "values", "none", "strict mapping of stored values to classes, e.g. {0: background, 255: vessel}"));
+        k.add(key("data.sites[].label", "foreground", "none", "the classes of values that are foreground"));
+        k.add(key("data.sites[].nifti", "axis", "z", "slicing axis: 0/x/sagittal, 1/y/coronal or 2/z/axial"));
+        k.add(key("data.sites[].nifti", "clip", "[0.5, 99.5]", "[low, high] intensity percentiles of the volume"));
+        k.add(key("data.sites[].nifti", "slices", "all", "all, or foreground (only slices with a labelled pixel)"));
+        k.add(key("data.sites[].sources[]", "folder", ".", "folder of this source, relative to the site folder"));
+        k.add(key("data.sites[].sources[]", "split", "the site's", "official split of this source"));
+        k.add(key("data.sites[].sources[]", "images", "the site's", "glob of the images"));
+        k.add(key("data.sites[].sources[]", "mask", "the site's", "mask path template"));
+        k.add(key("data.sites[].sources[]", "fov", "the site's", "field-of-view mask template"));
+        k.add(key("data.sites[].sources[]", "match", "the site's", "regular expression on the file name"));
+        k.add(key("data.sites[].sources[]", "patient", "the site's", "patient id template"));
+        Map<String, Set<String>> accepted = new LinkedHashMap<>();
+        accepted.put("data", DATA_KEYS);
+        accepted.put("data.synthetic", SYNTHETIC_KEYS);
+        accepted.put("data.split", SPLIT_KEYS);
+        accepted.put("data.preprocess", PREPROCESS_KEYS);
+        accepted.put("data.augment", AUGMENT_KEYS);
+        accepted.put("data.sites[]", SITE_KEYS);
+        accepted.put("data.sites[].label", LABEL_KEYS);
+        accepted.put("data.sites[].nifti", NIFTI_KEYS);
+        accepted.put("data.sites[].sources[]", SOURCE_KEYS);
+        accepted.forEach((section, names) -> {
+            Set<String> documented = new HashSet<>();
+            k.stream().filter(c -> c.section().equals(section)).forEach(c -> documented.add(c.name()));
+            if (!documented.equals(names)) {
+                throw new IllegalStateException("documentedKeys() of " + section + " lists " + documented + " but parsing accepts " + names);
+            }
+        });
+        return List.copyOf(k);
+    }
+
+    private static org.resfim.config.ConfigKey key(String section, String name, Object def, String meaning) {
+        return new org.resfim.config.ConfigKey(section, name, def, meaning);
+    }
+
     // ------------------------------------------------------------------ copies with overrides
 
     public FederationConfig withSeed(long newSeed) {

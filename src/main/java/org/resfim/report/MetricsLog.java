@@ -134,6 +134,32 @@ public final class MetricsLog implements AutoCloseable {
         return out;
     }
 
+    /** The lines of one event ({@code fit}, {@code evaluate}, {@code failure}) of a log, in file order; lines cut by a kill are skipped. */
+    public static List<JsonNode> readEvents(Path file, String event) {
+        List<JsonNode> out = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    JsonNode n = JSON.readTree(line);
+                    if (event.equals(n.path("event").asText())) {
+                        out.add(n);
+                    }
+                } catch (IOException partial) {
+                    // a line cut by a kill
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         try {

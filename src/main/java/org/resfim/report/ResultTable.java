@@ -207,7 +207,7 @@ public final class ResultTable {
 
     // ------------------------------------------------------------------ rendering
 
-    static String pm(double mean, double std, double scale) {
+    public static String pm(double mean, double std, double scale) {
         if (Double.isNaN(mean)) {
             return "—";
         }
@@ -321,6 +321,65 @@ public final class ResultTable {
 
     private static String tex(String s) {
         return s.replace("\\", "\\textbackslash{}").replace("_", "\\_").replace("%", "\\%").replace("&", "\\&").replace("#", "\\#");
+    }
+
+    /**
+     * HTML: the Dice table of {@link #markdown()} (the best average in bold) and the other metrics' averages,
+     * as two {@code <table>} elements with a caption each; names are escaped.
+     */
+    public String html() {
+        StringBuilder sb = new StringBuilder();
+        String best = null;
+        for (String m : methods) {
+            double v = average(m, "avg", "dice");
+            if (!Double.isNaN(v) && (best == null || v > average(best, "avg", "dice"))) {
+                best = m;
+            }
+        }
+        sb.append("<table class=\"results\" id=\"comparison\">\n<caption>Dice (%) on the test images at each site's selected round, mean ± std over seeds</caption>\n<thead><tr><th>method</th>");
+        sites.forEach(s -> sb.append("<th>").append(esc(s)).append("</th>"));
+        sb.append("<th>avg</th><th>weighted avg</th><th>ΔDice vs ").append(esc(reference)).append(" [95% CI]</th><th>p (Wilcoxon)</th></tr></thead>\n<tbody>\n");
+        for (String m : methods) {
+            sb.append("<tr><th scope=\"row\">").append(esc(m)).append("</th>");
+            for (String s : sites) {
+                sb.append("<td>").append(pm(siteMean(m, s, "dice"), siteStd(m, s, "dice"), 100)).append("</td>");
+            }
+            String avg = pm(average(m, "avg", "dice"), averageStd(m, "avg", "dice"), 100);
+            sb.append("<td>").append(m.equals(best) ? "<b>" + avg + "</b>" : avg).append("</td>");
+            sb.append("<td>").append(pm(average(m, "wavg", "dice"), averageStd(m, "wavg", "dice"), 100)).append("</td>");
+            sb.append("<td>").append(esc(delta(m))).append("</td>");
+            PairedStatistics.Result p = paired(m);
+            sb.append("<td>").append(m.equals(reference) || p.n() == 0 ? "—" : String.format(Locale.ROOT, "%.3g", p.wilcoxonP())).append("</td></tr>\n");
+        }
+        sb.append("</tbody>\n</table>\n");
+        sb.append("<table class=\"results\" id=\"metrics\">\n<caption>Averages over sites (unweighted); Dice, IoU, sensitivity, specificity in %, HD95 in pixels</caption>\n"
+                + "<thead><tr><th>method</th><th>Dice</th><th>IoU</th><th>sensitivity</th><th>specificity</th><th>HD95 (px)</th></tr></thead>\n<tbody>\n");
+        for (String m : methods) {
+            sb.append("<tr><th scope=\"row\">").append(esc(m)).append("</th>");
+            for (String metric : METRICS) {
+                double scale = metric.equals("hd95") ? 1 : 100;
+                sb.append("<td>").append(pm(average(m, "avg", metric), averageStd(m, "avg", metric), scale)).append("</td>");
+            }
+            sb.append("</tr>\n");
+        }
+        sb.append("</tbody>\n</table>\n");
+        return sb.toString();
+    }
+
+    /** Text escaped for HTML element content and attribute values. */
+    public static String esc(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '&' -> sb.append("&amp;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&#39;");
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     /** Selected round per method and site (mean over seeds and folds). */

@@ -1,0 +1,42 @@
+package org.resfim.cli;
+
+import org.resfim.report.html.RunComparison;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code resfim compare RUN_DIR...}: one table across runs. */
+@Command(name = "compare", description = {
+        "One table across runs: a row per run and method with its test Dice averaged over sites (unweighted and weighted",
+        "by test-set size, mean ± std over seeds), HD95 and the paired Dice difference with the run's reference method."})
+public final class CompareCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "RUN_DIR", arity = "1..*", description = "Run directories written by `resfim simulate`.")
+    List<Path> runs;
+    @Option(names = "--csv", description = "Also write the table as CSV to this file.")
+    Path csv;
+
+    @Override
+    public Integer call() {
+        RunComparison c = RunComparison.of(runs);
+        System.out.print(c.markdown());
+        if (csv != null) {
+            try {
+                Path parent = csv.toAbsolutePath().getParent();
+                Files.createDirectories(parent);
+                Files.writeString(csv, c.csv(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + csv + ": " + e.getMessage(), e);
+            }
+            System.out.println("wrote " + csv);
+        }
+        return 0;
+    }
+}

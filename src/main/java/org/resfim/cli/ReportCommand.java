@@ -1,0 +1,30 @@
+package org.resfim.cli;
+
+import org.resfim.report.html.RunReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code resfim report RUN_DIR}: the run's results as one self-contained HTML page. */
+@Command(name = "report", description = {
+        "Write RUN_DIR/report.html: one self-contained page (no network needed) with the comparison table, Dice per round,",
+        "segmentations of test images with error maps, the personal-parameter heat map of pFL-ResFIM, the site styles,",
+        "cost per round, configuration and provenance. `simulate` writes it at the end of every run."})
+public final class ReportCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "RUN_DIR", description = "A run directory written by `resfim simulate`.")
+    Path runDir;
+    @Option(names = "--out", description = "Write the page here instead of RUN_DIR/report.html.")
+    Path out;
+    @Option(names = "--examples", defaultValue = "3", description = "Test images shown per site (default: ${DEFAULT-VALUE}; 0 = none).")
+    int examples;
+
+    @Override
+    public Integer call() {
+        Path f = RunReport.write(runDir, out, examples);
+        System.out.println("wrote " + f.toAbsolutePath());
+        return 0;
+    }
+}

@@ -1,0 +1,126 @@
+package org.resfim.cli;
+
+import org.resfim.report.ResultTable;
+import org.resfim.run.Plans;
+import org.resfim.run.ResumeInfo;
+import org.resfim.run.SimulationPlan;
+import org.resfim.transport.AllowList;
+import org.resfim.transport.ServerRuntime;
+import org.resfim.transport.Tls;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code resfim server}: the coordinator of a real deployment; sites connect to it over gRPC. */
+@Command(name = "server", description = {
+        "Coordinate a federation of site processes ('resfim client') over gRPC with mutual TLS.",
+        "Runs the same algorithms as 'simulate' and writes the same run directory; --resume continues a killed server."})
+public final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--config", description = "Federation configuration (YAML), the same file (up to local data paths) as the sites'.")
+    Path config;
+    @Option(names = "--methods", split = ",", description = "Methods (the sites must be given the same).")
+    List<String> methods;
+    @Option(names = "--seeds", split = ",", description = "Seeds (the sites must be given the same).")
+    List<Long> seeds;
+    @Option(names = "--rounds", description = "Communication rounds T (the sites must be given the same).")
+    Integer rounds;
+    @Option(names = "--local-epochs", description = "Local epochs E per round (the sites must be given the same).")
+    Integer localEpochs;
+    @Option(names = "--out", description = "Run directory (default: runs/run-<time>).")
+    Path out;
+    @Option(names = "--resume", description = "Continue the killed server run in this directory from its last checkpoint.")
+    Path resume;
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+    @Option(names = "--port", description = "Port (0 = any free port; the chosen one is written to RUN_DIR/server-address)."
+            + " Default: 7443, or with --resume the port the run used.")
+    Integer port;
+    @Option(names = "--tls-dir", description = "Folder made by 'resfim certs': ca.pem, server.pem, server-key.pem, allowlist.txt.")
+    Path tlsDir;
+    @Option(names = "--ca", description = "CA certificate (PEM) that issued the site certificates.")
+    Path ca;
+    @Option(names = "--cert", description = "Server certificate (PEM).")
+    Path cert;
+    @Option(names = "--key", description = "Server private key (PKCS#8 PEM).")
+    Path key;
+    @Option(names = "--allow", description = "Allow-list: one 'CERTIFICATE-CN SITE' a line.")
+    Path allow;
+    @Option(names = "--insecure", description = "Plaintext, no authentication (testing on a trusted network only).")
+    boolean insecure;
+    @Option(names = "--call-timeout", defaultValue = "3600", description = "Seconds a site may take to answer one call (default: ${DEFAULT-VALUE}).")
+    double callTimeout;
+    @Option(names = "--round-timeout", defaultValue = "7200", description = "Seconds for the training phase of a round; late sites are skipped (default: ${DEFAULT-VALUE}).")
+    double roundTimeout;
+    @Option(names = "--rejoin-grace", defaultValue = "60", description = "Seconds a call waits for a disconnected site to reconnect, once per absence (default: ${DEFAULT-VALUE}).")
+    double rejoinGrace;
+    @Option(names = "--wait-for-sites", defaultValue = "600", description = "Seconds to wait for all sites before starting with federation.min_sites (default: ${DEFAULT-VALUE}).")
+    double waitForSites;
+    @Option(names = "--max-upload-mb", defaultValue = "2048", description = "Largest upload one site may send in one answer, MB (default: ${DEFAULT-VALUE}).")
+    long maxUploadMb;
+
+    @Override
+    public Integer call() throws Exception {
+        Plans.Overrides o;
+        if (resume != null) {
+            if (config != null || methods != null || seeds != null || rounds != null || localEpochs != null || out != null) {
+                throw new IllegalArgumentException("--resume takes the run's own settings; give no --config, --methods, --seeds, --rounds, --local-epochs or --out");
+            }
+            o = ResumeInfo.read(resume);
+        } else {
+            o = new Plans.Overrides(config, null, methods, seeds, rounds, localEpochs, null, out);
+        }
+        SimulationPlan plan = Plans.build(o);
+        int listen = port != null ? port : resume != null ? previousPort(resume) : 7443;
+        Tls.Pem tls = null;
+        AllowList allowList = null;
+        if (insecure) {
+            if (tlsDir != null || ca != null || cert != null || key != null || allow != null) {
+                throw new IllegalArgumentException("--insecure takes no certificate options");
+            }
+        } else {
+            tls = new Tls.Pem(pick(ca, "ca.pem", "--ca"), pick(cert, "server.pem", "--cert"), pick(key, "server-key.pem", "--key"));
+            allowList = AllowList.read(pick(allow, "allowlist.txt", "--allow"));
+        }
+        System.out.printf("ResFIM server: %s, methods %s, seeds %s, %d rounds -> %s%n", plan.data().source(), plan.methods(), plan.seeds(),
+                plan.federation().rounds(), plan.out().toAbsolutePath());
+        ServerRuntime runtime = new ServerRuntime(plan, new ServerRuntime.Options(host, listen, tls, allowList, millis(callTimeout),
+                millis(roundTimeout), millis(rejoinGrace), millis(waitForSites), maxUploadMb << 20, resume != null), System.out);
+        ResultTable table = runtime.run();
+        System.out.println();
+        System.out.println(table.markdown());
+        System.out.println("Run directory: " + plan.out().toAbsolutePath());
+        return 0;
+    }
+
+    private Path pick(Path given, String inDir, String option) {
+        if (given != null) {
+            return given;
+        }
+        if (tlsDir == null) {
+            throw new IllegalArgumentException("mutual TLS needs " + option + " or --tls-dir (make development certificates with"
+                    + " 'resfim certs --out DIR --sites a,b,c'), or run with --insecure");
+        }
+        return tlsDir.resolve(inDir);
+    }
+
+    /** The port a resumed run listened on, so its sites find it again. */
+    private static int previousPort(Path runDir) {
+        Path f = runDir.resolve(ServerRuntime.ADDRESS_FILE);
+        try {
+            String a = java.nio.file.Files.readString(f).strip();
+            return Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
+        } catch (java.io.IOException | RuntimeException e) {
+            return 7443;
+        }
+    }
+
+    static long millis(double seconds) {
+        if (seconds < 0) {
+            throw new IllegalArgumentException("timeouts are seconds >= 0, got " + seconds);
+        }
+        return Math.round(seconds * 1000);
+    }
+}

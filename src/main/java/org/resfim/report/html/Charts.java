@@ -1,0 +1,219 @@
+package org.resfim.report.html;
+
+import org.resfim.report.*;
+
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.AxisLocation;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.SymbolAxis;
+import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.PaintScale;
+import org.jfree.chart.renderer.xy.XYBlockRenderer;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.PaintScaleLegend;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.data.xy.DefaultXYZDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Paint;
+import java.awt.image.BufferedImage;
+import java.util.List;
+import java.util.Map;
+
+/** The report's charts, drawn with JFreeChart into images. */
+public final class Charts {
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    /** Colour-blind-safe palette (Okabe–Ito) for the sites. */
+    private static final Color[] PALETTE = {new Color(0x0072B2), new Color(0xE69F00), new Color(0x009E73), new Color(0xCC79A7),
+            new Color(0x56B4E9), new Color(0xD55E00), new Color(0xF0E442), new Color(0x000000)};
+    private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 14);
+
+    private Charts() {
+    }
+
+    /**
+     * Validation Dice per round, one line per site and a dashed line for their mean, with a marker where
+     * model selection starts.
+     *
+     * @param perSite site → Dice per round (index 0 = round 1; NaN where the site has no value)
+     */
+    public static BufferedImage diceCurves(String method, Map<String, double[]> perSite, int firstSelectableRound, int width, int height) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        int rounds = 0;
+        for (double[] v : perSite.values()) {
+            rounds = Math.max(rounds, v.length);
+        }
+        for (Map.Entry<String, double[]> e : perSite.entrySet()) {
+            XYSeries s = new XYSeries(e.getKey());
+            for (int r = 0; r < e.getValue().length; r++) {
+                if (!Double.isNaN(e.getValue()[r])) {
+                    s.add(r + 1, e.getValue()[r]);
+                }
+            }
+            data.addSeries(s);
+        }
+        XYSeries mean = new XYSeries("mean over sites");
+        for (int r = 0; r < rounds; r++) {
+            double sum = 0;
+            int n = 0;
+            for (double[] v : perSite.values()) {
+                if (r < v.length && !Double.isNaN(v[r])) {
+                    sum += v[r];
+                    n++;
+                }
+            }
+            if (n > 0) {
+                mean.add(r + 1, sum / n);
+            }
+        }
+        data.addSeries(mean);
+        NumberAxis x = new NumberAxis("round");
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        x.setRange(0.5, Math.max(1, rounds) + 0.5);
+        NumberAxis y = new NumberAxis("validation Dice");
+        y.setRange(0, 1);
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, rounds <= 30);
+        int k = 0;
+        for (String ignored : perSite.keySet()) {
+            r.setSeriesPaint(k, PALETTE[k % PALETTE.length]);
+            r.setSeriesStroke(k, new BasicStroke(1.6f));
+            k++;
+        }
+        r.setSeriesPaint(k, Color.DARK_GRAY);
+        r.setSeriesStroke(k, new BasicStroke(2.4f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1f, new float[] {6f, 4f}, 0f));
+        r.setSeriesShapesVisible(k, false);
+        XYPlot plot = new XYPlot(data, x, y, r);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(0xdddddd));
+        plot.setRangeGridlinePaint(new Color(0xdddddd));
+        if (firstSelectableRound > 1 && firstSelectableRound <= rounds) {
+            ValueMarker m = new ValueMarker(firstSelectableRound - 0.5, new Color(0x999999), new BasicStroke(1f, BasicStroke.CAP_BUTT,
+                    BasicStroke.JOIN_MITER, 1f, new float[] {3f, 3f}, 0f));
+            m.setLabel("selection");
+            m.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+            m.setLabelAnchor(org.jfree.chart.ui.RectangleAnchor.TOP_RIGHT);
+            m.setLabelTextAnchor(org.jfree.chart.ui.TextAnchor.TOP_LEFT);
+            plot.addDomainMarker(m);
+        }
+        JFreeChart chart = new JFreeChart(method, TITLE, plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.setAntiAlias(true);
+        return chart.createBufferedImage(width, height);
+    }
+
+    /**
+     * A heat map: one row per tensor (network order, first at the top), one column per site, the colour the
+     * fraction of the tensor's elements kept personal.
+     *
+     * @param values values[tensor][site] in [0,1] (NaN: no estimate)
+     */
+    public static BufferedImage sensitivityHeatMap(String method, List<String> tensors, List<String> sites, double[][] values) {
+        int n = tensors.size();
+        int k = sites.size();
+        double max = 0;
+        double[][] xyz = new double[3][n * k];
+        int i = 0;
+        for (int t = 0; t < n; t++) {
+            for (int s = 0; s < k; s++) {
+                xyz[0][i] = s;
+                xyz[1][i] = t;
+                xyz[2][i] = values[t][s];
+                if (!Double.isNaN(values[t][s])) {
+                    max = Math.max(max, values[t][s]);
+                }
+                i++;
+            }
+        }
+        double upper = max <= 0 ? 1 : Math.min(1, Math.ceil(max * 10) / 10);
+        DefaultXYZDataset data = new DefaultXYZDataset();
+        data.addSeries("sensitive fraction", xyz);
+        SymbolAxis x = new SymbolAxis("site", sites.toArray(new String[0]));
+        x.setGridBandsVisible(false);
+        x.setAutoTickUnitSelection(false);
+        x.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1));
+        x.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        SymbolAxis y = new SymbolAxis(null, tensors.toArray(new String[0]));
+        y.setInverted(true);
+        y.setGridBandsVisible(false);
+        y.setTickLabelFont(new Font(Font.MONOSPACED, Font.PLAIN, 9));
+        y.setAutoTickUnitSelection(false);
+        y.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1)); // a label on every row, however many
+        y.setRange(-0.5, n - 0.5);
+        x.setRange(-0.5, k - 0.5);
+        XYBlockRenderer r = new XYBlockRenderer();
+        Viridis scale = new Viridis(0, upper);
+        r.setPaintScale(scale);
+        r.setBlockWidth(1);
+        r.setBlockHeight(1);
+        XYPlot plot = new XYPlot(data, x, y, r);
+        plot.setBackgroundPaint(new Color(0xeeeeee));
+        plot.setDomainGridlinesVisible(false);
+        plot.setRangeGridlinesVisible(false);
+        plot.setRangeAxisLocation(AxisLocation.TOP_OR_LEFT);
+        plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
+        JFreeChart chart = new JFreeChart(method + ": fraction of each tensor kept personal", TITLE, plot, false);
+        NumberAxis legendAxis = new NumberAxis("sensitive fraction");
+        legendAxis.setRange(0, upper);
+        legendAxis.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(upper <= 0.3 ? 0.05 : 0.1));
+        PaintScaleLegend legend = new PaintScaleLegend(scale, legendAxis);
+        legend.setPosition(RectangleEdge.RIGHT);
+        legend.setStripWidth(14);
+        legend.setMargin(new RectangleInsets(10, 10, 10, 10));
+        legend.setBackgroundPaint(Color.WHITE);
+        chart.addSubtitle(legend);
+        chart.addSubtitle(new TextTitle("rows: tensors in network order (encoder d.*, decoder u.*, head); columns: sites",
+                new Font(Font.SANS_SERIF, Font.PLAIN, 11)));
+        chart.setBackgroundPaint(Color.WHITE);
+        int width = 330 + 64 * k + 110;
+        int height = 150 + 12 * n;
+        return chart.createBufferedImage(width, height);
+    }
+
+    /** The viridis colour map between two bounds. */
+    static final class Viridis implements PaintScale {
+        private static final int[] STOPS = {0x440154, 0x482878, 0x3e4989, 0x31688e, 0x26828e, 0x1f9e89, 0x35b779, 0x6ece58, 0xb5de2b, 0xfde725};
+        private final double lower;
+        private final double upper;
+
+        Viridis(double lower, double upper) {
+            this.lower = lower;
+            this.upper = upper;
+        }
+
+        @Override
+        public double getLowerBound() {
+            return lower;
+        }
+
+        @Override
+        public double getUpperBound() {
+            return upper;
+        }
+
+        @Override
+        public Paint getPaint(double value) {
+            if (Double.isNaN(value)) {
+                return new Color(0xeeeeee);
+            }
+            double f = Math.max(0, Math.min(1, (value - lower) / (upper - lower))) * (STOPS.length - 1);
+            int a = (int) Math.floor(f);
+            int b = Math.min(STOPS.length - 1, a + 1);
+            double t = f - a;
+            return new Color(mix(STOPS[a] >> 16, STOPS[b] >> 16, t), mix(STOPS[a] >> 8, STOPS[b] >> 8, t), mix(STOPS[a], STOPS[b], t));
+        }
+
+        private static int mix(int a, int b, double t) {
+            return (int) Math.round((a & 0xff) * (1 - t) + (b & 0xff) * t);
+        }
+    }
+}

@@ -1,0 +1,658 @@
+package org.resfim.report.html;
+
+import org.resfim.report.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.resfim.algorithms.AlgorithmSpec;
+import org.resfim.data.FederationConfig;
+import org.resfim.data.FederationData;
+import org.resfim.data.Sample;
+import org.resfim.data.SiteDataset;
+import org.resfim.engine.UNet;
+import org.resfim.engine.UNetConfig;
+import org.resfim.federation.Batches;
+import org.resfim.metrics.SegmentationMetrics;
+import org.resfim.run.Folds;
+import org.resfim.spectral.StyleConfig;
+import org.resfim.spectral.AmplitudeTransfer;
+import org.resfim.spectral.StyleBank;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import static org.resfim.report.ResultTable.esc;
+
+/**
+ * {@code report.html} of a run: one self-contained file that opens with no network (styles inline, every
+ * picture a PNG data URI, no script): the comparison table, validation Dice per round per site for each
+ * method, test images of every site with ground truth, prediction and error map of each method's selected
+ * personal models, for pFL-ResFIM the fraction of every tensor each site keeps personal, the style-transfer
+ * grid, cost per round, failures, and the configuration and provenance. A section whose input is missing
+ * (the data folder moved, a model not yet selected) says so and the rest is still written.
+ */
+public final class RunReport {
+    public static final String FILE = "report.html";
+    public static final int DEFAULT_EXAMPLES = 3;
+    private static final Set<String> STYLE_KEYS = Set.of("beta", "share", "m", "sigma", "lambda", "augment", "p");
+
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    private final RunResults run;
+    private final int examplesPerSite;
+    private List<SiteDataset> sites;
+    private String dataProblem;
+
+    RunReport(RunResults run, int examplesPerSite) {
+        this.run = run;
+        this.examplesPerSite = examplesPerSite;
+    }
+
+    /** Writes {@code RUN_DIR/report.html} and returns its path. */
+    public static Path write(Path runDir) {
+        return write(runDir, null, DEFAULT_EXAMPLES);
+    }
+
+    /**
+     * Writes the report of {@code runDir} to {@code out} (null: {@code RUN_DIR/report.html}) with up to
+     * {@code examplesPerSite} test images per site.
+     */
+    public static Path write(Path runDir, Path out, int examplesPerSite) {
+        RunResults run = RunResults.read(runDir).requireResults();
+        Path file = out == null ? runDir.resolve(FILE) : out;
+        String html = new RunReport(run, Math.max(0, examplesPerSite)).html();
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve(file.getFileName() + ".tmp");
+            Files.writeString(tmp, html, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        return file;
+    }
+
+    /** The report at the end of a simulation: written, or one line saying why not (the run's results stay). */
+    public static void writeAfterSimulation(Path runDir, PrintStream log) {
+        try {
+            log.println("Report: " + write(runDir).toAbsolutePath());
+        } catch (RuntimeException e) {
+            log.println("Report not written: " + e.getMessage() + " (retry with `resfim report " + runDir + "`)");
+        }
+    }
+
+    // ------------------------------------------------------------------ document
+
+    String html() {
+        StringBuilder b = new StringBuilder(1 << 16);
+        String title = "ResFIM run report: " + run.name();
+        b.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                .append("<title>").append(esc(title)).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
+        b.append("<header>\n<h1>").append(esc(title)).append("</h1>\n").append(summary()).append("</header>\n");
+        b.append("<nav><a href=\"#results\">Results</a> · <a href=\"#curves\">Dice per round</a> · <a href=\"#examples\">Segmentations</a>"
+                + " · <a href=\"#sensitivity\">Personal parameters</a> · <a href=\"#style\">Site styles</a> · <a href=\"#cost\">Cost</a>"
+                + " · <a href=\"#provenance\">Configuration and provenance</a></nav>\n<main>\n");
+        section(b, "results", "Results", this::results);
+        section(b, "curves", "Validation Dice per round", this::curves);
+        section(b, "examples", "Segmentations of test images", this::examples);
+        section(b, "sensitivity", "Which parameters each site keeps personal", this::sensitivity);
+        section(b, "style", "Site styles", this::style);
+        section(b, "cost", "Cost per round", this::cost);
+        String failures = failures();
+        if (!failures.isEmpty()) {
+            section(b, "failures", "Failures", () -> failures);
+        }
+        section(b, "provenance", "Configuration and provenance", this::provenance);
+        b.append("</main>\n<footer>Written by <code>resfim report</code> at ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS))
+                .append(". This file is self-contained: it needs no network and no other file.</footer>\n</body>\n</html>\n");
+        return b.toString();
+    }
+
+    private interface Body {
+        String get();
+    }
+
+    private static void section(StringBuilder b, String id, String heading, Body body) {
+        b.append("<section id=\"").append(id).append("\">\n<h2>").append(esc(heading)).append("</h2>\n");
+        try {
+            b.append(body.get());
+        } catch (RuntimeException e) {
+            b.append(note("This section could not be drawn: " + oneLine(e)));
+        }
+        b.append("</section>\n");
+    }
+
+    private static String note(String text) {
+        return "<p class=\"note\">" + esc(text) + "</p>\n";
+    }
+
+    private String summary() {
+        JsonNode r = run.resolvedConfig();
+        StringBuilder s = new StringBuilder("<dl class=\"summary\">\n");
+        item(s, "configuration", r.path("source").asText("?"));
+        item(s, "sites", run.sites().isEmpty() ? "—" : String.join(", ", run.sites()));
+        item(s, "methods", String.join(", ", run.methods()));
+        item(s, "seeds", run.seeds().toString().replaceAll("[\\[\\]]", ""));
+        item(s, "rounds", run.rounds() + (run.folds() > 1 ? ", " + run.folds() + "-fold evaluation" : ""));
+        JsonNode size = r.path("image_size");
+        item(s, "model", "U-Net width " + run.model().width() + ", depth " + run.model().depth() + ", " + run.model().norm().name().toLowerCase(Locale.ROOT)
+                + " norm; images " + (size.isArray() ? size.get(0).asInt() + "×" + size.get(1).asInt() : "?"));
+        JsonNode p = run.provenance();
+        item(s, "finished", p == null ? "not yet (no provenance.json: the run was stopped or is still running)" : p.path("written").asText("?")
+                + ", commit " + p.path("git_commit").asText("?"));
+        s.append("</dl>\n");
+        return s.toString();
+    }
+
+    private static void item(StringBuilder s, String k, String v) {
+        s.append("<dt>").append(esc(k)).append("</dt><dd>").append(esc(v)).append("</dd>\n");
+    }
+
+    // ------------------------------------------------------------------ sections
+
+    private String results() {
+        ResultTable t = run.table();
+        return t.html() + "<p class=\"caption\">Each site's test score is taken at its best validation round after round "
+                + (run.evaluation().firstSelectableRound(run.rounds()) - 1) + " (model selection on validation Dice). "
+                + "Δ: mean paired per-image Dice difference with " + esc(t.reference()) + " in points, percentile-bootstrap 95% CI.</p>\n";
+    }
+
+    private String curves() {
+        StringBuilder b = new StringBuilder("<div class=\"grid\">\n");
+        int first = run.evaluation().firstSelectableRound(run.rounds());
+        for (String m : run.methods()) {
+            Map<String, double[]> sum = new LinkedHashMap<>();
+            Map<String, int[]> count = new LinkedHashMap<>();
+            for (String s : run.sites()) {
+                sum.put(s, new double[run.rounds()]);
+                count.put(s, new int[run.rounds()]);
+            }
+            boolean any = false;
+            for (EvalRecord r : run.records()) {
+                if (!r.method().equals(m) || r.round() < 1 || r.round() > run.rounds() || Double.isNaN(r.valDice()) || !sum.containsKey(r.site())) {
+                    continue;
+                }
+                sum.get(r.site())[r.round() - 1] += r.valDice();
+                count.get(r.site())[r.round() - 1]++;
+                any = true;
+            }
+            if (!any) {
+                b.append("<figure>").append(note(m + ": no round evaluated yet")).append("</figure>\n");
+                continue;
+            }
+            Map<String, double[]> mean = new LinkedHashMap<>();
+            sum.forEach((s, v) -> {
+                double[] out = new double[v.length];
+                for (int i = 0; i < v.length; i++) {
+                    out[i] = count.get(s)[i] == 0 ? Double.NaN : v[i] / count.get(s)[i];
+                }
+                mean.put(s, out);
+            });
+            BufferedImage img = Charts.diceCurves(m, mean, first, 560, 330);
+            b.append("<figure><img class=\"chart\" alt=\"validation Dice per round of ").append(esc(m)).append("\" src=\"")
+                    .append(Overlays.dataUri(img)).append("\" width=\"560\" height=\"330\"></figure>\n");
+        }
+        b.append("</div>\n<p class=\"caption\">Validation Dice of each site's personal model after every round");
+        if (run.seeds().size() * run.folds() > 1) {
+            b.append(", mean over ").append(run.seeds().size() * run.folds()).append(" seeds and folds");
+        }
+        b.append("; dashed: the mean over sites. Models are selected from round ").append(first).append(" on.</p>\n");
+        return b.toString();
+    }
+
+    /** The run's sites at its first seed (first fold), loaded once; null with {@link #dataProblem} set when they cannot be. */
+    private List<SiteDataset> sites() {
+        if (sites == null && dataProblem == null) {
+            try {
+                FederationConfig cfg = run.dataConfig();
+                long seed = run.seeds().get(0);
+                List<SiteDataset> s = FederationData.load(cfg, seed, cfg.imageHeight());
+                sites = run.folds() > 1 ? Folds.split(s, 0, run.folds(), seed) : s;
+            } catch (RuntimeException e) {
+                dataProblem = "the run's data could not be loaded (" + oneLine(e) + ")";
+            }
+        }
+        return sites;
+    }
+
+    private String examples() {
+        if (examplesPerSite == 0) {
+            return note("No examples requested.");
+        }
+        List<SiteDataset> data = sites();
+        if (data == null) {
+            return note("No segmentations: " + dataProblem + ".");
+        }
+        FederationConfig cfg = run.dataConfig();
+        UNetConfig unet = run.model().unet(cfg.channels());
+        long seed = run.seeds().get(0);
+        StringBuilder b = new StringBuilder();
+        b.append("<p class=\"caption\">Test images of seed ").append(seed).append(run.folds() > 1 ? ", fold 0" : "")
+                .append(", segmented by each method's selected personal model of that site. Ground truth <span class=\"sw\" style=\"background:#")
+                .append(hex(Overlays.TRUTH_RGB)).append("\"></span>, prediction <span class=\"sw\" style=\"background:#").append(hex(Overlays.PREDICTION_RGB))
+                .append("\"></span>; error map: true positive <span class=\"sw\" style=\"background:#").append(hex(Overlays.TRUE_POSITIVE_RGB))
+                .append("\"></span>, false positive <span class=\"sw\" style=\"background:#").append(hex(Overlays.FALSE_POSITIVE_RGB))
+                .append("\"></span>, false negative <span class=\"sw\" style=\"background:#").append(hex(Overlays.FALSE_NEGATIVE_RGB))
+                .append("\"></span>.</p>\n");
+        for (SiteDataset site : data) {
+            List<Sample> test = site.test().subList(0, Math.min(examplesPerSite, site.test().size()));
+            b.append("<h3>").append(esc(site.name())).append("</h3>\n");
+            if (test.isEmpty()) {
+                b.append(note("This site has no test images."));
+                continue;
+            }
+            int h = test.get(0).height();
+            int w = test.get(0).width();
+            int shown = Math.min(192, Math.max(128, h));
+            int shownW = (int) Math.round(shown * (double) w / h);
+            Map<String, List<boolean[]>> predictions = new LinkedHashMap<>();
+            Map<String, String> heads = new LinkedHashMap<>();
+            for (String m : run.methods()) {
+                Path f = run.selectedModel(m, seed, 0, site.name());
+                if (!Files.isRegularFile(f)) {
+                    heads.put(m, "no selected model yet");
+                    continue;
+                }
+                ModelCheckpoint ck = ModelCheckpoint.read(f, unet, run.root().resolve(RunResults.RESOLVED).toString());
+                heads.put(m, "round " + ck.metadata().getOrDefault("round", "?") + ", val Dice "
+                        + fmt(parse(ck.metadata().get("val_dice"))));
+                try (SegmentationModel model = new SegmentationModel(unet, ck.state())) {
+                    predictions.put(m, model.predict(Batches.of(test, unet.inChannels(), null, null), 0.5));
+                }
+            }
+            b.append("<div class=\"scroll\"><table class=\"examples\">\n<thead><tr><th rowspan=\"2\">image</th><th rowspan=\"2\">ground truth</th>");
+            for (String m : run.methods()) {
+                b.append("<th colspan=\"2\">").append(esc(m)).append("<br><small>").append(esc(heads.get(m))).append("</small></th>");
+            }
+            b.append("</tr>\n<tr>");
+            for (String ignored : run.methods()) {
+                b.append("<th>prediction</th><th>errors</th>");
+            }
+            b.append("</tr></thead>\n<tbody>\n");
+            for (int i = 0; i < test.size(); i++) {
+                Sample s = test.get(i);
+                boolean[] truth = new boolean[s.height() * s.width()];
+                for (int p = 0; p < truth.length; p++) {
+                    truth[p] = s.mask()[p] > 0.5f;
+                }
+                b.append("<tr>");
+                cell(b, Overlays.rgb(s.image(), s.channels(), s.height(), s.width()), s.id(), shownW, shown, s.id());
+                cell(b, Overlays.overlay(s.image(), s.channels(), s.height(), s.width(), truth, Overlays.TRUTH_RGB, 0.45),
+                        "foreground " + pct(truth), shownW, shown, s.id() + " ground truth");
+                for (String m : run.methods()) {
+                    List<boolean[]> preds = predictions.get(m);
+                    if (preds == null) {
+                        b.append("<td class=\"empty\" colspan=\"2\">—</td>");
+                        continue;
+                    }
+                    boolean[] pred = preds.get(i);
+                    double dice = SegmentationMetrics.summary(pred, truth, s.width(), s.height()).dice();
+                    cell(b, Overlays.overlay(s.image(), s.channels(), s.height(), s.width(), pred, Overlays.PREDICTION_RGB, 0.45),
+                            "Dice " + fmt(dice), shownW, shown, s.id() + " prediction of " + m);
+                    cell(b, Overlays.errorMap(s.image(), s.channels(), s.height(), s.width(), truth, pred), "", shownW, shown,
+                            s.id() + " errors of " + m);
+                }
+                b.append("</tr>\n");
+            }
+            b.append("</tbody></table></div>\n");
+        }
+        return b.toString();
+    }
+
+    private static void cell(StringBuilder b, BufferedImage img, String caption, int w, int h, String alt) {
+        b.append("<td><img class=\"px\" alt=\"").append(esc(alt)).append("\" width=\"").append(w).append("\" height=\"").append(h)
+                .append("\" src=\"").append(Overlays.dataUri(img)).append("\">");
+        if (!caption.isEmpty()) {
+            b.append("<div class=\"cap\">").append(esc(caption)).append("</div>");
+        }
+        b.append("</td>");
+    }
+
+    /** The last partition estimate of every site of a method: fractions[tensor][site], tensors in network order; null when none. */
+    record Sensitivity(List<String> tensors, List<String> sites, double[][] fractions, int lastRound) {
+    }
+
+    Sensitivity sensitivityOf(String m) {
+        List<String> tensors = new ArrayList<>();
+        Map<String, double[]> sum = new LinkedHashMap<>();
+        Map<String, int[]> count = new LinkedHashMap<>();
+        int lastRound = 0;
+        int k = run.sites().size();
+        for (long seed : run.seeds()) {
+            for (int fold = 0; fold < run.folds(); fold++) {
+                Map<String, JsonNode> last = new LinkedHashMap<>();
+                for (JsonNode n : MetricsLog.readEvents(run.metrics(m, seed, fold), "fit")) {
+                    if (hasSensitive(n)) {
+                        last.put(n.path("site").asText(), n);
+                    }
+                }
+                for (JsonNode n : last.values()) {
+                    lastRound = Math.max(lastRound, n.path("round").asInt());
+                    int s = run.sites().indexOf(n.path("site").asText());
+                    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+                        String f = it.next();
+                        if (!f.startsWith("sensitive.") || s < 0) {
+                            continue;
+                        }
+                        String t = f.substring("sensitive.".length());
+                        if (!sum.containsKey(t)) {
+                            tensors.add(t);
+                            sum.put(t, new double[k]);
+                            count.put(t, new int[k]);
+                        }
+                        sum.get(t)[s] += n.path(f).asDouble();
+                        count.get(t)[s]++;
+                    }
+                }
+            }
+        }
+        if (tensors.isEmpty()) {
+            return null;
+        }
+        tensors = networkOrder(tensors);
+        double[][] v = new double[tensors.size()][k];
+        for (int t = 0; t < tensors.size(); t++) {
+            for (int s = 0; s < k; s++) {
+                int c = count.get(tensors.get(t))[s];
+                v[t][s] = c == 0 ? Double.NaN : sum.get(tensors.get(t))[s] / c;
+            }
+        }
+        return new Sensitivity(tensors, run.sites(), v, lastRound);
+    }
+
+    private String sensitivity() {
+        StringBuilder b = new StringBuilder();
+        int drawn = 0;
+        for (String m : run.methods()) {
+            Sensitivity h = sensitivityOf(m);
+            if (h == null) {
+                continue;
+            }
+            List<Double> cells = new ArrayList<>();
+            for (double[] row : h.fractions()) {
+                for (double x : row) {
+                    if (!Double.isNaN(x)) {
+                        cells.add(x);
+                    }
+                }
+            }
+            cells.sort(null);
+            double lo = cells.isEmpty() ? Double.NaN : cells.get(0);
+            double hi = cells.isEmpty() ? Double.NaN : cells.get(cells.size() - 1);
+            double median = cells.isEmpty() ? Double.NaN : cells.get(cells.size() / 2);
+            long nearMedian = cells.stream().filter(x -> Math.abs(x - median) <= 0.02).count();
+            BufferedImage img = Charts.sensitivityHeatMap(m, h.tensors(), h.sites(), h.fractions());
+            b.append("<figure><img class=\"chart\" alt=\"fraction of each tensor kept personal per site, ").append(esc(m)).append("\" src=\"")
+                    .append(Overlays.dataUri(img)).append("\" width=\"").append(img.getWidth()).append("\" height=\"").append(img.getHeight())
+                    .append("\"><figcaption>").append(esc(m)).append(": the last ResFIM estimate of each site (round ").append(h.lastRound())
+                    .append(run.seeds().size() * run.folds() > 1 ? ", mean over seeds and folds" : "")
+                    .append("); a cell is the fraction of the tensor's elements that are domain-sensitive and stay at the site. Range ")
+                    .append(fmt(lo)).append("–").append(fmt(hi));
+            if (!cells.isEmpty() && nearMedian >= 0.9 * cells.size()) {
+                b.append("; nearly every tensor keeps about ").append(fmt(median)).append(" personal, as resfim.scope = per-tensor does "
+                        + "(each tensor keeps its own top ρ; tiny tensors such as the head bias round away from it); resfim.scope = global or "
+                        + "resfim.variant = layerwise let the fraction differ between layers");
+            }
+            b.append(".</figcaption></figure>\n");
+            drawn++;
+        }
+        if (drawn == 0) {
+            return note("No method of this run estimated a partition (pFL-ResFIM writes sensitive.* statistics to its fit lines once its warm-up is over).");
+        }
+        return b.toString();
+    }
+
+    /** Tensor names sorted as the U-Net of the run holds them (encoder, decoder, head); unknown names last. */
+    private List<String> networkOrder(List<String> tensors) {
+        List<String> layout = new ArrayList<>();
+        try {
+            UNet.layout(run.model().unet(run.dataConfig().channels())).tensors().forEach(t -> layout.add(t.name()));
+        } catch (RuntimeException e) {
+            return tensors;
+        }
+        List<String> sorted = new ArrayList<>(tensors);
+        sorted.sort(java.util.Comparator.comparingInt(t -> layout.contains(t) ? layout.indexOf(t) : Integer.MAX_VALUE));
+        return sorted;
+    }
+
+    private static boolean hasSensitive(JsonNode n) {
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            if (it.next().startsWith("sensitive.")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String style() {
+        List<SiteDataset> data = sites();
+        if (data == null) {
+            return note("No style grid: " + dataProblem + ".");
+        }
+        StyleConfig style = StyleConfig.defaults();
+        String from = "the defaults";
+        for (String m : run.methods()) {
+            if (AlgorithmSpec.parse(m).name().equals("pfl-resfim")) {
+                Map<String, Object> params = new LinkedHashMap<>();
+                run.methodParams(m).forEach((k, v) -> {
+                    String key = k.startsWith("style.") ? k.substring(6) : k;
+                    if (STYLE_KEYS.contains(key)) {
+                        params.put(key, v);
+                    }
+                });
+                try {
+                    style = StyleConfig.fromMap(params);
+                    from = m;
+                } catch (IllegalArgumentException e) {
+                    from = "the defaults (" + m + ": " + e.getMessage() + ")";
+                }
+                break;
+            }
+        }
+        // the grid of `resfim style preview`, as a table so that labels stay legible at any image size
+        List<float[][][]> windows = new ArrayList<>();
+        for (SiteDataset site : data) {
+            if (site.train().isEmpty()) {
+                return note("No style grid: site '" + site.name() + "' has no training images.");
+            }
+            List<float[]> imgs = new ArrayList<>();
+            site.train().forEach(x -> imgs.add(x.image()));
+            Sample f = site.train().get(0);
+            windows.add(StyleBank.forSite(site.name(), imgs, f.channels(), f.height(), f.width(), style, 0).meanWindow(site.name()));
+        }
+        int h = data.get(0).train().get(0).height();
+        int w = data.get(0).train().get(0).width();
+        int shown = Math.min(160, Math.max(96, h));
+        int shownW = (int) Math.round(shown * (double) w / h);
+        StringBuilder b = new StringBuilder("<div class=\"scroll\"><table class=\"examples\">\n<thead><tr><th>image of</th>");
+        data.forEach(site -> b.append("<th>in the style of<br>").append(esc(site.name())).append("</th>"));
+        b.append("</tr></thead>\n<tbody>\n");
+        for (int i = 0; i < data.size(); i++) {
+            Sample s = data.get(i).train().get(0);
+            b.append("<tr><th scope=\"row\">").append(esc(data.get(i).name())).append("</th>");
+            for (int j = 0; j < data.size(); j++) {
+                float[] img = i == j ? s.image() : AmplitudeTransfer.transfer(s.image(), s.channels(), s.height(), s.width(), windows.get(j), style.lambda());
+                cell(b, Overlays.rgb(img, s.channels(), s.height(), s.width()), i == j ? "original" : "", shownW, shown,
+                        data.get(i).name() + " in the style of " + data.get(j).name());
+            }
+            b.append("</tr>\n");
+        }
+        b.append("</tbody></table></div>\n<p class=\"caption\">Row: the first training image of a site; column: that image rendered in a site's style "
+                + "(its mean low-frequency Fourier amplitude, β = ").append(style.beta()).append(", λ = ").append(style.lambda()).append(", from ")
+                .append(esc(from)).append("); the diagonal is the original. This is how pFL-ResFIM lets a site see the others' scanners without any of "
+                + "their images. <code>resfim style preview</code> draws the same grid as one PNG.</p>\n");
+        return b.toString();
+    }
+
+    private String cost() {
+        long full = 4L * UNet.layout(run.model().unet(run.dataConfig().channels())).numElements();
+        StringBuilder b = new StringBuilder("<table class=\"results\">\n<thead><tr><th>method</th><th>site-rounds</th><th>training s / site-round</th>"
+                + "<th>ResFIM share of training time</th><th>upload / site-round</th><th>of a full model</th><th>sensitive fraction (last)</th></tr></thead>\n<tbody>\n");
+        for (String m : run.methods()) {
+            List<Path> logs = new ArrayList<>();
+            for (long seed : run.seeds()) {
+                for (int fold = 0; fold < run.folds(); fold++) {
+                    logs.add(run.metrics(m, seed, fold));
+                }
+            }
+            CostSummary c = CostSummary.of(m, logs, full);
+            Map<String, JsonNode> lastEstimate = new LinkedHashMap<>();
+            run.events(m, "fit").stream().filter(n -> n.has("sensitive_fraction")).forEach(n -> lastEstimate.put(n.path("site").asText(), n));
+            b.append("<tr><th scope=\"row\">").append(esc(m)).append("</th><td>").append(c.fits()).append("</td><td>")
+                    .append(c.fits() == 0 ? "—" : fmtS(c.fitSeconds() / c.fits())).append("</td><td>")
+                    .append(c.resfimSeconds() > 0 ? String.format(Locale.ROOT, "%.1f%%", 100 * c.resfimShare()) : "—").append("</td><td>")
+                    .append(c.fits() == 0 ? "—" : bytes(c.bytesPerFit())).append("</td><td>")
+                    .append(c.fits() == 0 ? "—" : String.format(Locale.ROOT, "%.1f%%", 100 * c.bytesPerFit() / full)).append("</td><td>")
+                    .append(lastEstimate.isEmpty() ? "—" : fmt(mean(new ArrayList<>(lastEstimate.values()), "sensitive_fraction"))).append("</td></tr>\n");
+        }
+        b.append("</tbody>\n</table>\n<p class=\"caption\">Over every fit of every site, seed and fold. Upload: the bytes a site sends after its "
+                + "local training, against a full model of ").append(bytes(full)).append(" (FedAvg); pFL-ResFIM sends only its domain-invariant "
+                + "values and a bit mask. Sensitive fraction: the share of trainable elements each site keeps personal at its last estimate.</p>\n");
+        return b.toString();
+    }
+
+    private String failures() {
+        StringBuilder b = new StringBuilder();
+        for (String m : run.methods()) {
+            for (JsonNode n : run.events(m, "failure")) {
+                b.append("<tr><td>").append(esc(m)).append("</td><td>").append(n.path("round").asInt()).append("</td><td>")
+                        .append(esc(n.path("site").asText())).append("</td><td>").append(esc(n.path("phase").asText())).append("</td><td>")
+                        .append(n.path("permanent").asBoolean() ? "site stopped" : "round skipped").append("</td><td>")
+                        .append(esc(n.path("message").asText())).append("</td></tr>\n");
+            }
+        }
+        if (b.length() == 0) {
+            return "";
+        }
+        return "<table class=\"results\">\n<thead><tr><th>method</th><th>round</th><th>site</th><th>phase</th><th>effect</th><th>message</th></tr></thead>\n<tbody>\n"
+                + b + "</tbody>\n</table>\n";
+    }
+
+    private String provenance() {
+        StringBuilder b = new StringBuilder();
+        b.append("<h3>provenance.json</h3>\n");
+        b.append(run.provenance() == null ? note("Not written yet: the run has not finished.") : pre(run.provenance()));
+        b.append("<h3>config.resolved.json</h3>\n").append(pre(run.resolvedConfig()));
+        if (run.runInfo() != null) {
+            b.append("<h3>run.json (command-line settings; <code>resfim simulate --resume</code> reads them)</h3>\n").append(pre(run.runInfo()));
+        }
+        return b.toString();
+    }
+
+    private static String pre(JsonNode n) {
+        try {
+            return "<pre>" + esc(RunResults.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(n)) + "</pre>\n";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ formatting
+
+    private static double mean(List<JsonNode> nodes, String field) {
+        return nodes.stream().filter(n -> n.has(field)).mapToDouble(n -> n.path(field).asDouble()).average().orElse(Double.NaN);
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    private static String fmtS(double v) {
+        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String bytes(double v) {
+        if (Double.isNaN(v)) {
+            return "—";
+        }
+        if (v >= 1 << 20) {
+            return String.format(Locale.ROOT, "%.2f MiB", v / (1 << 20));
+        }
+        return String.format(Locale.ROOT, "%.1f KiB", v / 1024);
+    }
+
+    private static String pct(boolean[] m) {
+        int n = 0;
+        for (boolean b : m) {
+            n += b ? 1 : 0;
+        }
+        return String.format(Locale.ROOT, "%.1f%%", 100.0 * n / Math.max(1, m.length));
+    }
+
+    private static double parse(String s) {
+        try {
+            return s == null ? Double.NaN : Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static String hex(int rgb) {
+        return String.format(Locale.ROOT, "%06x", rgb & 0xffffff);
+    }
+
+    /** The first non-empty message in the cause chain, on one line (as the CLI prints errors). */
+    static String oneLine(Throwable ex) {
+        Throwable t = ex;
+        String msg = t.getMessage();
+        while ((msg == null || msg.isBlank()) && t.getCause() != null) {
+            t = t.getCause();
+            msg = t.getMessage();
+        }
+        return (msg == null || msg.isBlank() ? t.getClass().getSimpleName() : msg).replace('\n', ' ');
+    }
+
+    private static final String CSS = """
+            :root { color-scheme: light; }
+            body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0; color: #1b1b1b; background: #fafafa; line-height: 1.4; }
+            header, main, footer, nav { max-width: 1280px; margin: 0 auto; padding: 0 24px; }
+            header { padding-top: 18px; }
+            h1 { font-size: 1.6em; margin: 0.2em 0 0.4em; }
+            h2 { font-size: 1.25em; border-bottom: 2px solid #d0d7de; padding-bottom: 4px; margin-top: 1.8em; }
+            h3 { font-size: 1.05em; margin: 1.2em 0 0.4em; }
+            nav { font-size: 0.92em; padding-top: 4px; padding-bottom: 8px; }
+            a { color: #0b5cad; }
+            dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; font-size: 0.92em; }
+            dl.summary dt { color: #555; }
+            dl.summary dd { margin: 0; }
+            table.results { border-collapse: collapse; margin: 10px 0 4px; background: #fff; font-size: 0.92em; }
+            table.results caption { text-align: left; color: #555; padding-bottom: 4px; }
+            table.results th, table.results td { border: 1px solid #d0d7de; padding: 4px 9px; }
+            table.results td { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+            table.results thead th { background: #eef2f6; }
+            table.results tbody th { text-align: left; }
+            table.examples { border-collapse: collapse; background: #fff; font-size: 0.85em; }
+            table.examples th, table.examples td { border: 1px solid #e3e6ea; padding: 3px; text-align: center; vertical-align: top; }
+            table.examples thead th { background: #eef2f6; }
+            table.examples td.empty { color: #888; vertical-align: middle; }
+            img.px { image-rendering: pixelated; display: block; }
+            img.chart { max-width: 100%; height: auto; display: block; image-rendering: auto; }
+            .scroll { overflow-x: auto; }
+            .cap { font-size: 0.85em; color: #444; }
+            .grid { display: flex; flex-wrap: wrap; gap: 12px; }
+            figure { margin: 8px 0; }
+            figcaption, .caption { font-size: 0.88em; color: #444; max-width: 980px; }
+            .note { background: #fff6d6; border-left: 4px solid #e0b000; padding: 6px 10px; }
+            .sw { display: inline-block; width: 0.9em; height: 0.9em; border: 1px solid #777; vertical-align: -0.1em; }
+            pre { background: #fff; border: 1px solid #d0d7de; padding: 8px; overflow-x: auto; font-size: 0.82em; }
+            footer { color: #666; font-size: 0.85em; padding: 24px; }
+            """;
+}

@@ -1,0 +1,192 @@
+package org.resfim.transport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.resfim.federation.ImageScore;
+import org.resfim.federation.Message;
+import org.resfim.state.Tensor;
+import org.resfim.state.TensorRole;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * What left a site, message by message, as JSON lines: run, round, kind, every tensor's name, shape and element
+ * count, the personal (masked, sent as zero) elements, the bytes on the wire, style-bank shapes, and how many
+ * per-image scores and which statistics. The site writes it for what it sends ({@code STATE_DIR/audit.jsonl});
+ * the server writes the same record for what it receives ({@code RUN_DIR/audit/SITE.jsonl}), so the two views
+ * can be compared line by line. {@code resfim audit DIR} prints them as a table.
+ */
+public final class Audit implements AutoCloseable {
+    public static final String SITE_FILE = "audit.jsonl";
+    public static final String SERVER_DIR = "audit";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path file;
+    private BufferedWriter out;
+
+    public Audit(Path file) {
+        this.file = file;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The record of one message from {@code site}; {@code error} when the site answered with a failure. */
+    public static ObjectNode record(String site, String run, long seed, String kind, int round, Message m, long wireBytes,
+                                    List<ImageScore> scores, Map<String, Double> stats, String error) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("site", site).put("run", run).put("seed", seed).put("round", round).put("kind", kind);
+        ArrayNode tensors = n.putArray("tensors");
+        ArrayNode bank = n.putArray("style_bank");
+        long elements = 0;
+        long personal = 0;
+        if (m != null) {
+            for (Tensor t : m.tensors().tensors()) {
+                long p = m.mask() != null && m.mask().contains(t.name()) ? m.mask().count(t.name()) : 0;
+                ObjectNode o = tensors.addObject().put("name", t.name()).put("shape", Arrays.toString(t.shape())).put("elements", t.size());
+                if (p > 0) {
+                    o.put("personal", p);
+                }
+                elements += t.size();
+                personal += p;
+                if (t.role() == TensorRole.STYLE_AMPLITUDE) {
+                    bank.addObject().put("name", t.name()).put("shape", Arrays.toString(t.shape()));
+                }
+            }
+        }
+        n.put("elements", elements).put("personal_elements", personal).put("bytes", wireBytes);
+        Map<String, Integer> splits = new TreeMap<>();
+        if (scores != null) {
+            for (ImageScore s : scores) {
+                splits.merge(s.split(), 1, Integer::sum);
+            }
+        }
+        ObjectNode sc = n.putObject("scores");
+        splits.forEach(sc::put);
+        ArrayNode st = n.putArray("stats");
+        if (stats != null) {
+            new TreeMap<>(stats).keySet().forEach(st::add);
+        }
+        if (error != null && !error.isEmpty()) {
+            n.put("error", error);
+        }
+        return n;
+    }
+
+    public synchronized void write(ObjectNode record) {
+        ObjectNode n = record.deepCopy();
+        n.put("time", Instant.now().toString());
+        try {
+            if (out == null) {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+            out.write(JSON.writeValueAsString(n));
+            out.write('\n');
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the audit log " + file, e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // nothing more to write
+            }
+            out = null;
+        }
+    }
+
+    /** The records of one audit file, without their time stamps (for comparing two views). */
+    public static List<JsonNode> read(Path file) {
+        List<JsonNode> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    ObjectNode n = (ObjectNode) JSON.readTree(line);
+                    n.remove("time");
+                    out.add(n);
+                } catch (IOException partial) {
+                    // a line cut by a kill
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        return out;
+    }
+
+    /** Audit files under {@code dir}: a site's {@code audit.jsonl} files and a server's {@code audit/*.jsonl}. */
+    public static List<Path> find(Path dir) {
+        if (Files.isRegularFile(dir)) {
+            return List.of(dir);
+        }
+        try (Stream<Path> s = Files.walk(dir, 6)) {
+            return s.filter(Files::isRegularFile)
+                    .filter(p -> p.getFileName().toString().equals(SITE_FILE)
+                            || (p.getParent() != null && p.getParent().getFileName().toString().equals(SERVER_DIR)
+                            && p.getFileName().toString().endsWith(".jsonl")))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
+    /** The records of {@code files} as a table, one row per message, and the totals per site. */
+    public static String table(List<Path> files, Path base) {
+        StringBuilder sb = new StringBuilder();
+        for (Path f : files) {
+            List<JsonNode> recs = read(f);
+            boolean serverView = f.getParent() != null && f.getParent().getFileName().toString().equals(SERVER_DIR);
+            sb.append("## ").append(base == null ? f : base.relativize(f.toAbsolutePath().normalize()))
+                    .append(serverView ? "  (server's view: what it received)" : "  (site's view: what it sent)").append("\n\n");
+            sb.append(String.format(Locale.ROOT, "| %-14s | %-22s | %5s | %-8s | %7s | %10s | %9s | %12s | %-22s | %-13s |%n",
+                    "site", "run", "round", "kind", "tensors", "elements", "personal", "bytes", "style bank", "scores"));
+            sb.append("|----------------|------------------------|------:|----------|--------:|-----------:|----------:|-------------:|------------------------|---------------|\n");
+            Map<String, long[]> totals = new TreeMap<>();
+            for (JsonNode n : recs) {
+                List<String> bank = new ArrayList<>();
+                n.path("style_bank").forEach(b -> bank.add(b.path("shape").asText()));
+                List<String> sc = new ArrayList<>();
+                n.path("scores").fields().forEachRemaining(e -> sc.add(e.getValue().asInt() + " " + e.getKey()));
+                String kind = n.path("kind").asText() + (n.has("error") ? " (error)" : "");
+                sb.append(String.format(Locale.ROOT, "| %-14s | %-22s | %5d | %-8s | %7d | %10d | %9d | %12d | %-22s | %-13s |%n",
+                        n.path("site").asText(), n.path("run").asText() + " s" + n.path("seed").asLong(), n.path("round").asInt(), kind,
+                        n.path("tensors").size(), n.path("elements").asLong(), n.path("personal_elements").asLong(), n.path("bytes").asLong(),
+                        bank.isEmpty() ? "" : String.join(" ", bank), String.join(", ", sc)));
+                long[] t = totals.computeIfAbsent(n.path("site").asText(), k -> new long[3]);
+                t[0]++;
+                t[1] += n.path("elements").asLong();
+                t[2] += n.path("bytes").asLong();
+            }
+            sb.append('\n');
+            totals.forEach((site, t) -> sb.append(String.format(Locale.ROOT, "%s: %d messages, %d tensor elements, %.2f MB on the wire%n",
+                    site, t[0], t[1], t[2] / 1e6)));
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+}

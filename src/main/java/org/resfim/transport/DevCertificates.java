@@ -1,0 +1,260 @@
+package org.resfim.transport;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A development certificate authority (BouncyCastle): an EC P-256 CA, a server certificate for the given
+ * host names and addresses, and one client certificate per site whose subject CN is the site name, plus the
+ * server's allow-list binding each site certificate to its site. For production, use your own PKI and write
+ * the allow-list by hand.
+ *
+ * <pre>
+ * DIR/ca.pem  ca-key.pem            the CA (keep ca-key.pem off the servers)
+ * DIR/server.pem  server-key.pem    for 'resfim server'
+ * DIR/site-NAME.pem  site-NAME-key.pem   for 'resfim client --site NAME'
+ * DIR/allowlist.txt                 identity → site, for 'resfim server --allow'
+ * </pre>
+ */
+public final class DevCertificates {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** A certificate and its private key. */
+    public record Issued(X509Certificate cert, PrivateKey key) {
+    }
+
+    private DevCertificates() {
+    }
+
+    public static KeyPair newKeyPair() {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+            g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+            return g.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static X500Name name(String cn) {
+        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "ResFIM federation").addRDN(BCStyle.CN, cn).build();
+    }
+
+    /** A self-signed CA certificate valid from now for {@code validity}. */
+    public static Issued authority(String cn, Duration validity) {
+        KeyPair kp = newKeyPair();
+        Instant now = Instant.now();
+        try {
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name(cn), serial(), Date.from(now.minusSeconds(300)),
+                    Date.from(now.plus(validity)), name(cn), kp.getPublic())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                    .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
+            return new Issued(sign(b, kp.getPrivate()), kp.getPrivate());
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot create the CA certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A certificate issued by {@code ca} for subject CN {@code cn}, valid from {@code notBefore} to {@code notAfter};
+     * {@code server} adds the server-auth purpose and {@code hosts} as subject alternative names.
+     */
+    public static Issued issue(Issued ca, String cn, boolean server, List<String> hosts, Instant notBefore, Instant notAfter) {
+        KeyPair kp = newKeyPair();
+        try {
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(), serial(), Date.from(notBefore), Date.from(notAfter),
+                    name(cn), kp.getPublic())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                            server ? new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}
+                                    : new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}))
+                    .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca.cert()))
+                    .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
+            if (server && !hosts.isEmpty()) {
+                List<GeneralName> names = new ArrayList<>();
+                for (String h : hosts) {
+                    names.add(isAddress(h) ? new GeneralName(GeneralName.iPAddress, h) : new GeneralName(GeneralName.dNSName, h));
+                }
+                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])));
+            }
+            return new Issued(sign(b, ca.key()), kp.getPrivate());
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot issue a certificate for '" + cn + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes (or extends) a development PKI in {@code dir}: CA (reused if present), server, one certificate per site. */
+    public static Map<String, Path> create(Path dir, List<String> sites, List<String> serverHosts, Duration validity) {
+        Map<String, Path> written = new LinkedHashMap<>();
+        try {
+            Files.createDirectories(dir);
+            Issued ca;
+            if (Files.isRegularFile(dir.resolve("ca.pem")) && Files.isRegularFile(dir.resolve("ca-key.pem"))) {
+                ca = new Issued(readCertificate(dir.resolve("ca.pem")), readKey(dir.resolve("ca-key.pem")));
+            } else {
+                ca = authority("ResFIM development CA", validity.plusDays(1));
+                write(dir, "ca", ca, written);
+            }
+            Instant now = Instant.now();
+            Instant from = now.minusSeconds(300);
+            if (!Files.isRegularFile(dir.resolve("server.pem"))) {
+                List<String> hosts = new ArrayList<>(List.of("localhost", "127.0.0.1", "::1"));
+                for (String h : serverHosts) {
+                    if (!hosts.contains(h)) {
+                        hosts.add(h);
+                    }
+                }
+                write(dir, "server", issue(ca, "resfim-server", true, hosts, from, now.plus(validity)), written);
+            }
+            Map<String, String> allow = new LinkedHashMap<>();
+            Path allowFile = dir.resolve("allowlist.txt");
+            if (Files.isRegularFile(allowFile)) {
+                allow.putAll(AllowList.read(allowFile).bindings());
+            }
+            for (String site : sites) {
+                requireName(site);
+                write(dir, "site-" + site, issue(ca, site, false, List.of(), from, now.plus(validity)), written);
+                allow.put(site, site);
+            }
+            Files.writeString(allowFile, new AllowList(allow).format(), StandardCharsets.UTF_8);
+            written.put("allowlist", allowFile);
+            return written;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write certificates to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void requireName(String site) {
+        if (!site.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw new IllegalArgumentException("site name '" + site + "' must be 1-64 letters, digits, '.', '_' or '-'");
+        }
+    }
+
+    private static void write(Path dir, String stem, Issued issued, Map<String, Path> written) throws IOException {
+        Path cert = dir.resolve(stem + ".pem");
+        Path key = dir.resolve(stem + "-key.pem");
+        writePem(cert, issued.cert());
+        writePem(key, new JcaPKCS8Generator(issued.key(), null).generate());
+        try {
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system
+        }
+        written.put(stem, cert);
+    }
+
+    public static void writePem(Path file, Object o) throws IOException {
+        StringWriter sw = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
+            w.writeObject(o);
+        }
+        Files.writeString(file, sw.toString(), StandardCharsets.US_ASCII);
+    }
+
+    /** Writes {@code issued} as {@code STEM.pem} and {@code STEM-key.pem} in {@code dir} (tests make odd certificates). */
+    public static void write(Path dir, String stem, Issued issued) throws IOException {
+        write(dir, stem, issued, new LinkedHashMap<>());
+    }
+
+    public static X509Certificate readCertificate(Path pem) throws IOException {
+        try (Reader r = Files.newBufferedReader(pem, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
+            Object o = p.readObject();
+            if (!(o instanceof X509CertificateHolder h)) {
+                throw new IOException(pem + " holds no certificate");
+            }
+            return new JcaX509CertificateConverter().getCertificate(h);
+        } catch (GeneralSecurityException e) {
+            throw new IOException(pem + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static PrivateKey readKey(Path pem) throws IOException {
+        try (Reader r = Files.newBufferedReader(pem, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
+            Object o = p.readObject();
+            JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
+            if (o instanceof PrivateKeyInfo pki) {
+                return conv.getPrivateKey(pki);
+            }
+            if (o instanceof PEMKeyPair kp) {
+                return conv.getKeyPair(kp).getPrivate();
+            }
+            throw new IOException(pem + " holds no private key");
+        }
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key) throws GeneralSecurityException {
+        try {
+            ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(key);
+            return new JcaX509CertificateConverter().getCertificate(b.build(signer));
+        } catch (OperatorCreationException e) {
+            throw new GeneralSecurityException(e);
+        }
+    }
+
+    private static BigInteger serial() {
+        return new BigInteger(96, RANDOM).add(BigInteger.ONE);
+    }
+
+    private static boolean isAddress(String h) {
+        if (h.matches("[0-9.]+") || h.contains(":")) {
+            try {
+                InetAddress.getByName(h);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,327 @@
+package org.resfim.transport;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The server's gRPC endpoint: sites dial in, prove who they are, and keep one session each. With TLS a
+ * client certificate from the CA is required, its identity must be on the allow-list, and the site it
+ * claims in its Hello must be the one its identity is bound to; without TLS ({@code --insecure}) a site
+ * is whoever it says it is. Every refusal is logged and nothing the refused peer sent is used.
+ */
+public final class FederationServer implements AutoCloseable {
+    private static final Context.Key<Peer> PEER = Context.key("resfim-peer");
+
+    /** Who is at the other end of a stream, as the TLS layer proved it. */
+    record Peer(String identity, String address) {
+    }
+
+    /**
+     * @param tls             PEM files, or null for plaintext ({@code --insecure})
+     * @param allow           identity → site bindings (required with TLS)
+     * @param sites           the sites of the federation
+     * @param planSha256      hash of the settings every site must share
+     * @param maxPayloadBytes largest payload (state + mask) a site may send with one answer
+     */
+    public record Options(String host, int port, Tls.Pem tls, AllowList allow, List<String> sites, String planSha256,
+                          long maxPayloadBytes) {
+    }
+
+    private final Options options;
+    private final EventLog log;
+    private final Map<String, SiteSession> sessions = new ConcurrentHashMap<>();
+    private final Object changed = new Object();
+    private volatile Consumer<String> onChange = s -> { };
+    private Server server;
+
+    public FederationServer(Options options, EventLog log) {
+        this.options = options;
+        this.log = log;
+        if (options.tls() != null && options.allow() == null) {
+            throw new IllegalArgumentException("with TLS the server needs an allow-list (--allow FILE) binding certificate identities to sites");
+        }
+    }
+
+    /** Starts listening; returns the bound port (the requested one, or an ephemeral one for port 0). */
+    public int start() {
+        ServerServiceDefinition def = ServerServiceDefinition.builder(Protocol.SERVICE)
+                .addMethod(Protocol.SESSION, ServerCalls.asyncBidiStreamingCall(this::open)).build();
+        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(options.host(), options.port()))
+                .addService(ServerInterceptors.intercept(def, new PeerInterceptor()))
+                .maxInboundMessageSize(Protocol.MAX_FRAME_BYTES)
+                .flowControlWindow(Protocol.FLOW_WINDOW_BYTES)
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .keepAliveTimeout(20, TimeUnit.SECONDS)
+                .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true);
+        if (options.tls() != null) {
+            b.sslContext(Tls.server(options.tls(), log));
+        }
+        try {
+            server = b.build().start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e);
+        }
+        int port = server.getPort();
+        log.info("listening on " + options.host() + ":" + port + (options.tls() != null ? " with mutual TLS" : " WITHOUT TLS (--insecure)")
+                + ", protocol version " + Protocol.VERSION + ", sites " + options.sites());
+        return port;
+    }
+
+    /** Called with a one-line description whenever a site connects or disconnects. */
+    public void onChange(Consumer<String> listener) {
+        this.onChange = listener;
+    }
+
+    public SiteSession session(String site) {
+        SiteSession s = sessions.get(site);
+        return s != null && s.open() ? s : null;
+    }
+
+    /** Waits up to {@code millis} for {@code site} to be connected. */
+    public SiteSession awaitSession(String site, long millis) throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        synchronized (changed) {
+            while (true) {
+                SiteSession s = session(site);
+                long left = (end - System.nanoTime()) / 1_000_000L;
+                if (s != null || left <= 0) {
+                    return s;
+                }
+                changed.wait(Math.min(left, 200));
+            }
+        }
+    }
+
+    /** Waits up to {@code millis} for all of {@code sites}; returns the connected ones. */
+    public Set<String> awaitSites(Collection<String> sites, long millis) throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        synchronized (changed) {
+            while (true) {
+                Set<String> c = connected();
+                long left = (end - System.nanoTime()) / 1_000_000L;
+                if (c.containsAll(sites) || left <= 0) {
+                    return c;
+                }
+                changed.wait(Math.min(left, 200));
+            }
+        }
+    }
+
+    public Set<String> connected() {
+        Set<String> out = new TreeSet<>();
+        sessions.forEach((k, v) -> {
+            if (v.open()) {
+                out.add(k);
+            }
+        });
+        return out;
+    }
+
+    /** Tells every connected site the federation is over. */
+    public void byeAll(String reason) {
+        for (SiteSession s : sessions.values()) {
+            s.bye(reason);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.shutdownNow();
+            try {
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void changed(String what) {
+        synchronized (changed) {
+            changed.notifyAll();
+        }
+        log.info(what);
+        onChange.accept(what);
+    }
+
+    // ------------------------------------------------------------------ one stream
+
+    private StreamObserver<Frame> open(StreamObserver<Frame> toSite) {
+        ServerCallStreamObserver<Frame> obs = (ServerCallStreamObserver<Frame>) toSite;
+        Outbound out = new Outbound(obs);
+        obs.setOnReadyHandler(out::onReady);
+        Peer peer = PEER.get();
+        String boundSite = null;
+        if (options.tls() != null) {
+            boundSite = options.allow().siteOf(peer.identity());
+            if (boundSite == null) {
+                return refuse(out, peer, "certificate identity '" + peer.identity() + "' is not on the allow-list", true, Status.PERMISSION_DENIED);
+            }
+        }
+        String bound = boundSite;
+        return new StreamObserver<>() {
+            private SiteSession session;
+            private boolean refused;
+
+            @Override
+            public void onNext(Frame f) {
+                if (refused) {
+                    return;
+                }
+                if (session != null) {
+                    session.onFrame(f);
+                    return;
+                }
+                if (!(f instanceof Frame.Hello h)) {
+                    refused = true;
+                    refuse(out, peer, "the first frame must be Hello, got " + f.getClass().getSimpleName(), true, Status.INVALID_ARGUMENT);
+                    return;
+                }
+                String why = admit(h, bound, peer);
+                if (why != null) {
+                    refused = true;
+                    refuse(out, peer, why, true, Status.PERMISSION_DENIED);
+                    return;
+                }
+                SiteSession s = new SiteSession(h.site(), options.tls() == null ? "(insecure)" : peer.identity(), peer.address(), out,
+                        options.maxPayloadBytes(), log);
+                SiteSession old = sessions.put(h.site(), s);
+                if (old != null && old.open()) {
+                    old.close(Status.ABORTED, "replaced by a new connection of the same site");
+                }
+                session = s;
+                try {
+                    out.sendNow(new Frame.Welcome(Protocol.VERSION, h.site(), org.resfim.cli.BuildInfo.version(), options.planSha256()));
+                } catch (TransportException e) {
+                    s.closed(e.getMessage());
+                    return;
+                }
+                changed("site '" + h.site() + "' connected from " + peer.address() + " as " + s.identity() + " (software " + h.software()
+                        + "); connected: " + connected());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                end("connection lost (" + Status.fromThrowable(t).getCode() + ": " + Status.fromThrowable(t).getDescription() + ")");
+            }
+
+            @Override
+            public void onCompleted() {
+                out.complete();
+                end("the site closed its connection");
+            }
+
+            private void end(String why) {
+                SiteSession s = session;
+                boolean wasOpen = s != null && s.open();
+                if (s != null) {
+                    s.closed(why); // fails a call in flight at once
+                    sessions.remove(s.site(), s);
+                }
+                out.peerGone(why);
+                if (wasOpen) {
+                    changed("site '" + s.site() + "' disconnected: " + why + "; connected: " + connected());
+                }
+            }
+        };
+    }
+
+    /** Why a Hello is refused, or null to admit it. */
+    private String admit(Frame.Hello h, String boundSite, Peer peer) {
+        if (h.protocolVersion() != Protocol.VERSION) {
+            return Protocol.versionMismatch("site '" + h.site() + "'", h.protocolVersion());
+        }
+        if (boundSite != null && !boundSite.equals(h.site())) {
+            return "certificate identity '" + peer.identity() + "' is bound to site '" + boundSite + "', not to site '" + h.site() + "'";
+        }
+        if (!options.sites().contains(h.site())) {
+            return "site '" + h.site() + "' is not part of this federation " + options.sites();
+        }
+        if (!options.planSha256().equals(h.planSha256())) {
+            return "site '" + h.site() + "' runs a different plan (sha256 " + shortHash(h.planSha256()) + ") than the server (sha256 "
+                    + shortHash(options.planSha256()) + "): methods, seeds, rounds, training, model and evaluation settings must be the same";
+        }
+        return null;
+    }
+
+    private static String shortHash(String h) {
+        return h == null || h.length() < 12 ? String.valueOf(h) : h.substring(0, 12);
+    }
+
+    private StreamObserver<Frame> refuse(Outbound out, Peer peer, String why, boolean permanent, Status status) {
+        log.warn("refused " + peer.address() + (peer.identity() == null ? "" : " (" + peer.identity() + ")") + ": " + why);
+        try {
+            out.sendNow(new Frame.Refusal(why, Protocol.VERSION, permanent));
+        } catch (TransportException ignored) {
+            // gone already
+        }
+        out.fail(status.withDescription(why).asRuntimeException());
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(Frame value) {
+                // nothing a refused peer sends is used
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        };
+    }
+
+    /** Puts the TLS-proven identity and the remote address of each call into its context. */
+    private static final class PeerInterceptor implements ServerInterceptor {
+        @Override
+        public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+            String identity = null;
+            SSLSession ssl = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+            if (ssl != null) {
+                try {
+                    Certificate[] chain = ssl.getPeerCertificates();
+                    if (chain.length > 0 && chain[0] instanceof X509Certificate x) {
+                        identity = Tls.identity(x);
+                    }
+                } catch (SSLPeerUnverifiedException e) {
+                    identity = null;
+                }
+            }
+            SocketAddress addr = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+            Context ctx = Context.current().withValue(PEER, new Peer(identity, String.valueOf(addr)));
+            return Contexts.interceptCall(ctx, call, headers, next);
+        }
+    }
+}

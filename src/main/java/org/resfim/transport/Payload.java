@@ -1,0 +1,124 @@
+package org.resfim.transport;
+
+import org.resfim.federation.Message;
+import org.resfim.state.Mask;
+import org.resfim.state.ModelState;
+import org.resfim.state.StateFile;
+import org.resfim.state.StateFormatException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link Message}'s bytes on the wire: its tensors as an RFIM state encoding (float32, names, shapes, roles,
+ * CRC32 per tensor) and its mask as an RMSK encoding, each cut into chunks; and the reassembly of received
+ * chunks, refusing anything beyond the declared sizes or the receiver's limit.
+ */
+public record Payload(byte[] state, byte[] mask) {
+    public static final Payload EMPTY = new Payload(new byte[0], new byte[0]);
+
+    public static Payload of(Message m) {
+        if (m == null || m.isEmpty()) {
+            return EMPTY;
+        }
+        byte[] state = m.tensors().size() == 0 ? new byte[0] : StateFile.toBytes(m.tensors());
+        byte[] mask = m.mask() == null ? new byte[0] : m.mask().toBytes();
+        return new Payload(state, mask);
+    }
+
+    public long size() {
+        return (long) state.length + mask.length;
+    }
+
+    /** Decodes the message (with {@code meta}); a corrupted or malformed encoding fails naming {@code source}. */
+    public Message toMessage(Map<String, String> meta, String source) throws StateFormatException {
+        ModelState tensors = state.length == 0 ? new ModelState() : StateFile.fromBytes(state, source).state();
+        Mask m = null;
+        if (mask.length > 0) {
+            try {
+                m = Mask.fromBytes(mask);
+            } catch (IllegalArgumentException e) {
+                throw new StateFormatException(source, "mask", 0, mask.length, e.getMessage());
+            }
+        }
+        return new Message(tensors, m, meta);
+    }
+
+    /** The chunk frames of this payload for call or answer {@code id}, state first, then the mask. */
+    public List<Frame.Chunk> chunks(long id) {
+        List<Frame.Chunk> out = new ArrayList<>();
+        cut(id, 0, state, out);
+        cut(id, 1, mask, out);
+        return out;
+    }
+
+    private static void cut(long id, int part, byte[] bytes, List<Frame.Chunk> out) {
+        for (int off = 0; off < bytes.length; off += Protocol.CHUNK_BYTES) {
+            int n = Math.min(Protocol.CHUNK_BYTES, bytes.length - off);
+            byte[] c = new byte[n];
+            System.arraycopy(bytes, off, c, 0, n);
+            out.add(new Frame.Chunk(id, part, off, c));
+        }
+    }
+
+    /** Collects the chunks of one call or answer whose header declared {@code stateBytes} and {@code maskBytes}. */
+    public static final class Assembler {
+        private final long id;
+        private final long[] declared;
+        private final java.io.ByteArrayOutputStream[] parts;
+
+        /**
+         * @throws TransportException when the declared sizes are negative or exceed {@code limit} bytes together
+         */
+        public Assembler(long id, long stateBytes, long maskBytes, long limit) throws TransportException {
+            this.id = id;
+            if (stateBytes < 0 || maskBytes < 0) {
+                throw new TransportException("declares a negative payload size (" + stateBytes + ", " + maskBytes + " bytes)");
+            }
+            if (stateBytes + maskBytes > limit || stateBytes > Integer.MAX_VALUE - 16 || maskBytes > Integer.MAX_VALUE - 16) {
+                throw new TransportException("declares a payload of " + (stateBytes + maskBytes) + " bytes, more than the limit of "
+                        + limit + " bytes");
+            }
+            declared = new long[] {stateBytes, maskBytes};
+            // grown as chunks arrive: a declared size costs no memory until the bytes are really sent
+            parts = new java.io.ByteArrayOutputStream[] {new java.io.ByteArrayOutputStream((int) Math.min(stateBytes, 1 << 20)),
+                    new java.io.ByteArrayOutputStream((int) Math.min(maskBytes, 1 << 20))};
+        }
+
+        public long id() {
+            return id;
+        }
+
+        /** Adds a chunk; fails for a chunk of another id, an unknown part, a gap, an overlap or an overflow. */
+        public void add(Frame.Chunk c) throws TransportException {
+            if (c.id() != id) {
+                throw new TransportException("sent a chunk of " + c.id() + " while " + id + " was being received");
+            }
+            if (c.part() != 0 && c.part() != 1) {
+                throw new TransportException("sent a chunk of unknown part " + c.part());
+            }
+            java.io.ByteArrayOutputStream target = parts[c.part()];
+            int have = target.size();
+            if (c.offset() != have) {
+                throw new TransportException("sent a chunk at offset " + c.offset() + " of part " + c.part() + ", expected offset " + have);
+            }
+            if (c.data().length == 0 || c.data().length > Protocol.CHUNK_BYTES || (long) have + c.data().length > declared[c.part()]) {
+                throw new TransportException("sent a chunk of " + c.data().length + " bytes at offset " + have + " of part " + c.part()
+                        + " (declared size " + declared[c.part()] + ", chunk limit " + Protocol.CHUNK_BYTES + ")");
+            }
+            target.write(c.data(), 0, c.data().length);
+        }
+
+        public boolean complete() {
+            return parts[0].size() == declared[0] && parts[1].size() == declared[1];
+        }
+
+        public Payload payload() {
+            if (!complete()) {
+                throw new IllegalStateException("payload incomplete");
+            }
+            return new Payload(parts[0].toByteArray(), parts[1].toByteArray());
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package org.resfim.transport;
+
+import io.grpc.Status;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The server's end of one connected site: sends a call with its payload chunks, and collects the answer and
+ * its chunks. One call at a time (the coordinator waits for each answer); an answer to anything but the
+ * call in flight is a protocol violation and ends the session.
+ */
+public final class SiteSession {
+    private static final AtomicLong NUMBERS = new AtomicLong();
+    private static final AtomicLong CALL_IDS = new AtomicLong();
+
+    /** An answer with its payload. */
+    public record Received(Frame.Answer answer, Payload payload) {
+    }
+
+    private final String site;
+    private final String identity;
+    private final String address;
+    private final long number = NUMBERS.incrementAndGet();
+    private final Outbound out;
+    private final long maxPayloadBytes;
+    private final EventLog log;
+    private volatile boolean open = true;
+    private volatile String closedWhy = "";
+    private Pending pending;
+
+    private static final class Pending {
+        final Frame.Call call;
+        final long limit;
+        final CompletableFuture<Received> result = new CompletableFuture<>();
+        Frame.Answer answer;
+        Payload.Assembler assembler;
+
+        Pending(Frame.Call call, long limit) {
+            this.call = call;
+            this.limit = limit;
+        }
+    }
+
+    SiteSession(String site, String identity, String address, Outbound out, long maxPayloadBytes, EventLog log) {
+        this.site = site;
+        this.identity = identity;
+        this.address = address;
+        this.out = out;
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.log = log;
+    }
+
+    public String site() {
+        return site;
+    }
+
+    /** The certificate identity (subject CN), or "(insecure)". */
+    public String identity() {
+        return identity;
+    }
+
+    public String address() {
+        return address;
+    }
+
+    /** A number unique to this connection (a reconnecting site gets a new one). */
+    public long number() {
+        return number;
+    }
+
+    public boolean open() {
+        return open && !out.closed();
+    }
+
+    /**
+     * Sends a call with {@code payload} and waits for the answer until {@code deadlineNanos} (System.nanoTime).
+     *
+     * @throws TransportException    the session closed, the site broke the protocol, or the deadline passed
+     *                               (then {@link TimeoutException} is the cause)
+     */
+    public Received exchange(String phase, int round, String run, long seed, java.util.Map<String, String> meta, Payload payload,
+                             long deadlineNanos, long maxAnswerBytes) throws TransportException, InterruptedException {
+        long id = CALL_IDS.incrementAndGet();
+        Frame.Call call = new Frame.Call(id, phase, round, run, seed, meta, payload.state().length, payload.mask().length, Protocol.DTYPE);
+        Pending p = new Pending(call, Math.min(maxAnswerBytes, maxPayloadBytes));
+        synchronized (this) {
+            if (!open()) {
+                throw new TransportException("the connection is closed" + (closedWhy.isEmpty() ? "" : ": " + closedWhy));
+            }
+            if (pending != null) {
+                throw new IllegalStateException("site '" + site + "' has a call in flight");
+            }
+            pending = p;
+        }
+        try {
+            out.send(call, millisLeft(deadlineNanos));
+            for (Frame.Chunk c : payload.chunks(id)) {
+                out.send(c, millisLeft(deadlineNanos));
+            }
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException();
+            }
+            return p.result.get(left, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new TransportException("no answer to " + phase + " round " + round + " before the deadline", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof TransportException t ? t : new TransportException(String.valueOf(c.getMessage()), c);
+        } finally {
+            synchronized (this) {
+                pending = null;
+            }
+        }
+    }
+
+    private static long millisLeft(long deadlineNanos) throws TransportException {
+        long ms = (deadlineNanos - System.nanoTime()) / 1_000_000L;
+        if (ms <= 0) {
+            throw new TransportException("the deadline passed while sending");
+        }
+        return ms;
+    }
+
+    /** A frame from the site (after its Hello). */
+    void onFrame(Frame f) {
+        try {
+            synchronized (this) {
+                if (f instanceof Frame.Answer a) {
+                    if (pending == null || pending.answer != null || a.id() != pending.call.id()) {
+                        // a late answer to a call that timed out: the site was told to reconnect, ignore it
+                        if (pending != null && pending.answer == null && a.id() > pending.call.id()) {
+                            throw new TransportException("answered call " + a.id() + ", which was never made");
+                        }
+                        return;
+                    }
+                    pending.answer = a;
+                    pending.assembler = new Payload.Assembler(a.id(), a.stateBytes(), a.maskBytes(), pending.limit);
+                    finishIfComplete();
+                } else if (f instanceof Frame.Chunk c) {
+                    if (pending == null || pending.assembler == null || c.id() != pending.call.id()) {
+                        return; // chunks of an answer given up on
+                    }
+                    pending.assembler.add(c);
+                    finishIfComplete();
+                } else {
+                    throw new TransportException("sent a " + f.getClass().getSimpleName() + " frame during a session");
+                }
+            }
+        } catch (TransportException e) {
+            log.warn("site '" + site + "' broke the protocol: " + e.getMessage() + "; closing its connection");
+            close(Status.INVALID_ARGUMENT, e.getMessage());
+        }
+    }
+
+    private void finishIfComplete() {
+        if (pending.assembler.complete()) {
+            pending.result.complete(new Received(pending.answer, pending.assembler.payload()));
+        }
+    }
+
+    /** Tells the site something (best effort). */
+    public void notice(int round, String text) {
+        try {
+            out.sendNow(new Frame.Notice(round, text));
+        } catch (TransportException ignored) {
+            // the site is gone; it was told nothing, the server log has it
+        }
+    }
+
+    /** Ends the session with a final frame. */
+    void bye(String reason) {
+        try {
+            out.sendNow(new Frame.Bye(reason));
+        } catch (TransportException ignored) {
+            // gone already
+        }
+        out.complete();
+        closed("finished: " + reason);
+    }
+
+    /** Ends the session from the server's side: the site reconnects (and restores its state) if it still can. */
+    public void close(Status status, String why) {
+        out.fail(status.withDescription(why).asRuntimeException());
+        closed(why);
+    }
+
+    /** The stream ended: a call in flight fails. */
+    void closed(String why) {
+        Pending p;
+        synchronized (this) {
+            if (!open) {
+                return;
+            }
+            open = false;
+            closedWhy = why;
+            p = pending;
+        }
+        out.peerGone(why);
+        if (p != null) {
+            p.result.completeExceptionally(new TransportException("connection lost: " + why));
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package org.resfim.transport;
+
+import org.resfim.federation.ImageScore;
+import org.resfim.federation.Message;
+import org.resfim.federation.Phase;
+import org.resfim.state.ModelState;
+import org.resfim.state.StateFormatException;
+import org.resfim.state.StateValidator;
+import org.resfim.state.Tensor;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks a site's answer where it enters the server, before any algorithm sees it: it answers the call it
+ * was asked (phase, round, site), in float32, its encodings decode with valid checksums, names are
+ * well-formed, a FIT upload holds only tensors of the model with the model's shapes, every value is finite,
+ * the mask matches the tensors, and the counts stay within limits. The algorithm's server step checks again
+ * (e.g. {@code SharedModelServer.validate}); this is the transport's own line of defence.
+ */
+public final class UploadCheck {
+    public static final int MAX_NAME_LENGTH = 256;
+    public static final int MAX_SCORES = 100_000;
+    public static final int MAX_STATS = 256;
+    private static final Set<String> SPLITS = Set.of("val", "test");
+
+    private final ModelState layout;
+    private final long maxElements;
+
+    /**
+     * @param layout      the model every FIT upload must be a part of (the run's initial model)
+     * @param maxElements the most tensor elements one upload may hold (any phase)
+     */
+    public UploadCheck(ModelState layout, long maxElements) {
+        this.layout = layout;
+        this.maxElements = maxElements;
+    }
+
+    /** The decoded upload of {@code answer}; fails with the reason for the site. */
+    public Message check(String site, Frame.Call call, Frame.Answer answer, Payload payload) throws TransportException {
+        if (!answer.site().equals(site)) {
+            throw new TransportException("the answer names site '" + answer.site() + "' but this connection is site '" + site + "'");
+        }
+        if (!answer.phase().equals(call.phase()) || answer.round() != call.round()) {
+            throw new TransportException("answered " + answer.phase() + " round " + answer.round() + " to a call for "
+                    + call.phase() + " round " + call.round());
+        }
+        if (payload.size() > 0 && !Protocol.DTYPE.equals(answer.dtype())) {
+            throw new TransportException("sent values of type '" + answer.dtype() + "'; only " + Protocol.DTYPE + " is accepted");
+        }
+        if (answer.numSamples() < 0) {
+            throw new TransportException("reports " + answer.numSamples() + " training samples");
+        }
+        checkScores(answer);
+        checkStats(answer.stats());
+        for (Map.Entry<String, String> e : answer.meta().entrySet()) {
+            name(e.getKey(), "metadata key");
+            if (e.getValue().length() > 4096) {
+                throw new TransportException("metadata '" + e.getKey() + "' is " + e.getValue().length() + " characters long");
+            }
+        }
+        Message m;
+        try {
+            m = payload.toMessage(answer.meta(), "upload of site '" + site + "'");
+        } catch (StateFormatException e) {
+            throw new TransportException("sent a corrupted encoding: " + e.getMessage(), e);
+        }
+        checkMessage(m, Phase.valueOf(call.phase()));
+        return m;
+    }
+
+    void checkMessage(Message m, Phase phase) throws TransportException {
+        ModelState t = m.tensors();
+        if (t.numElements() > maxElements) {
+            throw new TransportException("upload holds " + t.numElements() + " elements, more than the limit of " + maxElements);
+        }
+        for (Tensor x : t.tensors()) {
+            name(x.name(), "tensor name");
+            if (Arrays.stream(x.shape()).anyMatch(d -> d <= 0) && x.size() != 0) {
+                throw new TransportException("tensor '" + x.name() + "' has shape " + Arrays.toString(x.shape()));
+            }
+        }
+        try {
+            if (phase == Phase.FIT) {
+                StateValidator.validate(layout, t, maxElements);
+            } else {
+                StateValidator.validate(t, t, maxElements); // finite values, size
+            }
+            if (m.mask() != null) {
+                m.mask().requireMatches(t);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new TransportException(e.getMessage(), e);
+        }
+        if (phase == Phase.EVALUATE && !m.isEmpty()) {
+            throw new TransportException("an EVALUATE answer carries no model, this one carries " + t.size() + " tensors");
+        }
+    }
+
+    private static void checkScores(Frame.Answer a) throws TransportException {
+        if (a.scores().size() > MAX_SCORES) {
+            throw new TransportException("sent " + a.scores().size() + " image scores, more than " + MAX_SCORES);
+        }
+        for (ImageScore s : a.scores()) {
+            if (!SPLITS.contains(s.split())) {
+                throw new TransportException("sent a score for split '" + s.split() + "'; splits are val and test");
+            }
+            name(s.imageId(), "image id");
+        }
+    }
+
+    private static void checkStats(Map<String, Double> stats) throws TransportException {
+        if (stats.size() > MAX_STATS) {
+            throw new TransportException("sent " + stats.size() + " statistics, more than " + MAX_STATS);
+        }
+        for (String k : stats.keySet()) {
+            name(k, "statistic name");
+        }
+    }
+
+    /** A name: 1..256 printable characters, no control characters. */
+    static void name(String s, String what) throws TransportException {
+        if (s == null || s.isEmpty() || s.length() > MAX_NAME_LENGTH) {
+            throw new TransportException(what + " '" + (s == null ? "" : s.substring(0, Math.min(s.length(), 40)))
+                    + "' must be 1 to " + MAX_NAME_LENGTH + " characters");
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isISOControl(s.charAt(i))) {
+                throw new TransportException(what + " contains a control character at position " + i);
+            }
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package org.resfim.transport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.resfim.cli.Main;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Real processes on 127.0.0.1: a server and three sites as child JVMs ({@code resfim server} / {@code resfim client}).
+ * A deployment killed and resumed gives the same final table as the simulation of the same seed; a site killed
+ * mid-round is skipped for that round and rejoins with its own saved state; every site keeps an audit of what it
+ * sent, and the server the same view of what it received.
+ */
+class DeploymentTest {
+    private static final List<String> SITES = List.of("synthetic-1", "synthetic-2", "synthetic-3");
+    /** MKL's conditional bitwise reproducibility: without it, libtorch's float results depend on the process's history. */
+    private static final Map<String, String> ENV = Map.of("MKL_CBWR", "COMPATIBLE");
+    private final List<Process> children = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() {
+        for (Process p : children) {
+            p.destroyForcibly();
+        }
+    }
+
+    static String yaml(int rounds, String methods) {
+        return """
+                name: tiny
+                seed: 0
+                seeds: [0]
+                data:
+                  synthetic: {sites: 3, samples: 10, size: 32}
+                  split: {train: 0.6, val: 0.2, test: 0.2}
+                federation: {rounds: %d}
+                method:
+                  list: [%s]
+                  pfl-resfim: {samples: 4, every: 2, warmup: 1}
+                training: {batch_size: 4, lr: 0.003}
+                model: {width: 4, depth: 3}
+                """.formatted(rounds, methods);
+    }
+
+    private Process java(Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "org.resfim.cli.Main"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(ENV);
+        Process p = pb.start();
+        children.add(p);
+        return p;
+    }
+
+    private static void await(String what, long seconds, BooleanSupplier done, Path... logs) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("timed out waiting for " + what + "\n" + tails(logs));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static String tails(Path... logs) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Path l : logs) {
+            if (Files.exists(l)) {
+                List<String> lines = Files.readAllLines(l);
+                sb.append("---- ").append(l.getFileName()).append('\n');
+                lines.subList(Math.max(0, lines.size() - 25), lines.size()).forEach(x -> sb.append(x).append('\n'));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String read(Path f) {
+        try {
+            return Files.exists(f) ? Files.readString(f) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static long count(Path metrics, String event) {
+        return read(metrics).lines().filter(l -> l.contains("\"event\":\"" + event + "\"")).count();
+    }
+
+    private static int port(Path runDir) {
+        String a = read(runDir.resolve(ServerRuntime.ADDRESS_FILE)).strip();
+        return Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
+    }
+
+    private static void exitsZero(Process p, Path log, int seconds) throws Exception {
+        assertTrue(p.waitFor(seconds, TimeUnit.SECONDS), "still running:\n" + tails(log));
+        assertEquals(0, p.exitValue(), tails(log));
+    }
+
+    /** results.csv without its provenance comments. */
+    static String table(Path runDir) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String line : Files.readAllLines(runDir.resolve("results.csv"))) {
+            if (!line.startsWith("#")) {
+                sb.append(line).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void aKilledAndResumedTlsDeploymentEndsWithTheSimulationsTable(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("tiny.yaml");
+        Files.writeString(cfg, yaml(3, "pfl-resfim, fedavg"));
+        Path pki = tmp.resolve("pki");
+        assertEquals(0, Main.execute("certs", "--out", pki.toString(), "--sites", String.join(",", SITES)));
+        Path run = tmp.resolve("run");
+        Path serverLog = tmp.resolve("server.log");
+        Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
+                "--tls-dir", pki.toString(), "--wait-for-sites", "120", "--rejoin-grace", "30");
+        await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
+        int port = port(run);
+        List<Process> sites = new ArrayList<>();
+        List<Path> siteLogs = new ArrayList<>();
+        for (String s : SITES) {
+            Path log = tmp.resolve(s + ".log");
+            siteLogs.add(log);
+            sites.add(java(log, "client", "--server", "127.0.0.1:" + port, "--config", cfg.toString(), "--site", s, "--tls-dir", pki.toString(),
+                    "--state", tmp.resolve("state-" + s).toString(), "--threads", "1", "--max-backoff", "1"));
+        }
+        // kill the server in the middle of round 2 of the first method: some, not all, sites evaluated it
+        Path metrics = run.resolve("pfl-resfim/seed-0/metrics.jsonl");
+        await("round 2 in progress", 120, () -> count(metrics, "evaluate") >= 4, serverLog, siteLogs.get(0));
+        server.destroyForcibly();
+        assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        assertFalse(Files.exists(run.resolve("results.csv")));
+        assertTrue(read(serverLog).contains("with mutual TLS"), read(serverLog));
+
+        Path resumedLog = tmp.resolve("server-resumed.log");
+        Process resumed = java(resumedLog, "server", "--resume", run.toString(), "--host", "127.0.0.1", "--tls-dir", pki.toString(),
+                "--wait-for-sites", "120");
+        exitsZero(resumed, resumedLog, 150);
+        for (int k = 0; k < sites.size(); k++) {
+            exitsZero(sites.get(k), siteLogs.get(k), 30);
+        }
+        assertTrue(read(resumedLog).contains("pfl-resfim seed 0: resuming after round 1"), tails(resumedLog));
+        assertTrue(read(siteLogs.get(0)).contains("restoring this site's state saved after round 1"), tails(siteLogs.get(0)));
+        assertTrue(read(siteLogs.get(0)).contains("retrying in"), "the site reconnected with backoff");
+        assertEquals(9, count(metrics, "evaluate"), "every round of every site exactly once");
+
+        Path sim = tmp.resolve("sim");
+        Path simLog = tmp.resolve("sim.log");
+        exitsZero(java(simLog, "simulate", "--config", cfg.toString(), "--out", sim.toString(), "--threads", "1"), simLog, 120);
+        assertEquals(table(sim), table(run), "deployment and simulation give the same table");
+
+        checkAudit(tmp, run);
+    }
+
+    /** Every site's audit lists what it sent; the server's view of each site is the same records. */
+    private void checkAudit(Path tmp, Path run) throws Exception {
+        for (String s : SITES) {
+            List<JsonNode> sent = Audit.read(tmp.resolve("state-" + s).resolve(Audit.SITE_FILE));
+            List<JsonNode> received = Audit.read(run.resolve(Audit.SERVER_DIR).resolve(s + ".jsonl"));
+            assertFalse(received.isEmpty());
+            for (JsonNode r : received) {
+                assertTrue(sent.contains(r), s + ": the server received " + r + ", which the site's audit does not list");
+            }
+            JsonNode setup = sent.stream().filter(n -> n.path("run").asText().equals("pfl-resfim") && n.path("kind").asText().equals("setup"))
+                    .findFirst().orElseThrow();
+            assertEquals(1, setup.path("style_bank").size(), "pfl-resfim's setup sends one style-bank window: " + setup);
+            assertTrue(sent.stream().anyMatch(n -> n.path("kind").asText().equals("fit") && n.path("personal_elements").asLong() > 0),
+                    "after the warm-up pfl-resfim keeps personal elements at home");
+            JsonNode fit = sent.stream().filter(n -> n.path("run").asText().equals("fedavg") && n.path("kind").asText().equals("fit"))
+                    .findFirst().orElseThrow();
+            assertTrue(fit.path("tensors").size() > 10 && fit.path("bytes").asLong() > 4 * fit.path("elements").asLong(), fit.toString());
+            JsonNode eval = sent.stream().filter(n -> n.path("kind").asText().equals("evaluate")).findFirst().orElseThrow();
+            assertEquals(0, eval.path("elements").asLong());
+            assertEquals(2, ((ObjectNode) eval.path("scores")).path("val").asInt(), eval.toString());
+        }
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            rc = Main.execute("audit", tmp.toString());
+        } finally {
+            System.setOut(old);
+        }
+        String table = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, rc, table);
+        assertTrue(table.contains("(site's view: what it sent)") && table.contains("(server's view: what it received)"), table);
+        assertTrue(table.matches("(?s).*\\| synthetic-2 +\\| pfl-resfim s0 +\\| +0 \\| setup .*\\[\\d+, \\d+, \\d+\\].*"), table);
+        assertTrue(table.contains("synthetic-1: "), table);
+    }
+
+    @Test
+    void aSiteKilledMidRoundIsSkippedAndRejoinsWithItsState(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("tiny.yaml");
+        Files.writeString(cfg, yaml(4, "pfl-resfim"));
+        Path run = tmp.resolve("run");
+        Path serverLog = tmp.resolve("server.log");
+        Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
+                "--insecure", "--wait-for-sites", "120", "--rejoin-grace", "60");
+        await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
+        String address = "127.0.0.1:" + port(run);
+        List<Process> sites = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        for (String s : SITES) {
+            Path log = tmp.resolve(s + ".log");
+            logs.add(log);
+            sites.add(java(log, "client", "--server", address, "--config", cfg.toString(), "--site", s, "--insecure",
+                    "--state", tmp.resolve("state-" + s).toString(), "--threads", "1", "--max-backoff", "1"));
+        }
+        Path log2 = logs.get(1);
+        await("site 2 training in round 2", 120, () -> read(log2).contains("FIT round 2 started"), serverLog, log2);
+        sites.get(1).destroyForcibly(); // SIGKILL in the middle of its round-2 training
+        assertTrue(sites.get(1).waitFor(30, TimeUnit.SECONDS));
+        Path again = tmp.resolve("synthetic-2-restarted.log");
+        Process restarted = java(again, "client", "--server", address, "--config", cfg.toString(), "--site", "synthetic-2", "--insecure",
+                "--state", tmp.resolve("state-synthetic-2").toString(), "--threads", "1", "--max-backoff", "1");
+        exitsZero(server, serverLog, 150);
+        exitsZero(restarted, again, 30);
+        exitsZero(sites.get(0), logs.get(0), 30);
+        exitsZero(sites.get(2), logs.get(2), 30);
+
+        String s = read(serverLog);
+        assertTrue(s.contains("WARNING: running WITHOUT TLS"), s);
+        assertTrue(read(logs.get(0)).contains("WARNING: connecting WITHOUT TLS"));
+        assertTrue(s.contains("site 'synthetic-2' rejoined: restoring its state after round 1"), tails(serverLog));
+        assertTrue(read(again).contains("restoring this site's state saved after round 1"), tails(again));
+        Path metrics = run.resolve("pfl-resfim/seed-0/metrics.jsonl");
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : Files.readAllLines(metrics)) {
+            events.add(new ObjectMapper().readTree(line));
+        }
+        assertTrue(events.stream().anyMatch(e -> e.path("event").asText().equals("failure") && e.path("site").asText().equals("synthetic-2")
+                && e.path("round").asInt() == 2 && !e.path("permanent").asBoolean()), "site 2 skipped in round 2: " + events);
+        for (int round = 1; round <= 4; round++) {
+            int r = round;
+            long evaluated = events.stream().filter(e -> e.path("event").asText().equals("evaluate") && e.path("round").asInt() == r).count();
+            assertEquals(3, evaluated, "round " + round + ": every site evaluated (site 2 after rejoining)");
+        }
+        assertFalse(events.stream().anyMatch(e -> e.path("event").asText().equals("fit") && e.path("site").asText().equals("synthetic-2")
+                && e.path("round").asInt() == 2), "site 2 did not train in round 2");
+        assertTrue(Files.exists(run.resolve("results.csv")));
+    }
+}

@@ -1,0 +1,135 @@
+package org.resfim.transport;
+
+import org.junit.jupiter.api.Test;
+import org.resfim.federation.ImageScore;
+import org.resfim.federation.Message;
+import org.resfim.metrics.MetricSummary;
+import org.resfim.state.Mask;
+import org.resfim.state.ModelState;
+import org.resfim.state.NetworkPart;
+import org.resfim.state.Tensor;
+import org.resfim.state.TensorRole;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Frames survive the protobuf encoding; payloads of any size travel in chunks of at most 1 MiB and reassemble exactly. */
+class ProtocolTest {
+
+    static ModelState state(long parameters, long seed) {
+        ModelState s = new ModelState();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        int per = 1 << 20;
+        int k = 0;
+        for (long left = parameters; left > 0; left -= per, k++) {
+            int n = (int) Math.min(per, left);
+            float[] d = new float[n];
+            for (int i = 0; i < n; i++) {
+                d[i] = (float) r.nextGaussian();
+            }
+            s.put(new Tensor("enc." + k + ".weight", TensorRole.CONV_WEIGHT, NetworkPart.ENCODER, new int[] {n}, d));
+        }
+        return s;
+    }
+
+    @Test
+    void everyFrameKindRoundTrips() {
+        List<Frame> frames = List.of(
+                new Frame.Hello(Protocol.VERSION, "site-a", "1.2.3", "abc"),
+                new Frame.Welcome(Protocol.VERSION, "site-a", "1.2.3", "abc"),
+                new Frame.Refusal("no", 7, true),
+                new Frame.Call(42, "FIT", 3, "fedprox:mu=0.1", -5, Map.of("k", "v"), 100, 7, "float32"),
+                new Frame.Answer(43, "EVALUATE", 3, "site-a", 12, Map.of("loss", 0.5, "nan", Double.NaN),
+                        List.of(new ImageScore("val", "img-1", new MetricSummary(0.5, 0.25, 1, 0, Double.POSITIVE_INFINITY))),
+                        Map.of("m", "x"), 0, 0, "float32", "", false),
+                new Frame.Answer(44, "FIT", 1, "site-a", 0, null, null, null, 0, 0, "float32", "diverged", true),
+                new Frame.Chunk(43, 1, 1 << 20, new byte[] {1, 2, 3}),
+                new Frame.Notice(2, "rejected"),
+                new Frame.Bye("done"));
+        for (Frame f : frames) {
+            Frame back = FrameCodec.decode(FrameCodec.encode(f));
+            if (f instanceof Frame.Chunk c) {
+                Frame.Chunk b = (Frame.Chunk) back;
+                assertEquals(c.id(), b.id());
+                assertEquals(c.offset(), b.offset());
+                assertArrayEquals(c.data(), b.data());
+            } else if (f instanceof Frame.Answer a && a.stats().containsKey("nan")) {
+                Frame.Answer b = (Frame.Answer) back;
+                assertTrue(Double.isNaN(b.stats().get("nan")));
+                assertEquals(a.scores(), b.scores());
+                assertEquals(0.5, b.stats().get("loss"));
+            } else {
+                assertEquals(f, back, f.getClass().getSimpleName());
+            }
+        }
+    }
+
+    @Test
+    void unknownFieldsAreSkippedAndGarbageIsRefused() throws Exception {
+        byte[] hello = FrameCodec.encode(new Frame.Hello(1, "a", "v", "h"));
+        // a newer peer adds field 15 (varint) at the top level: ignored
+        byte[] extended = Arrays.copyOf(hello, hello.length + 2);
+        extended[hello.length] = (byte) (15 << 3);
+        extended[hello.length + 1] = 1;
+        assertEquals(new Frame.Hello(1, "a", "v", "h"), FrameCodec.decode(extended));
+        assertThrows(IllegalArgumentException.class, () -> FrameCodec.decode(new byte[0]));
+        assertThrows(IllegalArgumentException.class, () -> FrameCodec.decode(new byte[] {10, 100, 1}));
+    }
+
+    @Test
+    void aLargeStateTravelsInChunksBelowTheMessageLimit() throws Exception {
+        ModelState big = state(3_200_000, 1);
+        Mask mask = Mask.wholeTensors(big, t -> false);
+        mask.set("enc.0.weight", 5, true);
+        Message m = new Message(big, mask, Map.of("k", "v"));
+        Payload p = Payload.of(m);
+        List<Frame.Chunk> chunks = p.chunks(9);
+        assertTrue(chunks.size() >= 13, "3.2 M float32 = 12.8 MB in 1 MiB chunks");
+        for (Frame.Chunk c : chunks) {
+            assertTrue(c.data().length <= Protocol.CHUNK_BYTES);
+            assertTrue(FrameCodec.encode(c).length < Protocol.MAX_FRAME_BYTES);
+        }
+        Payload.Assembler a = new Payload.Assembler(9, p.state().length, p.mask().length, 64L << 20);
+        for (Frame.Chunk c : chunks) {
+            assertFalse(a.complete());
+            a.add((Frame.Chunk) FrameCodec.decode(FrameCodec.encode(c)));
+        }
+        assertTrue(a.complete());
+        Message back = a.payload().toMessage(Map.of("k", "v"), "test");
+        assertEquals(big.names(), back.tensors().names());
+        for (Tensor t : big.tensors()) {
+            assertArrayEquals(t.data(), back.tensors().get(t.name()).data());
+        }
+        assertEquals(mask, back.mask());
+    }
+
+    @Test
+    void chunksOutOfOrderOversizedOrBeyondTheDeclaredSizeAreRefused() throws Exception {
+        assertThrows(TransportException.class, () -> new Payload.Assembler(1, 100, 0, 50), "declared beyond the limit");
+        assertThrows(TransportException.class, () -> new Payload.Assembler(1, -1, 0, 50));
+        Payload.Assembler a = new Payload.Assembler(1, 10, 0, 50);
+        assertThrows(TransportException.class, () -> a.add(new Frame.Chunk(1, 0, 5, new byte[5])), "gap");
+        assertThrows(TransportException.class, () -> a.add(new Frame.Chunk(2, 0, 0, new byte[5])), "other id");
+        assertThrows(TransportException.class, () -> a.add(new Frame.Chunk(1, 3, 0, new byte[5])), "unknown part");
+        a.add(new Frame.Chunk(1, 0, 0, new byte[6]));
+        assertThrows(TransportException.class, () -> a.add(new Frame.Chunk(1, 0, 6, new byte[6])), "overflow");
+        a.add(new Frame.Chunk(1, 0, 6, new byte[4]));
+        assertTrue(a.complete());
+    }
+
+    @Test
+    void aCorruptedStateEncodingIsRefusedByItsChecksums() {
+        Payload p = Payload.of(Message.of(state(1000, 2)));
+        p.state()[p.state().length / 2] ^= 1;
+        assertThrows(org.resfim.state.StateFormatException.class, () -> p.toMessage(Map.of(), "test"));
+    }
+
+    @Test
+    void theVersionMismatchMessageNamesBothVersions() {
+        String m = Protocol.versionMismatch("site 'a'", 99);
+        assertTrue(m.contains("99") && m.contains("version " + Protocol.VERSION), m);
+    }
+}

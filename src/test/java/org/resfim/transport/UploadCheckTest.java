@@ -1,0 +1,99 @@
+package org.resfim.transport;
+
+import org.junit.jupiter.api.Test;
+import org.resfim.federation.ImageScore;
+import org.resfim.federation.Message;
+import org.resfim.metrics.MetricSummary;
+import org.resfim.state.Mask;
+import org.resfim.state.ModelState;
+import org.resfim.state.NetworkPart;
+import org.resfim.state.Tensor;
+import org.resfim.state.TensorRole;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Every upload is checked where it enters the server: a bad or hostile one is refused with the reason. */
+class UploadCheckTest {
+    private static final ModelState MODEL = model(1f);
+    private static final UploadCheck CHECK = new UploadCheck(MODEL, 1000);
+    private static final Frame.Call FIT = new Frame.Call(7, "FIT", 2, "fedavg", 0, null, 0, 0, "float32");
+
+    static ModelState model(float v) {
+        ModelState s = new ModelState();
+        s.put(new Tensor("conv.weight", TensorRole.CONV_WEIGHT, NetworkPart.ENCODER, new int[] {2, 3}, new float[] {v, v, v, v, v, v}));
+        s.put(new Tensor("conv.bias", TensorRole.CONV_BIAS, NetworkPart.ENCODER, new int[] {2}, new float[] {v, v}));
+        return s;
+    }
+
+    static Frame.Answer answer(String site, String phase, int round, Payload p, String dtype) {
+        return new Frame.Answer(7, phase, round, site, 10, Map.of("train_loss", 0.3), List.of(), Map.of(), p.state().length,
+                p.mask().length, dtype, "", false);
+    }
+
+    static String refusal(String site, Frame.Call call, Frame.Answer a, Payload p) {
+        TransportException e = assertThrows(TransportException.class, () -> CHECK.check(site, call, a, p));
+        return e.getMessage();
+    }
+
+    @Test
+    void aValidUploadPasses() throws Exception {
+        Payload p = Payload.of(Message.of(model(0.5f)));
+        Message m = CHECK.check("a", FIT, answer("a", "FIT", 2, p, "float32"), p);
+        assertEquals(MODEL.names(), m.tensors().names());
+    }
+
+    @Test
+    void hostileOrBrokenUploadsAreRefusedWithTheReason() {
+        Payload good = Payload.of(Message.of(model(0.5f)));
+        assertTrue(refusal("a", FIT, answer("b", "FIT", 2, good, "float32"), good).contains("names site 'b'"));
+        assertTrue(refusal("a", FIT, answer("a", "FIT", 3, good, "float32"), good).contains("round 3"));
+        assertTrue(refusal("a", FIT, answer("a", "FIT", 2, good, "float64"), good).contains("float64"));
+
+        ModelState nan = model(0.5f);
+        nan.get("conv.bias").data()[1] = Float.NaN;
+        Payload pn = Payload.of(Message.of(nan));
+        assertTrue(refusal("a", FIT, answer("a", "FIT", 2, pn, "float32"), pn).contains("finite"));
+
+        ModelState foreign = model(0.5f);
+        foreign.put(new Tensor("exfiltrated", TensorRole.CONV_WEIGHT, NetworkPart.ENCODER, new int[] {1}, new float[] {1}));
+        Payload pf = Payload.of(Message.of(foreign));
+        assertTrue(refusal("a", FIT, answer("a", "FIT", 2, pf, "float32"), pf).contains("not part of the model"));
+
+        ModelState shape = new ModelState();
+        shape.put(new Tensor("conv.weight", TensorRole.CONV_WEIGHT, NetworkPart.ENCODER, new int[] {3, 2}, new float[6]));
+        Payload ps = Payload.of(Message.of(shape));
+        assertTrue(refusal("a", FIT, answer("a", "FIT", 2, ps, "float32"), ps).contains("shape"));
+
+        Mask wrong = new Mask();
+        wrong.addTensor("conv.weight", 5);
+        Payload pm = Payload.of(new Message(model(0.5f), wrong, null));
+        assertNotNull(refusal("a", FIT, answer("a", "FIT", 2, pm, "float32"), pm));
+
+        UploadCheck tiny = new UploadCheck(MODEL, 4);
+        assertThrows(TransportException.class, () -> tiny.check("a", FIT, answer("a", "FIT", 2, good, "float32"), good));
+
+        Frame.Answer badScore = new Frame.Answer(7, "FIT", 2, "a", 10, Map.of(), List.of(new ImageScore("train", "x",
+                new MetricSummary(0, 0, 0, 0, 0))), Map.of(), good.state().length, 0, "float32", "", false);
+        assertTrue(refusal("a", FIT, badScore, good).contains("split"));
+
+        Frame.Answer badStat = new Frame.Answer(7, "FIT", 2, "a", 10, Map.of("evil\u0000name", 1.0), List.of(), Map.of(),
+                good.state().length, 0, "float32", "", false);
+        assertTrue(refusal("a", FIT, badStat, good).contains("control character"));
+
+        Frame.Call eval = new Frame.Call(7, "EVALUATE", 2, "fedavg", 0, null, 0, 0, "float32");
+        assertTrue(refusal("a", eval, answer("a", "EVALUATE", 2, good, "float32"), good).contains("EVALUATE answer carries no model"));
+    }
+
+    @Test
+    void aSiteRefusesToSendPersonalValues() {
+        ModelState s = model(0.5f);
+        Mask m = Mask.wholeTensors(s, t -> false);
+        m.set("conv.weight", 2, true);
+        assertThrows(IllegalStateException.class, () -> SiteClient.requirePersonalZero(new Message(s, m, null)));
+        s.get("conv.weight").data()[2] = 0f;
+        SiteClient.requirePersonalZero(new Message(s, m, null));
+    }
+}
