@@ -3,11 +3,11 @@ package org.resfim.data;
 import java.util.Arrays;
 
 /** Pixel operations on row-major C×H×W float arrays. */
-final class ImageOps {
+public final class ImageOps {
     private ImageOps() {
     }
 
-    static float[] crop(float[] src, int c, int h, int w, int y0, int x0, int ch, int cw) {
+    public static float[] crop(float[] src, int c, int h, int w, int y0, int x0, int ch, int cw) {
         float[] out = new float[c * ch * cw];
         for (int k = 0; k < c; k++) {
             for (int y = 0; y < ch; y++) {
@@ -17,13 +17,13 @@ final class ImageOps {
         return out;
     }
 
-    static void scale(float[] data, float factor) {
+    public static void scale(float[] data, float factor) {
         for (int i = 0; i < data.length; i++) {
             data[i] *= factor;
         }
     }
 
-    static void clamp01(float[] data) {
+    public static void clamp01(float[] data) {
         for (int i = 0; i < data.length; i++) {
             float v = data[i];
             data[i] = v < 0f ? 0f : (v > 1f ? 1f : v);
@@ -31,7 +31,7 @@ final class ImageOps {
     }
 
     /** Maps the [low, high] percentiles of all values to [0,1], clipping outside. A constant image becomes 0. */
-    static void stretch(float[] data, double lowPct, double highPct) {
+    public static void stretch(float[] data, double lowPct, double highPct) {
         float lo;
         float hi;
         if (lowPct <= 0 && highPct >= 100) {
@@ -72,7 +72,7 @@ final class ImageOps {
     }
 
     /** Grey → 3 channels by replication; 3 → 1 by ITU-R BT.601 luminance. */
-    static float[] convertChannels(float[] data, int from, int to, int plane) {
+    public static float[] convertChannels(float[] data, int from, int to, int plane) {
         if (from == to) {
             return data;
         }
@@ -92,7 +92,7 @@ final class ImageOps {
     }
 
     /** Nearest-neighbour resize (pixel centres, as PyTorch's {@code nearest-exact}). */
-    static float[] resizeNearest(float[] src, int c, int h, int w, int nh, int nw) {
+    public static float[] resizeNearest(float[] src, int c, int h, int w, int nh, int nw) {
         int[] xs = new int[nw];
         for (int x = 0; x < nw; x++) {
             xs[x] = Math.min(w - 1, (int) Math.floor((x + 0.5) * w / nw));
@@ -115,7 +115,7 @@ final class ImageOps {
      * Bilinear resize with half-pixel centres; when shrinking, the triangle filter is widened by the scale
      * factor (antialiasing, as PIL's BILINEAR and torchvision's {@code antialias=True}).
      */
-    static float[] resizeBilinear(float[] src, int c, int h, int w, int nh, int nw) {
+    public static float[] resizeBilinear(float[] src, int c, int h, int w, int nh, int nw) {
         Filter fx = Filter.triangle(w, nw);
         Filter fy = Filter.triangle(h, nh);
         float[] tmp = new float[c * h * nw];

@@ -88,16 +88,7 @@ public record Preprocessing(int height, int width, int channels, Crop crop, int 
             w = cw;
         }
         // 2. intensity to [0,1]
-        switch (intensity) {
-            case SCALE:
-                ImageOps.scale(data, 1f / img.maxValue());
-                break;
-            case MINMAX:
-                ImageOps.stretch(data, 0, 100);
-                break;
-            default:
-                ImageOps.stretch(data, lowPercentile, highPercentile);
-        }
+        normaliseIntensity(data, img.maxValue());
         // 3. channels
         if (c != channels) {
             data = ImageOps.convertChannels(data, c, channels, h * w);
@@ -113,5 +104,19 @@ public record Preprocessing(int height, int width, int channels, Crop crop, int 
         }
         ImageOps.clamp01(data);
         return new Sample(id, patientId, data, c, height, width, label, fov, source);
+    }
+
+    /** Step 2 of the pipeline, in place: the intensity rule ({@code scale} by the bit depth, {@code minmax}, {@code percentile}). */
+    public void normaliseIntensity(float[] data, float maxValue) {
+        switch (intensity) {
+            case SCALE:
+                ImageOps.scale(data, 1f / maxValue);
+                break;
+            case MINMAX:
+                ImageOps.stretch(data, 0, 100);
+                break;
+            default:
+                ImageOps.stretch(data, lowPercentile, highPercentile);
+        }
     }
 }

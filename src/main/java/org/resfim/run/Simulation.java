@@ -11,6 +11,7 @@ import org.resfim.engine.UNetConfig;
 import org.resfim.federation.Algorithm;
 import org.resfim.federation.ClientState;
 import org.resfim.federation.Coordinator;
+import org.resfim.federation.CoordinatorCheckpoint;
 import org.resfim.federation.FileSiteStore;
 import org.resfim.federation.InProcessTransport;
 import org.resfim.federation.Message;
@@ -118,7 +119,7 @@ public final class Simulation {
     private List<EvalRecord> runOne(String method, long seed, int fold, int folds, List<SiteDataset> sites, UNetConfig unet, ModelState initial) {
         Path runDir = dir.runDir(method, seed, fold, folds);
         Path metricsFile = runDir.resolve("metrics.jsonl");
-        Checkpoint ckpt = new Checkpoint(runDir.resolve("checkpoint"));
+        CoordinatorCheckpoint ckpt = new CoordinatorCheckpoint(runDir.resolve("checkpoint"));
         int rounds = plan.federation().rounds();
         if (ckpt.completedRound() == rounds) {
             progress.skip(rounds);
@@ -196,48 +197,6 @@ public final class Simulation {
     }
 
     private final Coordinator[] currentCoordinator = new Coordinator[1];
-
-    /** The coordinator's checkpoint: the server state after the last complete round and the sites dropped. */
-    static final class Checkpoint {
-        private final Path dir;
-        private final FileSiteStore store;
-
-        Checkpoint(Path dir) {
-            this.dir = dir;
-            this.store = new FileSiteStore(dir);
-        }
-
-        int completedRound() {
-            List<Integer> r = store.rounds("server");
-            return r.isEmpty() ? 0 : r.get(r.size() - 1);
-        }
-
-        void save(int round, ClientState server, Set<String> dropped) {
-            Map<String, String> meta = new LinkedHashMap<>(server.meta());
-            meta.put("coordinator.dropped", String.join(",", dropped));
-            store.save("server", round, new ClientState(server.states(), meta));
-        }
-
-        ClientState serverState(int round) {
-            return store.load("server", round);
-        }
-
-        Set<String> dropped() {
-            String d = serverState(completedRound()).meta().getOrDefault("coordinator.dropped", "");
-            return d.isEmpty() ? Set.of() : new LinkedHashSet<>(List.of(d.split(",")));
-        }
-
-        void saveBroadcast(Message m) {
-            store.save("setup-broadcast", 0, new ClientState(Map.of("tensors", m.tensors()), Map.of()));
-        }
-
-        Message broadcast() {
-            if (store.rounds("setup-broadcast").isEmpty()) {
-                return Message.empty();
-            }
-            return Message.of(store.load("setup-broadcast", 0).states().get("tensors"));
-        }
-    }
 
     static String json(Object o) {
         try {

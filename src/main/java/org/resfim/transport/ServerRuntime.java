@@ -1,5 +1,7 @@
 package org.resfim.transport;
 
+import org.resfim.federation.CoordinatorCheckpoint;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -148,7 +150,7 @@ public final class ServerRuntime {
     private List<EvalRecord> runOne(GrpcTransport transport, String method, long seed, ModelState initial) {
         Path runDir = dir.runDir(method, seed, 0, 1);
         Path metricsFile = runDir.resolve("metrics.jsonl");
-        ServerCheckpoint ckpt = new ServerCheckpoint(runDir.resolve("checkpoint"));
+        CoordinatorCheckpoint ckpt = new CoordinatorCheckpoint(runDir.resolve("checkpoint"));
         int rounds = plan.federation().rounds();
         String label = method + " seed " + seed;
         if (ckpt.completedRound() == rounds) {

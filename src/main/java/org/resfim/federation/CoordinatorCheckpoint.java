@@ -1,8 +1,5 @@
-package org.resfim.transport;
+package org.resfim.federation;
 
-import org.resfim.federation.ClientState;
-import org.resfim.federation.FileSiteStore;
-import org.resfim.federation.Message;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -12,42 +9,42 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The coordinator's checkpoint of one run, in the same layout a simulation writes ({@code checkpoint/server/round-R},
+ * The coordinator's checkpoint of one run, the same for a simulation and a deployment ({@code checkpoint/server/round-R},
  * {@code checkpoint/setup-broadcast/round-0}): the server state after the last complete round and the sites
  * dropped, written atomically, so {@code resfim server --resume} continues exactly there.
  */
-final class ServerCheckpoint {
+public final class CoordinatorCheckpoint {
     private final FileSiteStore store;
 
-    ServerCheckpoint(Path dir) {
+    public CoordinatorCheckpoint(Path dir) {
         this.store = new FileSiteStore(dir);
     }
 
-    int completedRound() {
+    public int completedRound() {
         List<Integer> r = store.rounds("server");
         return r.isEmpty() ? 0 : r.get(r.size() - 1);
     }
 
-    void save(int round, ClientState server, Set<String> dropped) {
+    public void save(int round, ClientState server, Set<String> dropped) {
         Map<String, String> meta = new LinkedHashMap<>(server.meta());
         meta.put("coordinator.dropped", String.join(",", dropped));
         store.save("server", round, new ClientState(server.states(), meta));
     }
 
-    ClientState serverState(int round) {
+    public ClientState serverState(int round) {
         return store.load("server", round);
     }
 
-    Set<String> dropped() {
+    public Set<String> dropped() {
         String d = serverState(completedRound()).meta().getOrDefault("coordinator.dropped", "");
         return d.isEmpty() ? Set.of() : new LinkedHashSet<>(List.of(d.split(",")));
     }
 
-    void saveBroadcast(Message m) {
+    public void saveBroadcast(Message m) {
         store.save("setup-broadcast", 0, new ClientState(Map.of("tensors", m.tensors()), Map.of()));
     }
 
-    Message broadcast() {
+    public Message broadcast() {
         if (store.rounds("setup-broadcast").isEmpty()) {
             return Message.empty();
         }
