@@ -16,7 +16,7 @@ class DataCommandsTest {
 
     @Test
     void dataCheckReportsEverySiteAndExitsZero() {
-        MainTest.Run r = MainTest.run("data", "check", VESSEL.toString());
+        Cli.Result r = Cli.run("data", "check", VESSEL.toString());
         assertEquals(0, r.code(), r.err());
         for (String s : new String[] {"DRIVE", "CHASE_DB1", "STARE"}) {
             assertTrue(r.out().contains("site " + s), r.out());
@@ -28,11 +28,11 @@ class DataCommandsTest {
     void dataCheckOfABrokenConfigExitsNonZeroNamingTheProblem(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("bad.yaml");
         Files.writeString(cfg, "data:\n  root: " + tmp + "\n  sites:\n    - name: A\n      folder: nowhere\n      images: '*.png'\n      mask: '{stem}.png'\n");
-        MainTest.Run r = MainTest.run("data", "check", cfg.toString());
+        Cli.Result r = Cli.run("data", "check", cfg.toString());
         assertNotEquals(0, r.code());
         assertTrue((r.out() + r.err()).contains("nowhere"), r.out() + r.err());
         Files.writeString(cfg, "data:\n  synthetic: {sites: 2, smaples: 3}\n");
-        r = MainTest.run("data", "check", cfg.toString());
+        r = Cli.run("data", "check", cfg.toString());
         assertNotEquals(0, r.code());
         assertTrue((r.out() + r.err()).contains("samples"), "suggests the nearest key: " + r.out() + r.err());
     }
@@ -40,12 +40,12 @@ class DataCommandsTest {
     @Test
     void previewsWriteMontages(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data.png");
-        assertEquals(0, MainTest.run("data", "preview", VESSEL.toString(), "--out", data.toString(), "--per-site", "2").code());
+        assertEquals(0, Cli.run("data", "preview", VESSEL.toString(), "--out", data.toString(), "--per-site", "2").code());
         BufferedImage d = ImageIO.read(data.toFile());
         assertNotNull(d);
         assertTrue(d.getHeight() > d.getWidth() / 2, "three rows of two images");
         Path style = tmp.resolve("style.png");
-        MainTest.Run r = MainTest.run("style", "preview", VESSEL.toString(), "--out", style.toString());
+        Cli.Result r = Cli.run("style", "preview", VESSEL.toString(), "--out", style.toString());
         assertEquals(0, r.code(), r.err());
         BufferedImage s = ImageIO.read(style.toFile());
         // 3×3 grid of 128×128 tiles plus an 18-pixel label margin
@@ -57,13 +57,13 @@ class DataCommandsTest {
 
     @Test
     void trainLocalTrainsOnAFolderAndKeepsTheBestModel(@TempDir Path tmp) {
-        MainTest.Run r = MainTest.run("train-local", "--images", "../shared/data/fed-vessel/CHASE_DB1/images",
+        Cli.Result r = Cli.run("train-local", "--images", "../shared/data/fed-vessel/CHASE_DB1/images",
                 "--masks", "../shared/data/fed-vessel/CHASE_DB1/labels", "--mask-name", "{stem}_1stHO.png",
                 "--size", "32", "--epochs", "2", "--out", tmp.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("epoch   1  loss") && r.out().contains("epoch   2  loss"), r.out());
         assertTrue(Files.isRegularFile(tmp.resolve("local/selected-model.rfim")));
-        r = MainTest.run("train-local", "--images", tmp.resolve("missing").toString(), "--masks", tmp.toString());
+        r = Cli.run("train-local", "--images", tmp.resolve("missing").toString(), "--masks", tmp.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().startsWith("error: folder not found"), r.err());
     }

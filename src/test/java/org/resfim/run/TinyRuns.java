@@ -6,11 +6,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** A federation small enough for tests: 3 synthetic sites of 10 images at 32×32, a width-4 depth-3 U-Net. */
-final class TinyRuns {
+public final class TinyRuns {
     private TinyRuns() {
     }
 
-    static String yaml(int rounds) {
+    public static String yaml(int rounds) {
         return """
                 name: tiny
                 seed: 0

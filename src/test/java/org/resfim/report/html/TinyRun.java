@@ -21,20 +21,7 @@ public final class TinyRun {
     }
 
     public static String yaml(int rounds) {
-        return """
-                name: tiny
-                seed: 0
-                seeds: [0]
-                data:
-                  synthetic: {sites: 3, samples: 10, size: 32}
-                  split: {train: 0.6, val: 0.2, test: 0.2}
-                federation: {rounds: %d}
-                method:
-                  list: [pfl-resfim, fedavg]
-                  pfl-resfim: {samples: 4, every: 1, warmup: 1}
-                training: {batch_size: 4, lr: 0.003}
-                model: {width: 4, depth: 3}
-                """.formatted(rounds);
+        return org.resfim.run.TinyRuns.yaml(rounds).replace("every: 2", "every: 1");
     }
 
     /** Simulates the tiny federation into {@code dir/name} and returns the run directory. */
