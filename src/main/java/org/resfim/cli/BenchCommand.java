@@ -12,15 +12,30 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code resfim bench}: benchmarks, separate from the test suite. */
-@Command(name = "bench", description = "Benchmarks (not tests): print figures and the ratio to the PyTorch peer.",
+@Command(name = "bench", description = {"Benchmarks (not tests): print figures and the ratio to the PyTorch peer.",
+        "Without a subcommand: train --peer (128 and 256) and core, in one invocation."},
         subcommands = {BenchCommand.Train.class, BenchCommand.Core.class})
-public final class BenchCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--threads", defaultValue = "0", description = "Threads (0 = all cores).")
+    int threads;
 
+    /** Without a subcommand: every benchmark, side by side with the PyTorch peer, in one invocation. */
     @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
+    public Integer call() throws Exception {
+        Train t = new Train();
+        t.sizes = List.of(128, 256);
+        t.batch = 8;
+        t.steps = 5;
+        t.threads = threads;
+        t.peer = true;
+        t.peerScript = Path.of("..", "shared", "bench", "torch_unet_bench.py");
+        int a = t.call();
+        Core c = new Core();
+        c.sites = 10;
+        c.size = 128;
+        c.samples = 16;
+        c.threads = threads;
+        return Math.max(a, c.call());
     }
 
     /** Aggregation, serialization, one full ResFIM estimate, peak memory. */

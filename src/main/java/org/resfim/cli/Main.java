@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
  * {@code resfim}: the command-line entry point. Errors are one line and a non-zero exit code;
  * stack traces only with {@code --debug}.
  */
-@Command(name = "resfim", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
+@Command(name = "resfim", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = VersionCommand.Provider.class,
         description = "Personalized federated learning (pFL-ResFIM) for medical image segmentation.",
         subcommands = {SimulateCommand.class, ServerCommand.class, ClientCommand.class, CertsCommand.class, AuditCommand.class, ReportCommand.class, CompareCommand.class, PredictCommand.class, TrainLocalCommand.class, DataCommand.class, StyleCommand.class, ConfigCommand.class, BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -16,6 +16,15 @@ class MainTest {
     }
 
     @Test
+    void everyCommandHasHelp() {
+        for (String c : new String[] {"simulate", "bench", "data", "train-local", "report", "server", "client", "predict"}) {
+            Cli.Result r = Cli.run(c, "--help");
+            assertEquals(0, r.code(), c + ": " + r.err());
+            assertTrue(r.out().startsWith("Usage: resfim " + c), r.out());
+        }
+    }
+
+    @Test
     void versionPrintsVersionsCommitAndThreads() {
         Cli.Result r = Cli.run("version");
         assertEquals(0, r.code(), r.err());
