@@ -10,7 +10,6 @@ import org.resfim.engine.UNet;
 import org.resfim.engine.UNetConfig;
 
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Images per second of the reference U-Net for a training step (Adam, weight decay), inference and a
@@ -48,16 +47,7 @@ public final class TrainBenchmark {
     }
 
     static Batch randomBatch(int n, int c, int size, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] x = new float[n * c * size * size];
-        float[] y = new float[n * size * size];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextDouble();
-        }
-        for (int i = 0; i < y.length; i++) {
-            y[i] = r.nextDouble() > 0.7 ? 1f : 0f;
-        }
-        return new Batch(x, y, n, c, 1, size, size);
+        return Batch.random(n, c, size, seed);
     }
 
     private static double seconds(long start) {

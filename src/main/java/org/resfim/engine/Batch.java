@@ -16,6 +16,20 @@ public record Batch(float[] images, float[] targets, int n, int channels, int cl
         }
     }
 
+    /** A reproducible random batch (images uniform in [0,1), 30% foreground) for benchmarks and tests. */
+    public static Batch random(int n, int channels, int size, long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        float[] x = new float[n * channels * size * size];
+        float[] y = new float[n * size * size];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextDouble();
+        }
+        for (int i = 0; i < y.length; i++) {
+            y[i] = r.nextDouble() > 0.7 ? 1f : 0f;
+        }
+        return new Batch(x, y, n, channels, 1, size, size);
+    }
+
     /** Sample {@code i} alone as a batch of one. */
     public Batch sample(int i) {
         int is = channels * height * width;
