@@ -52,6 +52,12 @@ public final class PflResFim implements Algorithm {
             new ConfigKey(NAME, "samples", 8, "training samples N per Fisher estimate (fixed per estimate, seeded); 8 keeps the estimate near a fifth of local training time at 128x128 (README)"),
             new ConfigKey(NAME, "bn_stats", "local", "BatchNorm running statistics: local (like FedBN) or shared"));
     public static final List<ConfigKey> KEYS;
+    /**
+     * METHOD.md writes the method's options as {@code style.*}, {@code resfim.*} and {@code bn.stats}: the
+     * same keys may be given as top-level sections of the configuration ({@code style: {beta: 0.05}}); a
+     * {@code method.pfl-resfim} section or a method spec overrides them.
+     */
+    public static final List<ConfigKey> TOP_LEVEL_KEYS;
 
     static {
         List<ConfigKey> k = new ArrayList<>(OWN_KEYS);
@@ -64,6 +70,36 @@ public final class PflResFim implements Algorithm {
         k.add(new ConfigKey(NAME, "resfim.rho", pd.rho(), "fraction ρ of elements that are domain-sensitive (personal), in (0, 1)"));
         k.add(new ConfigKey(NAME, "resfim.eps", pd.eps(), "ε of the relative residual"));
         KEYS = List.copyOf(k);
+        List<ConfigKey> top = new ArrayList<>();
+        for (ConfigKey c : k) {
+            int dot = c.name().indexOf('.');
+            if (dot > 0) {
+                top.add(new ConfigKey(c.name().substring(0, dot), c.name().substring(dot + 1), c.defaultValue(), c.description()));
+            }
+        }
+        top.add(new ConfigKey("bn", "stats", "local", "pFL-ResFIM: BatchNorm running statistics local (like FedBN) or shared"));
+        TOP_LEVEL_KEYS = List.copyOf(top);
+    }
+
+    /**
+     * pFL-ResFIM parameters from the top-level {@code style:}, {@code resfim:} and {@code bn:} sections, as
+     * {@code style.beta}, {@code resfim.rho}, {@code bn_stats}; an unknown key is refused naming it.
+     */
+    public static Map<String, Object> fromSections(Map<String, Object> style, Map<String, Object> resfim, Map<String, Object> bn) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : style.entrySet()) {
+            out.put("style." + e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, Object> e : resfim.entrySet()) {
+            out.put("resfim." + e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, Object> e : bn.entrySet()) {
+            if (!e.getKey().equals("stats")) {
+                throw new ConfigException("unknown key 'bn." + e.getKey() + "' (known: bn.stats)");
+            }
+            out.put("bn_stats", e.getValue());
+        }
+        return out;
     }
 
     private static String styleDoc(String key) {

@@ -77,6 +77,7 @@ public final class ConfigCommand implements Runnable {
         put(g, TrainingSettings.KEYS);
         put(g, EvaluationSettings.KEYS);
         put(g, ModelSettings.KEYS);
+        put(g, org.resfim.algorithms.PflResFim.TOP_LEVEL_KEYS);
         return g;
     }
 

@@ -63,6 +63,13 @@ public final class Plans {
             Map<String, Object> m = (Map<String, Object>) e.getValue();
             params.put(e.getKey(), m);
         }
+        Map<String, Object> resfimDefaults = org.resfim.algorithms.PflResFim.fromSections(cfg.section("style"), cfg.section("resfim"),
+                cfg.section("bn"));
+        if (!resfimDefaults.isEmpty()) {
+            Map<String, Object> merged = new LinkedHashMap<>(resfimDefaults);
+            merged.putAll(params.getOrDefault(org.resfim.algorithms.PflResFim.NAME, Map.of()));
+            params.put(org.resfim.algorithms.PflResFim.NAME, merged);
+        }
         if (methods.isEmpty()) {
             throw new ConfigException("no methods: give --methods or method.list");
         }

@@ -105,4 +105,24 @@ class SimulationTest {
         assertTrue(e.getMessage().contains("federation.min_sites"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("m/fedavg")), "nothing trained");
     }
+
+    @Test
+    void topLevelStyleResfimAndBnSectionsConfigurePflResFim(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("sections.yaml");
+        Files.writeString(f, TinyRuns.yaml(4) + "style: {beta: 0.05}\nresfim: {rho: 0.3, variant: fim}\nbn: {stats: shared}\n");
+        SimulationPlan p = Plans.build(TinyRuns.overrides(f, tmp.resolve("o"), null));
+        java.util.Map<String, Object> params = p.methodParams().get("pfl-resfim");
+        assertEquals(0.05, ((Number) params.get("style.beta")).doubleValue());
+        assertEquals("fim", params.get("resfim.variant"));
+        assertEquals("shared", params.get("bn_stats"));
+        assertEquals(4, ((Number) params.get("samples")).intValue(), "method.pfl-resfim keys stay");
+        org.resfim.algorithms.PflResFim a = (org.resfim.algorithms.PflResFim) org.resfim.algorithms.AlgorithmRegistry.create(
+                org.resfim.algorithms.AlgorithmSpec.parse("pfl-resfim").withDefaults(params));
+        assertEquals(0.3, a.partition().rho());
+        Files.writeString(f, TinyRuns.yaml(4) + "style: {betta: 0.05}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> Plans.build(TinyRuns.overrides(f, tmp.resolve("o"), null)));
+        assertTrue(e.getMessage().contains("style.betta"), e.getMessage());
+        Files.writeString(f, TinyRuns.yaml(4) + "output: {dir: x}\n");
+        assertThrows(RuntimeException.class, () -> Plans.build(TinyRuns.overrides(f, tmp.resolve("o"), null)), "unread sections are refused");
+    }
 }
