@@ -137,6 +137,9 @@ public final class ServerRuntime {
             server.byeAll("all runs complete");
             return table;
         } finally {
+            synchronized (this) {
+                closed = true; // waits for a status write in progress; later connection changes write nothing
+            }
             server.close();
             audits.values().forEach(Audit::close);
         }
@@ -234,7 +237,12 @@ public final class ServerRuntime {
         writeStatus();
     }
 
+    private volatile boolean closed;
+
     private synchronized void writeStatus() {
+        if (closed) {
+            return;
+        }
         status.put("updated", Instant.now().toString());
         status.putPOJO("connected", server == null ? List.of() : new ArrayList<>(server.connected()));
         status.putPOJO("sites", sites);
