@@ -104,20 +104,13 @@ public final class Ditto implements Algorithm {
         @Override
         protected void saveExtra(Map<String, ModelState> states, Map<String, String> meta) {
             states.put("personal", personal);
-            if (personalOptimizer != null) {
-                states.put("personal.adam.m", personalOptimizer.firstMoment());
-                states.put("personal.adam.v", personalOptimizer.secondMoment());
-                meta.put("personal.adam.step", Long.toString(personalOptimizer.step()));
-            }
+            saveOptimizer("personal.adam", personalOptimizer, states, meta);
         }
 
         @Override
         protected void restoreExtra(ClientState s) {
             personal = s.states().get("personal");
-            personalOptimizer = s.states().containsKey("personal.adam.m")
-                    ? new AdamState(s.states().get("personal.adam.m"), s.states().get("personal.adam.v"),
-                    Long.parseLong(s.meta().get("personal.adam.step")))
-                    : null;
+            personalOptimizer = restoreOptimizer("personal.adam", s);
         }
     }
 }

@@ -110,11 +110,7 @@ public abstract class PartitionedClient implements ClientProcedure {
         Map<String, ModelState> states = new LinkedHashMap<>();
         Map<String, String> meta = new LinkedHashMap<>();
         states.put("model", model);
-        if (optimizer != null) {
-            states.put("adam.m", optimizer.firstMoment());
-            states.put("adam.v", optimizer.secondMoment());
-            meta.put("adam.step", Long.toString(optimizer.step()));
-        }
+        saveOptimizer("adam", optimizer, states, meta);
         meta.put("mask", Base64.getEncoder().encodeToString(mask.toBytes()));
         saveExtra(states, meta);
         return new ClientState(states, meta);
@@ -123,11 +119,25 @@ public abstract class PartitionedClient implements ClientProcedure {
     @Override
     public void restore(ClientState s) {
         model = s.states().get("model");
-        optimizer = s.states().containsKey("adam.m")
-                ? new AdamState(s.states().get("adam.m"), s.states().get("adam.v"), Long.parseLong(s.meta().get("adam.step")))
-                : null;
+        optimizer = restoreOptimizer("adam", s);
         mask = Mask.fromBytes(Base64.getDecoder().decode(s.meta().get("mask")));
         restoreExtra(s);
+    }
+
+    /** Writes Adam moments and step count under {@code prefix} ({@code prefix.m}, {@code prefix.v}, {@code prefix.step}); nothing when null. */
+    protected static void saveOptimizer(String prefix, AdamState opt, Map<String, ModelState> states, Map<String, String> meta) {
+        if (opt != null) {
+            states.put(prefix + ".m", opt.firstMoment());
+            states.put(prefix + ".v", opt.secondMoment());
+            meta.put(prefix + ".step", Long.toString(opt.step()));
+        }
+    }
+
+    /** The Adam state saved under {@code prefix}, or null when none was saved. */
+    protected static AdamState restoreOptimizer(String prefix, ClientState s) {
+        return s.states().containsKey(prefix + ".m")
+                ? new AdamState(s.states().get(prefix + ".m"), s.states().get(prefix + ".v"), Long.parseLong(s.meta().get(prefix + ".step")))
+                : null;
     }
 
     /** Subclasses with more state add it here. */
