@@ -5,7 +5,7 @@ Usage: torch_crosscheck.py BENCH_PY WEIGHTS_DIR INPUT_DIR OUT_DIR
 
 WEIGHTS_DIR and INPUT_DIR are ResFIM raw exports (weights.bin + index.json: little-endian float32,
 byte offsets). INPUT_DIR holds tensors "x" (N,C,H,W) and "y" (N,1,H,W). Writes OUT_DIR as a raw
-export with: logits_eval, logits_train, loss, grad.<param> for every parameter, and
+export with: logits_eval (and logits_eval_f64, the same in float64), logits_train, loss, grad.<param> for every parameter, and
 stat.<name> for every BatchNorm running statistic after the training-mode forward pass, and
 fisher.<param>: the per-sample diagonal Fisher in evaluation mode.
 """
@@ -50,6 +50,10 @@ def main():
     weights = read_raw(wdir)
     inputs = read_raw(idir)
     x, y = inputs["x"], inputs["y"]
+    # ResFIM's engine feeds the network channels-last (NHWC in memory, same values and shapes); run the
+    # reference in the same layout so both sides use the same convolution algorithms and the comparison
+    # measures the network, not the summation order of two memory layouts.
+    x = x.contiguous(memory_format=torch.channels_last)
     model = mod.UNet(x.shape[1])
     missing, unexpected = model.load_state_dict(weights, strict=False)
     missing = [k for k in missing if not k.endswith("num_batches_tracked")]
@@ -58,6 +62,9 @@ def main():
     out = {}
     model.eval()
     with torch.no_grad():
+        # The same evaluation in float64: the exact function both float32 implementations approximate.
+        import copy
+        out["logits_eval_f64"] = copy.deepcopy(model).double()(x.double()).float()
         out["logits_eval"] = model(x)
     # per-sample diagonal Fisher, BatchNorm in inference mode: (1/N) sum_i grad_i^2
     fisher = {name: torch.zeros_like(p) for name, p in model.named_parameters()}

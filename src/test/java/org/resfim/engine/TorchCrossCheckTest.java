@@ -88,7 +88,11 @@ class TorchCrossCheckTest {
         assertEquals(0, p.exitValue(), "torch_crosscheck.py failed:\n" + log);
         ModelState torch = RawExport.read(out);
 
-        assertClose("logits (evaluation mode)", torch.get("logits_eval").data(), logitsEval, 1e-4);
+        // Evaluation mode is checked against PyTorch in float64 — the exact function both float32 programs
+        // approximate. (ResFIM folds BatchNorm into the convolutions there; with these deliberately
+        // mismatched running statistics the logits reach |32|, and PyTorch's own float32 result is
+        // 1.1e-4 from float64 while ResFIM's is 8.6e-5.)
+        assertClose("logits (evaluation mode, vs float64)", torch.get("logits_eval_f64").data(), logitsEval, 1e-4);
         assertClose("logits (training mode)", torch.get("logits_train").data(), logitsTrain, 1e-4);
         assertNotEquals(javaLoss, 0.0);
         int compared = 0;
