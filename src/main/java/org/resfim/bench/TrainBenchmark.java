@@ -5,10 +5,12 @@ import org.resfim.engine.Batch;
 import org.resfim.engine.Gradients;
 import org.resfim.engine.Inference;
 import org.resfim.engine.LocalTrainer;
+import org.resfim.engine.OpProfile;
 import org.resfim.engine.TrainingHooks;
 import org.resfim.engine.UNet;
 import org.resfim.engine.UNetConfig;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -43,6 +45,33 @@ public final class TrainBenchmark {
             Gradients.squaredSum(net, List.of(b));
             double fisher = batch / seconds(t);
             return new Result(size, batch, train, infer, fisher);
+        }
+    }
+
+    /** The figures {@link #profile} can record. */
+    public static final List<String> FIGURES = List.of("training", "inference", "fisher");
+
+    /**
+     * One warm-up, then {@code steps} repetitions of one figure under libtorch's operator profiler, written
+     * to {@code trace} (see {@link OpProfile}); for finding where the time goes, not for timing.
+     */
+    public static void profile(UNetConfig cfg, String figure, int size, int batch, int steps, long seed, Path trace) {
+        if (!FIGURES.contains(figure)) {
+            throw new IllegalArgumentException("unknown figure '" + figure + "'; expected one of " + FIGURES);
+        }
+        Batch b = randomBatch(batch, cfg.inChannels(), size, seed);
+        try (UNet net = new UNet(cfg, seed); Adam adam = Adam.standard(net, 5e-4, null)) {
+            Runnable once = switch (figure) {
+                case "training" -> () -> LocalTrainer.step(net, adam, b, 1e-3, TrainingHooks.NONE, 0);
+                case "inference" -> () -> Inference.logits(net, b);
+                default -> () -> Gradients.squaredSum(net, List.of(b));
+            };
+            once.run();
+            OpProfile.record(trace, () -> {
+                for (int i = 0; i < steps; i++) {
+                    once.run();
+                }
+            });
         }
     }
 

@@ -1,6 +1,7 @@
 package org.resfim.cli;
 
 import org.resfim.bench.TorchPeer;
+import org.resfim.bench.TraceSummary;
 import org.resfim.bench.TrainBenchmark;
 import org.resfim.engine.Djl;
 import org.resfim.engine.UNetConfig;
@@ -82,6 +83,9 @@ public final class BenchCommand implements Callable<Integer> {
         boolean peer;
         @Option(names = "--peer-script", defaultValue = "../shared/bench/torch_unet_bench.py", description = "Peer benchmark script (default: ${DEFAULT-VALUE}).")
         Path peerScript;
+        @Option(names = "--profile", paramLabel = "DIR", description = "After the timed figures, run each once more under libtorch's operator profiler: "
+                + "Chrome traces DIR/<figure>-<size>.json and the top operators by self time.")
+        Path profile;
 
         @Override
         public Integer call() throws Exception {
@@ -99,6 +103,16 @@ public final class BenchCommand implements Callable<Integer> {
                 row(fmt, size, "per-sample Fisher", j.fisherImagesPerSecond(), p == null ? Double.NaN : p.get("fisher_per_sample_images_per_s"));
                 if (p != null) {
                     System.out.println("         peer: " + p.header());
+                }
+            }
+            if (profile != null) {
+                for (int size : sizes) {
+                    for (String figure : TrainBenchmark.FIGURES) {
+                        Path trace = profile.resolve(figure + "-" + size + ".json");
+                        TrainBenchmark.profile(UNetConfig.reference(), figure, size, batch, steps, 0, trace);
+                        System.out.printf("%nprofile %s %dx%d (%d steps, self time per operator) -> %s%n", figure, size, size, steps, trace);
+                        TraceSummary.table(TraceSummary.read(trace), 8).forEach(System.out::println);
+                    }
                 }
             }
             return 0;
