@@ -199,7 +199,7 @@ public final class Apfl implements Algorithm {
                             scaled[i] = (float) (alpha * gd[i]);
                         }
                         NDArray grad = scope.create(scaled, shape(gt.shape()));
-                        adam.update(gt.name(), vNet.param(gt.name()).array(), grad, lr, scope);
+                        adam.update(gt.name(), vNet.param(gt.name()).array(), grad, lr);
                     }
                 }
                 vNet.load(mixNet.toState().filter(t -> t.role().isNormStatistic()));

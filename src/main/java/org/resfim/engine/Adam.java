@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import org.resfim.state.ModelState;
 import org.resfim.state.Tensor;
 
@@ -61,24 +62,21 @@ public final class Adam implements AutoCloseable {
     }
 
     /**
-     * Updates one parameter in place. {@code grad} must live in {@code scope} (the step's manager)
-     * so every temporary created here is freed with the step.
+     * Updates one parameter in place, in one native call per tensor (DJL's {@code adamUpdate}: the
+     * gradient plus wd·θ, both moments and the step, without a JNI round trip per operation). That
+     * kernel computes θ ← θ − α̂·m / (√v + ε̂); with α̂ = lr·√(1−β2ᵗ)/(1−β1ᵗ) and ε̂ = ε·√(1−β2ᵗ) it is
+     * exactly torch's θ ← θ − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε). {@code grad} is not modified.
      */
-    public void update(String name, NDArray param, NDArray grad, double lr, NDManager scope) {
-        NDArray mi = m.get(name);
-        NDArray vi = v.get(name);
-        NDArray g = grad;
-        if (weightDecay != 0) {
-            g = grad.add(Scopes.into(scope, param.mul((float) weightDecay)));
-        }
-        mi.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
-        vi.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
+    public void update(String name, NDArray param, NDArray grad, double lr) {
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2 = 1 - Math.pow(beta2, step);
-        NDArray denom = Scopes.into(scope, vi.sqrt()).divi((float) Math.sqrt(bc2)).addi((float) eps);
-        NDArray delta = Scopes.into(scope, mi.div(denom)).muli((float) (lr / bc1));
-        param.subi(delta);
+        JniUtils.adamUpdate((PtNDArray) param, (PtNDArray) grad, (PtNDArray) m.get(name), (PtNDArray) v.get(name),
+                (float) lr, (float) (lr * Math.sqrt(bc2) / bc1), (float) weightDecay, 1f, NO_CLIPPING,
+                (float) beta1, (float) beta2, (float) (eps * Math.sqrt(bc2)), false);
     }
+
+    /** DJL's kernel clamps the gradient when this is ≥ 0. */
+    private static final float NO_CLIPPING = -1f;
 
     public long step() {
         return step;

@@ -64,7 +64,7 @@ public final class LocalTrainer {
                 }
                 if (!hooks.frozen(p.name())) {
                     NDArray g = Scopes.into(step, p.array().getGradient());
-                    adam.update(p.name(), p.array(), g, lr, step);
+                    adam.update(p.name(), p.array(), g, lr);
                 }
                 JniUtils.zeroGrad(p.array());
             }
