@@ -171,15 +171,19 @@ class PflResFimTest {
 
     @Test
     void scheduleFollowsWarmupAndEvery() {
-        PflResFim a = new PflResFim("pfl-resfim", Map.of());
-        // T = 20: W = ceil(20/10) = 2, R = 5 → estimates after rounds 3, 8, 13, 18
+        // T = 20: W = ceil(20/10) = 2; the default R = 10 → estimates after rounds 3 and 13; R = 5 → 3, 8, 13, 18
+        assertEquals(List.of(3, 13), estimateRounds(new PflResFim("pfl-resfim", Map.of()), 20));
+        assertEquals(List.of(3, 8, 13, 18), estimateRounds(new PflResFim("pfl-resfim", Map.of("every", 5)), 20));
+    }
+
+    private static List<Integer> estimateRounds(PflResFim a, int total) {
         List<Integer> rounds = new ArrayList<>();
-        for (int r = 1; r <= 20; r++) {
-            if (a.estimates(r, 20)) {
+        for (int r = 1; r <= total; r++) {
+            if (a.estimates(r, total)) {
                 rounds.add(r);
             }
         }
-        assertEquals(List.of(3, 8, 13, 18), rounds);
+        return rounds;
     }
 
     @Test
