@@ -1,5 +1,6 @@
 package org.resfim.cli;
 
+import org.resfim.bench.MachineInfo;
 import org.resfim.bench.TorchPeer;
 import org.resfim.bench.TraceSummary;
 import org.resfim.bench.TrainBenchmark;
@@ -46,7 +47,7 @@ public final class BenchCommand implements Callable<Integer> {
         int sites;
         @Option(names = "--size", defaultValue = "128", description = "Image size of the ResFIM estimate (default: ${DEFAULT-VALUE}).")
         int size;
-        @Option(names = "--samples", defaultValue = "16", description = "Samples N of the ResFIM estimate (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--samples", defaultValue = "8", description = "Samples N of the ResFIM estimate (default: ${DEFAULT-VALUE}, pfl-resfim's default).")
         int samples;
         @Option(names = "--threads", defaultValue = "0", description = "Threads (0 = all cores).")
         int threads;
@@ -54,6 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Djl.setThreads(threads);
+            System.out.println("machine: " + MachineInfo.describe());
             org.resfim.bench.CoreBenchmarks.Aggregation a = org.resfim.bench.CoreBenchmarks.aggregation(sites, 5);
             System.out.printf("aggregation of %d sites x %,d elements: FedAvg %.1f ms, masked (rho = 0.2) %.1f ms (target < 100 ms)%n",
                     a.sites(), a.elements(), a.fedAvgMs(), a.maskedMs());
@@ -93,6 +95,7 @@ public final class BenchCommand implements Callable<Integer> {
             int t = Djl.threads();
             System.out.printf("ResFIM %s, libtorch %s, %d threads, reference U-Net (3,184,721 parameters), batch %d, %d timed steps%n",
                     BuildInfo.version(), Djl.libtorchVersion(), t, batch, steps);
+            System.out.println("machine: " + MachineInfo.describe() + " (the peer runs in the same environment)");
             String fmt = "%-8s %-22s %10s %10s %8s%n";
             System.out.printf(fmt, "size", "figure (images/s)", "ResFIM", "PyTorch", "ratio");
             for (int size : sizes) {
