@@ -19,6 +19,7 @@ import java.util.Map;
  */
 public final class Adam implements AutoCloseable {
     private final NDManager manager;
+    private final UNet net;
     private final Map<String, NDArray> m = new LinkedHashMap<>();
     private final Map<String, NDArray> v = new LinkedHashMap<>();
     private final double beta1;
@@ -29,6 +30,7 @@ public final class Adam implements AutoCloseable {
 
     public Adam(UNet net, double weightDecay, double beta1, double beta2, double eps, AdamState resume) {
         this.manager = net.manager().newSubManager();
+        this.net = net;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -73,6 +75,7 @@ public final class Adam implements AutoCloseable {
         JniUtils.adamUpdate((PtNDArray) param, (PtNDArray) grad, (PtNDArray) m.get(name), (PtNDArray) v.get(name),
                 (float) lr, (float) (lr * Math.sqrt(bc2) / bc1), (float) weightDecay, 1f, NO_CLIPPING,
                 (float) beta1, (float) beta2, (float) (eps * Math.sqrt(bc2)), false);
+        net.parametersChanged();
     }
 
     /** DJL's kernel clamps the gradient when this is ≥ 0. */

@@ -40,6 +40,11 @@ public final class UNet implements AutoCloseable {
     private final UNetConfig config;
     private final NDManager manager;
     private final LinkedHashMap<String, Param> params = new LinkedHashMap<>();
+    /** Bumped whenever a parameter or running statistic may have changed; keys the folded-weight cache. */
+    private long generation;
+    private long foldedAt = -1;
+    private NDManager foldScope;
+    private final Map<String, PtNDArray[]> folded = new java.util.HashMap<>();
 
     /** One named native tensor and its meaning. */
     public record Param(String name, TensorRole role, NetworkPart part, int[] shape, PtNDArray array) {
@@ -220,6 +225,7 @@ public final class UNet implements AutoCloseable {
             }
             p.array().set(FloatBuffer.wrap(t.data()));
         }
+        parametersChanged();
     }
 
     // ------------------------------------------------------------------ forward
@@ -236,6 +242,9 @@ public final class UNet implements AutoCloseable {
                     + m + ", got " + s);
         }
         PtNDArray x = (PtNDArray) input;
+        if (training) {
+            parametersChanged(); // BatchNorm updates its running statistics
+        }
         int depth = config.depth();
         PtNDArray[] skips = new PtNDArray[depth];
         for (int i = 0; i < depth; i++) {
@@ -266,22 +275,48 @@ public final class UNet implements AutoCloseable {
      * A convolution followed by its normalisation. In evaluation mode BatchNorm is an affine map per
      * channel, so it is folded into the convolution: w' = w·s, b' = (b − μ)·s + β with s = γ/√(σ² + ε),
      * one pass over the activations instead of two (the same function; float rounding differs by ~1e-7
-     * relative). The fold is built from the live parameters on every call, inside the input's scope, so it
-     * is never stale and autograd still reaches w, b, γ and β (the per-sample Fisher runs in this mode).
+     * relative). With autograd on (the per-sample Fisher) the fold is built in the input's scope on every
+     * call so gradients reach w, b, γ and β; with autograd off (inference) it is built once per parameter
+     * generation and reused until a parameter may have changed (see {@link #parametersChanged}).
      */
     private PtNDArray convNorm(PtNDArray x, String conv, String norm, Shape pad, boolean training) {
-        PtNDArray w = params.get(conv + ".weight").array();
-        PtNDArray b = params.get(conv + ".bias").array();
         if (training || config.norm() != NormType.BATCH) {
+            PtNDArray w = params.get(conv + ".weight").array();
+            PtNDArray b = params.get(conv + ".bias").array();
             return normalize(JniUtils.convolution(x, w, b, ONE, pad, ONE, 1), norm, training);
         }
-        NDManager scope = x.getManager();
+        PtNDArray[] wb = JniUtils.isGradMode() ? fold(conv, norm, x.getManager()) : cachedFold(conv, norm);
+        return JniUtils.convolution(x, wb[0], wb[1], ONE, pad, ONE, 1);
+    }
+
+    private PtNDArray[] fold(String conv, String norm, NDManager scope) {
         NDArray var = Scopes.into(scope, params.get(norm + ".running_var").array().add(NORM_EPS));
         NDArray scale = Scopes.into(scope, params.get(norm + ".weight").array().div(var.sqrt()));
-        NDArray scaledW = Scopes.into(scope, w.mul(scale.reshape(-1, 1, 1, 1)));
-        NDArray centred = Scopes.into(scope, b.sub(params.get(norm + ".running_mean").array()));
-        NDArray shiftedB = centred.mul(scale).add(params.get(norm + ".bias").array());
-        return JniUtils.convolution(x, (PtNDArray) scaledW, (PtNDArray) shiftedB, ONE, pad, ONE, 1);
+        NDArray w = Scopes.into(scope, params.get(conv + ".weight").array().mul(scale.reshape(-1, 1, 1, 1)));
+        NDArray centred = Scopes.into(scope, params.get(conv + ".bias").array().sub(params.get(norm + ".running_mean").array()));
+        NDArray b = centred.mul(scale).add(params.get(norm + ".bias").array());
+        return new PtNDArray[] {(PtNDArray) w, (PtNDArray) b};
+    }
+
+    private PtNDArray[] cachedFold(String conv, String norm) {
+        if (foldedAt != generation) {
+            if (foldScope != null) {
+                foldScope.close();
+            }
+            foldScope = manager.newSubManager();
+            folded.clear();
+            foldedAt = generation;
+        }
+        return folded.computeIfAbsent(conv, c -> fold(c, norm, foldScope));
+    }
+
+    /**
+     * Tells the network that parameters or running statistics were changed in place from outside (the
+     * optimizer calls it); cached evaluation-mode weights are rebuilt on the next inference. {@link #load}
+     * and training-mode forward passes call it themselves.
+     */
+    public void parametersChanged() {
+        generation++;
     }
 
     private PtNDArray normalize(PtNDArray x, String name, boolean training) {

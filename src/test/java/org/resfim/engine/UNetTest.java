@@ -12,6 +12,57 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class UNetTest {
 
+    /**
+     * Inference reuses BatchNorm folded into the convolutions until a parameter may have changed. After an
+     * optimizer step, a training-mode pass (running statistics move) and a load, inference must equal that
+     * of a fresh network built from the same state — bit for bit — and the cached fold must equal the one
+     * built with autograd on.
+     */
+    @Test
+    void evaluationNeverUsesStaleFoldedWeights() {
+        UNetConfig cfg = EngineFixtures.tiny();
+        Batch b = EngineFixtures.randomBatch(2, 3, 16, 7);
+        try (UNet net = new UNet(cfg, 3); Adam adam = Adam.standard(net, 5e-4, null); UNet other = new UNet(cfg, 4)) {
+            float[] before = Inference.logits(net, b);
+            assertArrayEquals(before, Inference.logits(net, b), "cached fold, same parameters");
+            assertArrayEquals(before, freshLogits(cfg, net.toState(), b));
+            ai.djl.pytorch.jni.JniUtils.setGradMode(true); // the uncached fold, as the per-sample Fisher builds it
+            try (ai.djl.ndarray.NDManager m = net.manager().newSubManager()) {
+                assertArrayEquals(before, net.forward(LocalTrainer.input(m, b), false).toFloatArray());
+            } finally {
+                ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+            }
+
+            LocalTrainer.step(net, adam, b, 1e-2, TrainingHooks.NONE, 0);          // Adam changes the weights
+            float[] afterStep = Inference.logits(net, b);
+            assertFalse(Arrays.equals(before, afterStep));
+            assertArrayEquals(freshLogits(cfg, net.toState(), b), afterStep);
+
+            Gradients.batch(net, b, true);                                          // only running statistics move
+            float[] afterStats = Inference.logits(net, b);
+            assertFalse(Arrays.equals(afterStep, afterStats));
+            assertArrayEquals(freshLogits(cfg, net.toState(), b), afterStats);
+
+            try (ai.djl.ndarray.NDManager m = net.manager().newSubManager()) {       // an update outside a training step (APFL)
+                adam.beginStep();
+                UNet.Param p = net.param("d.0.c1.weight");
+                adam.update(p.name(), p.array(), m.ones(UNet.toShape(p.shape())), 1e-2);
+            }
+            float[] afterUpdate = Inference.logits(net, b);
+            assertFalse(Arrays.equals(afterStats, afterUpdate));
+            assertArrayEquals(freshLogits(cfg, net.toState(), b), afterUpdate);
+
+            net.load(other.toState());                                              // a whole new state
+            assertArrayEquals(Inference.logits(other, b), Inference.logits(net, b));
+        }
+    }
+
+    private static float[] freshLogits(UNetConfig cfg, ModelState state, Batch b) {
+        try (UNet fresh = UNet.fromState(cfg, state)) {
+            return Inference.logits(fresh, b);
+        }
+    }
+
     @Test
     void referenceNetworkHasThePinnedParameterCount() {
         try (UNet net = new UNet(UNetConfig.reference(), 0)) {
