@@ -27,7 +27,7 @@ public final class BenchCommand implements Callable<Integer> {
         Train t = new Train();
         t.sizes = List.of(128, 256);
         t.batch = 8;
-        t.steps = 5;
+        t.steps = 10;
         t.threads = threads;
         t.peer = true;
         t.peerScript = Path.of("..", "shared", "bench", "torch_unet_bench.py");
@@ -35,7 +35,7 @@ public final class BenchCommand implements Callable<Integer> {
         Core c = new Core();
         c.sites = 10;
         c.size = 128;
-        c.samples = 16;
+        c.samples = 8;
         c.threads = threads;
         return Math.max(a, c.call());
     }
@@ -77,7 +77,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<Integer> sizes;
         @Option(names = "--batch", defaultValue = "8", description = "Batch size (default: ${DEFAULT-VALUE}).")
         int batch;
-        @Option(names = "--steps", defaultValue = "5", description = "Timed steps per figure (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--steps", defaultValue = "10", description = "Timed steps per figure, both sides (default: ${DEFAULT-VALUE}).")
         int steps;
         @Option(names = "--threads", defaultValue = "0", description = "Threads (0 = all cores).")
         int threads;
