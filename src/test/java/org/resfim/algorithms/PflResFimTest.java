@@ -171,8 +171,10 @@ class PflResFimTest {
 
     @Test
     void scheduleFollowsWarmupAndEvery() {
-        // T = 20: W = ceil(20/10) = 2; the default R = 10 → estimates after rounds 3 and 13; R = 5 → 3, 8, 13, 18
-        assertEquals(List.of(3, 13), estimateRounds(new PflResFim("pfl-resfim", Map.of()), 20));
+        // T = 20: W = ceil(20/10) = 2; the default R = 20 → one estimate, after round 3; R = 5 → 3, 8, 13, 18
+        assertEquals(List.of(3), estimateRounds(new PflResFim("pfl-resfim", Map.of()), 20));
+        // T = 100: W = 10 → 11, 31, 51, 71, 91
+        assertEquals(List.of(11, 31, 51, 71, 91), estimateRounds(new PflResFim("pfl-resfim", Map.of()), 100));
         assertEquals(List.of(3, 8, 13, 18), estimateRounds(new PflResFim("pfl-resfim", Map.of("every", 5)), 20));
     }
 
