@@ -96,10 +96,10 @@ public final class CoreBenchmarks {
 
     public static Estimate resfimEstimate(int sites, int samples, int size) {
         UNetConfig cfg = UNetConfig.reference();
-        Batch own = TrainBenchmark.randomBatch(samples, 3, size, 7);
+        Batch own = Batch.random(samples, 3, size, 7);
         List<float[][][]> windows = new ArrayList<>();
         for (int k = 1; k < sites; k++) {
-            windows.add(AmplitudeTransfer.window(TrainBenchmark.randomBatch(1, 3, size, 100 + k).images(), 3, size, size, 0.03));
+            windows.add(AmplitudeTransfer.window(Batch.random(1, 3, size, 100 + k).images(), 3, size, size, 0.03));
         }
         try (UNet net = new UNet(cfg, 0)) {
             long t0 = System.nanoTime();

@@ -33,37 +33,48 @@ public final class TraceSummary {
         if (!events.isArray()) {
             throw new IOException(trace + ": no traceEvents array (not a Chrome trace)");
         }
-        Map<String, List<double[]>> byThread = new HashMap<>();
-        Map<double[], String> names = new HashMap<>();
+        Map<String, List<Event>> byThread = new HashMap<>();
         for (JsonNode e : events) {
             if (!"X".equals(e.path("ph").asText()) || !e.has("ts") || !e.has("dur")) {
                 continue;
             }
-            double[] ev = {e.path("ts").asDouble(), e.path("dur").asDouble(), 0.0};
-            names.put(ev, e.path("name").asText());
-            byThread.computeIfAbsent(e.path("pid").asText() + "/" + e.path("tid").asText(), k -> new ArrayList<>()).add(ev);
+            byThread.computeIfAbsent(e.path("pid").asText() + "/" + e.path("tid").asText(), k -> new ArrayList<>())
+                    .add(new Event(e.path("name").asText(), e.path("ts").asDouble(), e.path("dur").asDouble()));
         }
-        return summarise(byThread.values(), names);
+        return summarise(byThread.values());
     }
 
-    /** Events are {start, duration, child time}; the third slot is filled here. */
-    static List<Op> summarise(Iterable<List<double[]>> threads, Map<double[], String> names) {
+    /** One complete event; {@code nested} collects the durations of the events directly inside it. */
+    private static final class Event {
+        final String name;
+        final double start;
+        final double duration;
+        double nested;
+
+        Event(String name, double start, double duration) {
+            this.name = name;
+            this.start = start;
+            this.duration = duration;
+        }
+    }
+
+    private static List<Op> summarise(Iterable<List<Event>> threads) {
         Map<String, double[]> acc = new LinkedHashMap<>();
-        for (List<double[]> events : threads) {
-            events.sort(Comparator.<double[]>comparingDouble(ev -> ev[0]).thenComparing(ev -> -ev[1]));
-            Deque<double[]> open = new ArrayDeque<>();
-            for (double[] ev : events) {
-                while (!open.isEmpty() && open.peek()[0] + open.peek()[1] <= ev[0]) {
+        for (List<Event> events : threads) {
+            events.sort(Comparator.<Event>comparingDouble(ev -> ev.start).thenComparing(ev -> -ev.duration));
+            Deque<Event> open = new ArrayDeque<>();
+            for (Event ev : events) {
+                while (!open.isEmpty() && open.peek().start + open.peek().duration <= ev.start) {
                     open.pop();
                 }
                 if (!open.isEmpty()) {
-                    open.peek()[2] += ev[1];
+                    open.peek().nested += ev.duration;
                 }
                 open.push(ev);
             }
-            for (double[] ev : events) {
-                double[] a = acc.computeIfAbsent(names.get(ev), k -> new double[2]);
-                a[0] += ev[1] - ev[2];
+            for (Event ev : events) {
+                double[] a = acc.computeIfAbsent(ev.name, k -> new double[2]);
+                a[0] += ev.duration - ev.nested;
                 a[1]++;
             }
         }

@@ -27,22 +27,12 @@ public final class TrainBenchmark {
     }
 
     public static Result run(UNetConfig cfg, int size, int batch, int steps, long seed) {
-        Batch b = randomBatch(batch, cfg.inChannels(), size, seed);
+        Batch b = Batch.random(batch, cfg.inChannels(), size, seed);
         try (UNet net = new UNet(cfg, seed); Adam adam = Adam.standard(net, 5e-4, null)) {
-            LocalTrainer.step(net, adam, b, 1e-3, TrainingHooks.NONE, 0); // warm-up
+            double train = (double) batch * steps / warmThenTime(figure("training", net, adam, b), steps);
+            double infer = (double) batch * steps / warmThenTime(figure("inference", net, adam, b), steps);
             long t = System.nanoTime();
-            for (int i = 0; i < steps; i++) {
-                LocalTrainer.step(net, adam, b, 1e-3, TrainingHooks.NONE, i + 1);
-            }
-            double train = (double) batch * steps / seconds(t);
-            Inference.logits(net, b); // warm-up
-            t = System.nanoTime();
-            for (int i = 0; i < steps; i++) {
-                Inference.logits(net, b);
-            }
-            double infer = (double) batch * steps / seconds(t);
-            t = System.nanoTime();
-            Gradients.squaredSum(net, List.of(b));
+            figure("fisher", net, adam, b).run(); // one pass over the batch, one backward per sample
             double fisher = batch / seconds(t);
             return new Result(size, batch, train, infer, fisher);
         }
@@ -59,24 +49,35 @@ public final class TrainBenchmark {
         if (!FIGURES.contains(figure)) {
             throw new IllegalArgumentException("unknown figure '" + figure + "'; expected one of " + FIGURES);
         }
-        Batch b = randomBatch(batch, cfg.inChannels(), size, seed);
+        Batch b = Batch.random(batch, cfg.inChannels(), size, seed);
         try (UNet net = new UNet(cfg, seed); Adam adam = Adam.standard(net, 5e-4, null)) {
-            Runnable once = switch (figure) {
-                case "training" -> () -> LocalTrainer.step(net, adam, b, 1e-3, TrainingHooks.NONE, 0);
-                case "inference" -> () -> Inference.logits(net, b);
-                default -> () -> Gradients.squaredSum(net, List.of(b));
-            };
+            Runnable once = figure(figure, net, adam, b);
             once.run();
-            OpProfile.record(trace, () -> {
-                for (int i = 0; i < steps; i++) {
-                    once.run();
-                }
-            });
+            OpProfile.record(trace, () -> repeat(once, steps));
         }
     }
 
-    static Batch randomBatch(int n, int c, int size, long seed) {
-        return Batch.random(n, c, size, seed);
+    /** One repetition of a figure: a training step (Adam, weight decay), an inference, or a per-sample Fisher pass. */
+    private static Runnable figure(String figure, UNet net, Adam adam, Batch b) {
+        return switch (figure) {
+            case "training" -> () -> LocalTrainer.step(net, adam, b, 1e-3, TrainingHooks.NONE, 0);
+            case "inference" -> () -> Inference.logits(net, b);
+            default -> () -> Gradients.squaredSum(net, List.of(b));
+        };
+    }
+
+    /** Seconds for {@code steps} repetitions after one warm-up. */
+    private static double warmThenTime(Runnable once, int steps) {
+        once.run();
+        long t = System.nanoTime();
+        repeat(once, steps);
+        return seconds(t);
+    }
+
+    private static void repeat(Runnable once, int steps) {
+        for (int i = 0; i < steps; i++) {
+            once.run();
+        }
     }
 
     private static double seconds(long start) {
