@@ -96,14 +96,17 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("ResFIM %s, libtorch %s, %d threads, reference U-Net (3,184,721 parameters), batch %d, %d timed steps%n",
                     BuildInfo.version(), Djl.libtorchVersion(), t, batch, steps);
             System.out.println("machine: " + MachineInfo.describe() + " (the peer runs in the same environment)");
-            String fmt = "%-8s %-22s %10s %10s %8s%n";
-            System.out.printf(fmt, "size", "figure (images/s)", "ResFIM", "PyTorch", "ratio");
+            double peak = TrainBenchmark.convolutionPeakGflops(steps);
+            System.out.printf("convolution peak: %.0f GFLOP/s (best of %d forward passes of one 3x3 conv, 256->256 channels, 32x32, batch 8, "
+                    + "%d threads); %%peak = a figure's nominal convolution GFLOP/s over it%n", peak, steps, t);
+            String fmt = "%-8s %-22s %10s %10s %8s %15s %15s%n";
+            System.out.printf(fmt, "size", "figure (images/s)", "ResFIM", "PyTorch", "ratio", "ResFIM %peak", "PyTorch %peak");
             for (int size : sizes) {
                 TrainBenchmark.Result j = TrainBenchmark.run(UNetConfig.reference(), size, batch, steps, 0);
                 TorchPeer.Result p = peer ? TorchPeer.run(peerScript, size, batch, t, steps) : null;
-                row(fmt, size, "training", j.trainImagesPerSecond(), p == null ? Double.NaN : p.get("train_images_per_s"));
-                row(fmt, size, "inference", j.inferImagesPerSecond(), p == null ? Double.NaN : p.get("infer_images_per_s"));
-                row(fmt, size, "per-sample Fisher", j.fisherImagesPerSecond(), p == null ? Double.NaN : p.get("fisher_per_sample_images_per_s"));
+                row(fmt, size, "training", j.trainImagesPerSecond(), p == null ? Double.NaN : p.get("train_images_per_s"), peak);
+                row(fmt, size, "inference", j.inferImagesPerSecond(), p == null ? Double.NaN : p.get("infer_images_per_s"), peak);
+                row(fmt, size, "fisher", j.fisherImagesPerSecond(), p == null ? Double.NaN : p.get("fisher_per_sample_images_per_s"), peak);
                 if (p != null) {
                     System.out.println("         peer: " + p.header());
                 }
@@ -121,10 +124,18 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
 
-        private static void row(String fmt, int size, String what, double java, double torch) {
-            System.out.printf(fmt, size + "x" + size, what, String.format("%.2f", java),
+        private static void row(String fmt, int size, String figure, double java, double torch, double peak) {
+            double flops = TrainBenchmark.flopsPerImage(UNetConfig.reference(), figure, size);
+            String label = figure.equals("fisher") ? "per-sample Fisher" : figure;
+            System.out.printf(fmt, size + "x" + size, label, String.format("%.2f", java),
                     Double.isNaN(torch) ? "-" : String.format("%.2f", torch),
-                    Double.isNaN(torch) ? "-" : String.format("%.2fx", java / torch));
+                    Double.isNaN(torch) ? "-" : String.format("%.2fx", java / torch),
+                    percentOfPeak(java, flops, peak), Double.isNaN(torch) ? "-" : percentOfPeak(torch, flops, peak));
+        }
+
+        private static String percentOfPeak(double imagesPerSecond, double flopsPerImage, double peak) {
+            double gflops = imagesPerSecond * flopsPerImage / 1e9;
+            return String.format("%.0f (%.0f%%)", gflops, 100 * gflops / peak);
         }
     }
 }

@@ -114,6 +114,43 @@ public final class UNet implements AutoCloseable {
         add("head.bias", TensorRole.HEAD_BIAS, NetworkPart.HEAD, new int[] {config.classes()}, new float[config.classes()]);
     }
 
+    /**
+     * Multiply-accumulates of every convolution in one forward pass of one {@code height × width} image:
+     * Σ over layers of C_in·C_out·k²·H_out·W_out, walking the same layers at the same resolutions as
+     * {@link #forward}. Normalisation, activations, pooling and upsampling are not counted (they are
+     * memory-bound and a few percent of the time). The benchmark turns it into GFLOP/s.
+     */
+    public static long convolutionMacs(UNetConfig config, int height, int width) {
+        int depth = config.depth();
+        long macs = 0;
+        int cin = config.inChannels();
+        for (int i = 0; i < depth; i++) {
+            long px = (long) (height >> i) * (width >> i);
+            int c = config.channels(i);
+            macs += ((long) cin * c + 2L * c * c) * 9 * px;
+            cin = c;
+        }
+        for (int j = 0; j < depth - 1; j++) {
+            int c = config.channels(depth - 1 - j);
+            int level = depth - 1 - j; // resolution of y before upsampling
+            long pxIn = (long) (height >> level) * (width >> level);
+            long pxOut = 4 * pxIn;
+            if (j > 0) {
+                macs += 2L * c * c * 9 * pxIn;
+            }
+            macs += (long) c * (c / 2) * pxOut + (long) c * c * 9 * pxOut;
+        }
+        return macs + (long) config.channels(1) * config.classes() * height * width;
+    }
+
+    /**
+     * Multiply-accumulates of the first convolution alone: its input needs no gradient, so a backward pass
+     * computes two convolution-sized products for every layer but this one.
+     */
+    public static long inputConvolutionMacs(UNetConfig config, int height, int width) {
+        return (long) config.inChannels() * config.channels(0) * 9 * height * width;
+    }
+
     private void conv(String name, int cin, int cout, int k, NetworkPart part, SplittableRandom rng) {
         add(name + ".weight", TensorRole.CONV_WEIGHT, part, new int[] {cout, cin, k, k}, kaiming(cout, cin, k, rng));
         add(name + ".bias", TensorRole.CONV_BIAS, part, new int[] {cout}, new float[cout]);

@@ -79,6 +79,51 @@ class UNetTest {
         }
     }
 
+    /**
+     * Convolution cost, by hand for a small network and, for the reference one, against an independent count
+     * from the built network's own weight shapes times the resolution each layer runs at (read off its name).
+     */
+    @Test
+    void convolutionMacsMatchHandCountAndTheNetworksOwnWeights() {
+        // width 4, depth 2, 1 channel in, 1 class, 8×8: d.0 1→4, 4→4, 4→4 at 64 px; d.1 4→8, 8→8, 8→8 at 16 px;
+        // u.0: 1×1 8→4 and 3×3 8→8 at 64 px; head 8→1 at 64 px.
+        long hand = (1 * 4 * 9 + 2 * 4 * 4 * 9) * 64 + (4 * 8 * 9 + 2 * 8 * 8 * 9) * 16 + (8 * 4 + 8 * 8 * 9) * 64 + 8 * 64;
+        assertEquals(83_200L, hand);
+        UNetConfig small = new UNetConfig(1, 1, 4, 2, NormType.BATCH, 1);
+        assertEquals(hand, UNet.convolutionMacs(small, 8, 8));
+        assertEquals(1 * 4 * 9 * 64, UNet.inputConvolutionMacs(small, 8, 8));
+        for (UNetConfig cfg : new UNetConfig[] {small, UNetConfig.reference(), new UNetConfig(1, 2, 8, 4, NormType.GROUP, 4)}) {
+            for (int size : new int[] {16, 128, 256}) {
+                assertEquals(fromWeights(cfg, size, size * 2), UNet.convolutionMacs(cfg, size, size * 2), cfg + " at " + size);
+            }
+        }
+        assertEquals(1_324_613_632L, UNet.convolutionMacs(UNetConfig.reference(), 128, 128));
+    }
+
+    private static long fromWeights(UNetConfig cfg, int h, int w) {
+        long macs = 0;
+        try (UNet net = new UNet(cfg, 0)) {
+            for (UNet.Param p : net.params()) {
+                if (p.role() != TensorRole.CONV_WEIGHT && p.role() != TensorRole.HEAD_WEIGHT) {
+                    continue;
+                }
+                String[] part = p.name().split("\\.");
+                int level;
+                if (part[0].equals("head")) {
+                    level = 0;
+                } else if (part[0].equals("d")) {
+                    level = Integer.parseInt(part[1]);
+                } else { // u.j: c1 runs before the upsampling, c2 and c3 after it
+                    int j = Integer.parseInt(part[1]);
+                    level = cfg.depth() - 1 - j - (part[2].equals("c1") ? 0 : 1);
+                }
+                long numel = Arrays.stream(p.shape()).asLongStream().reduce(1, (a, b) -> a * b);
+                macs += numel * (h >> level) * (w >> level);
+            }
+        }
+        return macs;
+    }
+
     @Test
     void widthDepthChannelsAndClassesAreOptions() {
         UNetConfig cfg = new UNetConfig(1, 2, 8, 4, NormType.GROUP, 4);
