@@ -2,7 +2,6 @@ package org.resfim.bench;
 
 import org.resfim.engine.Adam;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -16,10 +15,8 @@ import org.resfim.engine.TrainingHooks;
 import org.resfim.engine.UNet;
 import org.resfim.engine.UNetConfig;
 
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Images per second of the reference U-Net for a training step (Adam, weight decay), inference and a
@@ -73,18 +70,8 @@ public final class TrainBenchmark {
         int c = 256;
         int s = 32;
         try (NDManager m = Djl.engine().newBaseManager()) {
-            SplittableRandom rng = new SplittableRandom(0);
-            float[] x = new float[n * s * s * c];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) rng.nextDouble();
-            }
-            float[] w = new float[c * c * 9];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = (float) (rng.nextDouble() - 0.5) * 0.05f;
-            }
-            PtNDArray input = JniUtils.permute((PtNDArray) m.create(FloatBuffer.wrap(x), new Shape(n, s, s, c), DataType.FLOAT32),
-                    new long[] {0, 3, 1, 2});
-            PtNDArray weight = (PtNDArray) m.create(FloatBuffer.wrap(w), new Shape(c, c, 3, 3), DataType.FLOAT32);
+            PtNDArray input = channelsLast(m, n, c, s, s);
+            PtNDArray weight = (PtNDArray) m.randomUniform(-0.05f, 0.05f, new Shape(c, c, 3, 3));
             PtNDArray bias = (PtNDArray) m.zeros(new Shape(c));
             Shape one = new Shape(1, 1);
             double best = Double.MAX_VALUE;
@@ -99,6 +86,82 @@ public final class TrainBenchmark {
             }
             return 2.0 * n * c * c * 9 * s * s / best / 1e9;
         }
+    }
+
+    /** Images/s if a figure were nothing but its convolutions, each run at the speed it reaches alone. */
+    public record Ceiling(double trainImagesPerSecond, double inferImagesPerSecond, double fisherImagesPerSecond) {
+    }
+
+    /**
+     * The ceiling any framework calling these convolution kernels can reach: every convolution of the
+     * network (see {@link UNet#convolutions}) timed in isolation on random channels-last data — forward
+     * alone at batch {@code batch} (inference), forward and backward at batch {@code batch} (training), forward
+     * and backward at batch 1 (per-sample Fisher; the first layer computes no input gradient) — best of
+     * {@code reps} after a warm-up, summed over layers. Normalisation, activations, pooling, upsampling,
+     * concatenation, the loss and the optimizer cost nothing here, which no real pass achieves.
+     */
+    public static Ceiling convolutionCeiling(UNetConfig cfg, int size, int batch, int reps) {
+        double forward = 0;
+        double backward = 0;
+        double perSample = 0;
+        List<UNet.ConvLayer> layers = UNet.convolutions(cfg, size, size);
+        try (NDManager m = Djl.engine().newBaseManager()) {
+            for (int i = 0; i < layers.size(); i++) {
+                UNet.ConvLayer l = layers.get(i);
+                forward += layerSeconds(m, l, batch, false, false, reps);
+                backward += layerSeconds(m, l, batch, true, i > 0, reps);
+                perSample += batch * layerSeconds(m, l, 1, true, i > 0, reps);
+            }
+        }
+        return new Ceiling(batch / backward, batch / forward, batch / perSample);
+    }
+
+    private static double layerSeconds(NDManager parent, UNet.ConvLayer l, int n, boolean backward, boolean inputGradient, int reps) {
+        try (NDManager m = parent.newSubManager()) {
+            PtNDArray x = channelsLast(m, n, l.in(), l.height(), l.width());
+            PtNDArray w = (PtNDArray) m.randomUniform(-0.1f, 0.1f, new Shape(l.out(), l.in(), l.kernel(), l.kernel()));
+            PtNDArray b = (PtNDArray) m.zeros(new Shape(l.out()));
+            PtNDArray dy = channelsLast(m, n, l.out(), l.height(), l.width());
+            Shape one = new Shape(1, 1);
+            Shape pad = l.kernel() == 3 ? one : new Shape(0, 0);
+            if (backward) {
+                w.setRequiresGradient(true);
+                b.setRequiresGradient(true);
+                x.setRequiresGradient(inputGradient);
+            }
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i <= reps; i++) {
+                JniUtils.setGradMode(backward);
+                try {
+                    long t = System.nanoTime();
+                    PtNDArray y = JniUtils.convolution(x, w, b, one, pad, one, 1);
+                    if (backward) {
+                        JniUtils.backward(y, dy, false, false);
+                    }
+                    double seconds = (System.nanoTime() - t) / 1e9;
+                    y.close();
+                    if (i > 0) { // the first call builds oneDNN's kernels
+                        best = Math.min(best, seconds);
+                    }
+                } finally {
+                    JniUtils.setGradMode(false);
+                }
+                if (backward) {
+                    JniUtils.zeroGrad(w);
+                    JniUtils.zeroGrad(b);
+                    if (inputGradient) {
+                        JniUtils.zeroGrad(x);
+                    }
+                }
+            }
+            return best;
+        }
+    }
+
+    /** A random (n, c, h, w) array stored channels-last, as the U-Net's activations are. */
+    private static PtNDArray channelsLast(NDManager m, int n, int c, int h, int w) {
+        PtNDArray nhwc = (PtNDArray) m.randomUniform(0f, 1f, new Shape(n, h, w, c));
+        return JniUtils.permute(nhwc, new long[] {0, 3, 1, 2});
     }
 
     /** The figures {@link #profile} can record. */

@@ -110,6 +110,10 @@ public final class BenchCommand implements Callable<Integer> {
                 if (p != null) {
                     System.out.println("         peer: " + p.header());
                 }
+                TrainBenchmark.Ceiling c = TrainBenchmark.convolutionCeiling(UNetConfig.reference(), size, batch, 3);
+                System.out.printf("         convolutions alone (each layer timed in isolation, summed; the most any caller of these "
+                        + "kernels reaches): training %.2f, inference %.2f, per-sample Fisher %.2f images/s%n",
+                        c.trainImagesPerSecond(), c.inferImagesPerSecond(), c.fisherImagesPerSecond());
             }
             if (profile != null) {
                 for (int size : sizes) {

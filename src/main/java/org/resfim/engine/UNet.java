@@ -114,33 +114,51 @@ public final class UNet implements AutoCloseable {
         add("head.bias", TensorRole.HEAD_BIAS, NetworkPart.HEAD, new int[] {config.classes()}, new float[config.classes()]);
     }
 
+    /** One convolution of the network and the resolution it runs at for a given input size. */
+    public record ConvLayer(String name, int in, int out, int kernel, int height, int width) {
+        /** Multiply-accumulates of one image through this layer: C_in·C_out·k²·H·W (stride 1, same padding). */
+        public long macs() {
+            return (long) in * out * kernel * kernel * height * width;
+        }
+    }
+
     /**
-     * Multiply-accumulates of every convolution in one forward pass of one {@code height × width} image:
-     * Σ over layers of C_in·C_out·k²·H_out·W_out, walking the same layers at the same resolutions as
-     * {@link #forward}. Normalisation, activations, pooling and upsampling are not counted (they are
-     * memory-bound and a few percent of the time). The benchmark turns it into GFLOP/s.
+     * Every convolution of one forward pass of a {@code height × width} image, in execution order, with the
+     * resolution it runs at: the same layers at the same levels as {@link #forward}.
      */
-    public static long convolutionMacs(UNetConfig config, int height, int width) {
+    public static List<ConvLayer> convolutions(UNetConfig config, int height, int width) {
         int depth = config.depth();
-        long macs = 0;
+        List<ConvLayer> layers = new ArrayList<>();
         int cin = config.inChannels();
         for (int i = 0; i < depth; i++) {
-            long px = (long) (height >> i) * (width >> i);
             int c = config.channels(i);
-            macs += ((long) cin * c + 2L * c * c) * 9 * px;
+            int h = height >> i;
+            int w = width >> i;
+            layers.add(new ConvLayer("d." + i + ".c1", cin, c, 3, h, w));
+            layers.add(new ConvLayer("d." + i + ".c2", c, c, 3, h, w));
+            layers.add(new ConvLayer("d." + i + ".c3", c, c, 3, h, w));
             cin = c;
         }
         for (int j = 0; j < depth - 1; j++) {
             int c = config.channels(depth - 1 - j);
             int level = depth - 1 - j; // resolution of y before upsampling
-            long pxIn = (long) (height >> level) * (width >> level);
-            long pxOut = 4 * pxIn;
             if (j > 0) {
-                macs += 2L * c * c * 9 * pxIn;
+                layers.add(new ConvLayer("u." + j + ".c1", 2 * c, c, 3, height >> level, width >> level));
             }
-            macs += (long) c * (c / 2) * pxOut + (long) c * c * 9 * pxOut;
+            layers.add(new ConvLayer("u." + j + ".c2", c, c / 2, 1, height >> (level - 1), width >> (level - 1)));
+            layers.add(new ConvLayer("u." + j + ".c3", c, c, 3, height >> (level - 1), width >> (level - 1)));
         }
-        return macs + (long) config.channels(1) * config.classes() * height * width;
+        layers.add(new ConvLayer("head", config.channels(1), config.classes(), 1, height, width));
+        return layers;
+    }
+
+    /**
+     * Multiply-accumulates of every convolution in one forward pass of one image (Σ over {@link #convolutions}).
+     * Normalisation, activations, pooling and upsampling are not counted (memory-bound, a few percent of
+     * the time). The benchmark turns it into GFLOP/s.
+     */
+    public static long convolutionMacs(UNetConfig config, int height, int width) {
+        return convolutions(config, height, width).stream().mapToLong(ConvLayer::macs).sum();
     }
 
     /**
@@ -148,7 +166,7 @@ public final class UNet implements AutoCloseable {
      * computes two convolution-sized products for every layer but this one.
      */
     public static long inputConvolutionMacs(UNetConfig config, int height, int width) {
-        return (long) config.inChannels() * config.channels(0) * 9 * height * width;
+        return convolutions(config, height, width).get(0).macs();
     }
 
     private void conv(String name, int cin, int cout, int k, NetworkPart part, SplittableRandom rng) {

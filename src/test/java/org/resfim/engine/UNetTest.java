@@ -98,6 +98,16 @@ class UNetTest {
             }
         }
         assertEquals(1_324_613_632L, UNet.convolutionMacs(UNetConfig.reference(), 128, 128));
+        // the listed layers are exactly the network's convolutions, with their weights' shapes
+        try (UNet net = new UNet(UNetConfig.reference(), 0)) {
+            java.util.List<UNet.ConvLayer> layers = UNet.convolutions(UNetConfig.reference(), 64, 32);
+            long convWeights = net.params().stream()
+                    .filter(p -> p.role() == TensorRole.CONV_WEIGHT || p.role() == TensorRole.HEAD_WEIGHT).count();
+            assertEquals(convWeights, layers.size());
+            for (UNet.ConvLayer l : layers) {
+                assertArrayEquals(new int[] {l.out(), l.in(), l.kernel(), l.kernel()}, net.param(l.name() + ".weight").shape(), l.name());
+            }
+        }
     }
 
     private static long fromWeights(UNetConfig cfg, int h, int w) {
