@@ -81,6 +81,56 @@ class RunCommandsTest {
         assertEquals(5, c.strip().split("\n").length, c);
     }
 
+    /**
+     * With --reference every row of every run is paired with one method: the copy's fedavg against the original's
+     * is exactly zero, and pfl-resfim against fedavg is the per-run table's fedavg-vs-pfl-resfim row negated (same
+     * pairs, same bootstrap draws). Runs that did not test the same images, and unknown references, are refused.
+     */
+    @Test
+    void compareWithOneReferencePairsRowsAcrossRuns() throws Exception {
+        Path beta = TinyRun.copy(run, tmp.resolve("beta2"));
+        Cli.Result perRun = Cli.run("compare", run.toString(), beta.toString(), "--csv", tmp.resolve("cmp/per-run.csv").toString());
+        assertEquals(0, perRun.code(), perRun.err());
+        Cli.Result r = Cli.run("compare", run.toString(), beta.toString(), "--reference", "fedavg", "--csv", tmp.resolve("cmp/ref.csv").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("ΔDice vs alpha / fedavg"), r.out());
+        String[] lines = r.out().split("\n");
+        assertTrue(rowOf(lines, "alpha / fedavg").contains("(reference)"));
+        assertTrue(rowOf(lines, "beta2 / fedavg").contains("+0.00 [+0.00, +0.00]"), rowOf(lines, "beta2 / fedavg"));
+        String[] fedavgVsPfl = csvRow(Files.readString(tmp.resolve("cmp/per-run.csv")), "alpha", "fedavg");
+        String[] pflVsFedavg = csvRow(Files.readString(tmp.resolve("cmp/ref.csv")), "alpha", "pfl-resfim");
+        double d = Double.parseDouble(fedavgVsPfl[11]);
+        assertNotEquals(0.0, d, "the tiny run's methods differ");
+        assertEquals(-d, Double.parseDouble(pflVsFedavg[11]), 1e-12);
+        assertEquals(-Double.parseDouble(fedavgVsPfl[13]), Double.parseDouble(pflVsFedavg[12]), 1e-12, "CI low = −(CI high)");
+        assertEquals(-Double.parseDouble(fedavgVsPfl[12]), Double.parseDouble(pflVsFedavg[13]), 1e-12, "CI high = −(CI low)");
+        assertEquals(Double.parseDouble(fedavgVsPfl[14]), Double.parseDouble(pflVsFedavg[14]), 1e-12, "same Wilcoxon p");
+        // RUN/METHOD picks the run
+        r = Cli.run("compare", run.toString(), beta.toString(), "--reference", "beta2/pfl-resfim");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(rowOf(r.out().split("\n"), "beta2 / pfl-resfim").contains("(reference)"));
+        assertTrue(rowOf(r.out().split("\n"), "alpha / pfl-resfim").contains("+0.00 [+0.00, +0.00]"));
+        // other images: refused, naming the run and what differs
+        Path gamma = TinyRun.copy(run, tmp.resolve("gamma"));
+        Path manifest = gamma.resolve("manifests/seed-0.json");
+        Files.writeString(manifest, Files.readString(manifest).replaceFirst("\"", "\"x"));
+        r = Cli.run("compare", run.toString(), gamma.toString(), "--reference", "local-not-here");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("local-not-here") && r.err().contains("alpha/fedavg"), r.err());
+        r = Cli.run("compare", run.toString(), gamma.toString(), "--reference", "fedavg");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(gamma.toString()) && r.err().contains("split manifest seed-0.json differs"), r.err());
+    }
+
+    private static String[] csvRow(String csv, String run, String method) {
+        for (String l : csv.split("\n")) {
+            if (l.startsWith(run + "," + method + ",")) {
+                return l.split(",", -1);
+            }
+        }
+        throw new AssertionError("no row " + run + "," + method + " in\n" + csv);
+    }
+
     private static String rowOf(String[] lines, String label) {
         for (String l : lines) {
             if (l.startsWith("| " + label + " |")) {
