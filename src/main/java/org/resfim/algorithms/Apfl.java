@@ -198,7 +198,7 @@ public final class Apfl implements Algorithm {
                         for (int i = 0; i < gd.length; i++) {
                             scaled[i] = (float) (alpha * gd[i]);
                         }
-                        NDArray grad = scope.create(scaled, shape(gt.shape()));
+                        NDArray grad = org.resfim.engine.NativeArrays.copyOf(scope, scaled, shape(gt.shape()));
                         adam.update(gt.name(), vNet.param(gt.name()).array(), grad, lr);
                     }
                 }

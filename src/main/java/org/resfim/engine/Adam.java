@@ -2,13 +2,11 @@ package org.resfim.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import org.resfim.state.ModelState;
 import org.resfim.state.Tensor;
 
-import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -42,8 +40,8 @@ public final class Adam implements AutoCloseable {
             NDArray mi;
             NDArray vi;
             if (resume != null && resume.firstMoment().contains(p.name())) {
-                mi = manager.create(FloatBuffer.wrap(resume.firstMoment().get(p.name()).data()), UNet.toShape(p.shape()), DataType.FLOAT32);
-                vi = manager.create(FloatBuffer.wrap(resume.secondMoment().get(p.name()).data()), UNet.toShape(p.shape()), DataType.FLOAT32);
+                mi = NativeArrays.copyOf(manager, resume.firstMoment().get(p.name()).data(), UNet.toShape(p.shape()));
+                vi = NativeArrays.copyOf(manager, resume.secondMoment().get(p.name()).data(), UNet.toShape(p.shape()));
             } else {
                 mi = manager.zeros(UNet.toShape(p.shape()));
                 vi = manager.zeros(UNet.toShape(p.shape()));

@@ -2,12 +2,10 @@ package org.resfim.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
-import java.nio.FloatBuffer;
 
 /**
  * THE local-training loop. Every algorithm trains through {@link #train}; what algorithms add comes in
@@ -106,13 +104,13 @@ public final class LocalTrainer {
                 }
             }
         }
-        NDArray stored = m.create(FloatBuffer.wrap(nhwc), new Shape(n, b.height(), b.width(), c), DataType.FLOAT32);
-        return JniUtils.permute((PtNDArray) stored, CHANNELS_FIRST_VIEW);
+        PtNDArray stored = NativeArrays.copyOf(m, nhwc, new Shape(n, b.height(), b.width(), c));
+        return JniUtils.permute(stored, CHANNELS_FIRST_VIEW);
     }
 
     private static final long[] CHANNELS_FIRST_VIEW = {0, 3, 1, 2};
 
     static NDArray target(NDManager m, Batch b) {
-        return m.create(FloatBuffer.wrap(b.targets()), new Shape(b.n(), b.classes(), b.height(), b.width()), DataType.FLOAT32);
+        return NativeArrays.copyOf(m, b.targets(), new Shape(b.n(), b.classes(), b.height(), b.width()));
     }
 }

@@ -2,11 +2,9 @@ package org.resfim.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import org.resfim.state.ModelState;
 import org.resfim.state.Tensor;
 
-import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,7 +24,7 @@ public final class ProximalTerm implements TrainingHooks, AutoCloseable {
         for (UNet.Param p : net.params()) {
             if (p.trainable() && ref.contains(p.name())) {
                 Tensor t = ref.get(p.name());
-                reference.put(p.name(), manager.create(FloatBuffer.wrap(t.data()), UNet.toShape(t.shape()), DataType.FLOAT32));
+                reference.put(p.name(), NativeArrays.copyOf(manager, t.data(), UNet.toShape(t.shape())));
             }
         }
     }
@@ -42,7 +40,9 @@ public final class ProximalTerm implements TrainingHooks, AutoCloseable {
             NDArray sq = d.square().sum();
             sum = sum == null ? sq : sum.add(sq);
         }
-        return sum.mul((float) (mu / 2)); // a float scalar: a double would promote the 0-d loss to float64
+        // a float32 native constant: a double would promote the 0-d loss to float64, and a Java number would be
+        // freed before the backward pass that reads it (see NativeArrays)
+        return sum.mul(NativeArrays.scalar(step, (float) (mu / 2)));
     }
 
     @Override

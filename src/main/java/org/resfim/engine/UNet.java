@@ -2,7 +2,6 @@ package org.resfim.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -11,7 +10,6 @@ import org.resfim.state.NetworkPart;
 import org.resfim.state.Tensor;
 import org.resfim.state.TensorRole;
 
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -206,7 +204,7 @@ public final class UNet implements AutoCloseable {
     }
 
     private void add(String name, TensorRole role, NetworkPart part, int[] shape, float[] data) {
-        PtNDArray a = (PtNDArray) manager.create(FloatBuffer.wrap(data), toShape(shape), DataType.FLOAT32);
+        PtNDArray a = NativeArrays.copyOf(manager, data, toShape(shape));
         a.setName(name);
         if (role.trainable()) {
             a.setRequiresGradient(true);
@@ -278,7 +276,7 @@ public final class UNet implements AutoCloseable {
                 throw new IllegalArgumentException("state tensor '" + t.name() + "' has shape " + Arrays.toString(t.shape())
                         + " but the U-Net expects " + Arrays.toString(p.shape()));
             }
-            p.array().set(FloatBuffer.wrap(t.data()));
+            NativeArrays.copyInto(p.array(), t.data());
         }
         parametersChanged();
     }
@@ -345,7 +343,7 @@ public final class UNet implements AutoCloseable {
     }
 
     private PtNDArray[] fold(String conv, String norm, NDManager scope) {
-        NDArray var = Scopes.into(scope, params.get(norm + ".running_var").array().add(NORM_EPS));
+        NDArray var = Scopes.into(scope, params.get(norm + ".running_var").array().add(NativeArrays.scalar(scope, (float) NORM_EPS)));
         NDArray scale = Scopes.into(scope, params.get(norm + ".weight").array().div(var.sqrt()));
         NDArray w = Scopes.into(scope, params.get(conv + ".weight").array().mul(scale.reshape(-1, 1, 1, 1)));
         NDArray centred = Scopes.into(scope, params.get(conv + ".bias").array().sub(params.get(norm + ".running_mean").array()));
@@ -398,7 +396,7 @@ public final class UNet implements AutoCloseable {
         NDArray mean = r.mean(new int[] {2}, true);
         NDArray centred = r.sub(mean);
         NDArray var = centred.square().mean(new int[] {2}, true);
-        NDArray norm = centred.div(var.add(NORM_EPS).sqrt()).reshape(s);
+        NDArray norm = centred.div(var.add(NativeArrays.scalar(x.getManager(), (float) NORM_EPS)).sqrt()).reshape(s);
         NDArray w = params.get(name + ".weight").array().reshape(1, c, 1, 1);
         NDArray b = params.get(name + ".bias").array().reshape(1, c, 1, 1);
         NDArray out = norm.mul(w).add(b);

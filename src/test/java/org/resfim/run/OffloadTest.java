@@ -21,7 +21,7 @@ class OffloadTest {
         Path off = tmp.resolve("off.yaml");
         Files.writeString(off, TinyRuns.yaml(3).replace("federation: {rounds: 3}", "federation: {rounds: 3, offload_sites: true}"));
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        List<String> methods = List.of("fedbn", "ditto"); // pFL-ResFIM: see ResumeTest.METHODS
+        List<String> methods = List.of("pfl-resfim", "ditto");
         new Simulation(Plans.build(TinyRuns.overrides(cfg, tmp.resolve("a"), methods)), quiet).run();
         new Simulation(Plans.build(TinyRuns.overrides(off, tmp.resolve("b"), methods)), quiet).run();
         assertEquals(TinyRuns.table(tmp.resolve("a")), TinyRuns.table(tmp.resolve("b")));
