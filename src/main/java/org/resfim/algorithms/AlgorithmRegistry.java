@@ -55,6 +55,16 @@ public final class AlgorithmRegistry {
         return all;
     }
 
+    /** The documented keys of one algorithm and their defaults, in declaration order (empty for an unknown name). */
+    public static Map<String, Object> defaults(String name) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        Entry e = ALGORITHMS.get(name);
+        if (e != null) {
+            e.keys().forEach(k -> out.put(k.name(), k.defaultValue()));
+        }
+        return out;
+    }
+
     /** Builds the algorithm a spec names; an unknown name suggests the nearest registered one. */
     public static Algorithm create(AlgorithmSpec spec) {
         Entry e = ALGORITHMS.get(spec.name());

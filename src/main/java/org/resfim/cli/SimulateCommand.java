@@ -50,6 +50,11 @@ public final class SimulateCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--resume takes the run's own settings; give no other option");
             }
             o = ResumeInfo.read(resume);
+            String started = ResumeInfo.startedBy(resume);
+            if (started != null && !started.equals(BuildInfo.commit())) {
+                System.err.println("warning: " + resume + " was started by ResFIM " + started + " and continues with " + BuildInfo.commit()
+                        + ": its settings are checked, but an engine change can still move the numbers of the rounds still to run");
+            }
         } else {
             o = new Plans.Overrides(config, dataRoot, methods, seeds, rounds, localEpochs, folds, out);
         }

@@ -20,6 +20,7 @@ public final class ResumeInfo {
     }
 
     public static void write(Path runDir, Plans.Overrides o) {
+        String startedBy = startedBy(runDir);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config", o.config() == null ? null : o.config().toString());
         m.put("data_root", o.dataRoot() == null ? null : o.dataRoot().toString());
@@ -29,7 +30,23 @@ public final class ResumeInfo {
         m.put("local_epochs", o.localEpochs());
         m.put("folds", o.folds());
         m.put("threads", org.resfim.engine.Djl.threads());
+        m.put("started_by", startedBy != null ? startedBy : org.resfim.cli.BuildInfo.commit());
+        m.put("last_run_by", org.resfim.cli.BuildInfo.commit());
         Simulation.write(runDir.resolve(FILE), Simulation.json(m));
+    }
+
+    /** The ResFIM commit that started the run in {@code runDir}; null when unknown (no run yet, or an older run.json). */
+    public static String startedBy(Path runDir) {
+        Path f = runDir.resolve(FILE);
+        if (!Files.isRegularFile(f)) {
+            return null;
+        }
+        try {
+            JsonNode n = new ObjectMapper().readTree(f.toFile()).path("started_by");
+            return n.isTextual() ? n.asText() : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** libtorch threads of the original run (float reductions, hence results, depend on it); 0 when unknown. */

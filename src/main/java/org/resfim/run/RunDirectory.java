@@ -1,5 +1,7 @@
 package org.resfim.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.resfim.cli.BuildInfo;
 import org.resfim.data.FederationData;
 import org.resfim.data.SiteDataset;
@@ -16,8 +18,10 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -49,7 +53,73 @@ public final class RunDirectory {
 
     void writePlan(SimulationPlan plan) {
         Map<String, Object> resolved = resolvedConfig(plan);
-        Simulation.write(root.resolve("config.resolved.json"), Simulation.json(resolved));
+        Simulation.write(root.resolve(RESOLVED), Simulation.json(resolved));
+    }
+
+    static final String RESOLVED = "config.resolved.json";
+
+    /**
+     * A directory that already holds a run continues only with exactly the settings it started with — the
+     * configuration file, the options and every method default ResFIM applies — or rounds done before and
+     * after would come from different experiments. Refuses naming the first setting that differs.
+     */
+    void requireSameSettings(SimulationPlan plan) {
+        Path f = root.resolve(RESOLVED);
+        if (!Files.isRegularFile(f)) {
+            return;
+        }
+        ObjectMapper json = new ObjectMapper();
+        JsonNode before;
+        try {
+            before = json.readTree(f.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot continue the run in " + root + ": " + f + " is unreadable (" + e.getMessage() + ")");
+        }
+        JsonNode now;
+        try {
+            now = json.readTree(Simulation.json(resolvedConfig(plan)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String diff = firstDifference("", before, now);
+        if (diff != null) {
+            throw new IllegalArgumentException("cannot continue the run in " + root + ": it was started with other settings (" + diff
+                    + "); the configuration file, the options or ResFIM's defaults changed since. Start a new run with another --out");
+        }
+    }
+
+    /** The first path at which two JSON trees differ, as "path: before → now", or null when they are equal. */
+    static String firstDifference(String path, JsonNode a, JsonNode b) {
+        if (a == null || b == null || a.isMissingNode() || b.isMissingNode()) {
+            return a == b ? null : (path.isEmpty() ? "(root)" : path) + ": " + text(a) + " → " + text(b);
+        }
+        if (a.isObject() && b.isObject()) {
+            Set<String> names = new LinkedHashSet<>();
+            a.fieldNames().forEachRemaining(names::add);
+            b.fieldNames().forEachRemaining(names::add);
+            for (String n : names) {
+                String d = firstDifference(path.isEmpty() ? n : path + "." + n, a.get(n), b.get(n));
+                if (d != null) {
+                    return d;
+                }
+            }
+            return null;
+        }
+        if (a.isArray() && b.isArray() && a.size() == b.size()) {
+            for (int i = 0; i < a.size(); i++) {
+                String d = firstDifference(path + "[" + i + "]", a.get(i), b.get(i));
+                if (d != null) {
+                    return d;
+                }
+            }
+            return null;
+        }
+        boolean same = a.isNumber() && b.isNumber() ? a.decimalValue().compareTo(b.decimalValue()) == 0 : a.equals(b);
+        return same ? null : (path.isEmpty() ? "(root)" : path) + ": " + text(a) + " → " + text(b);
+    }
+
+    private static String text(JsonNode n) {
+        return n == null || n.isMissingNode() ? "absent" : n.toString();
     }
 
     static Map<String, Object> resolvedConfig(SimulationPlan plan) {
@@ -59,6 +129,14 @@ public final class RunDirectory {
         m.put("image_size", List.of(plan.data().imageHeight(), plan.data().imageWidth()));
         m.put("methods", plan.methods());
         m.put("method_params", new TreeMap<>(plan.methodParams()));
+        // the defaults this build applies where the configuration is silent: a later build with other defaults
+        // must not silently continue a run (requireSameSettings)
+        Map<String, Object> defaults = new TreeMap<>();
+        for (String method : plan.methods()) {
+            String name = org.resfim.algorithms.AlgorithmSpec.parse(method).name();
+            defaults.put(name, org.resfim.algorithms.AlgorithmRegistry.defaults(name));
+        }
+        m.put("method_defaults", defaults);
         m.put("seeds", plan.seeds());
         m.put("federation", plan.federation());
         m.put("training", plan.training());
