@@ -19,13 +19,18 @@ public final class BuildInfo {
     }
 
     /**
-     * The git commit of the working tree ({@code RESFIM_COMMIT} wins), with "-dirty" when there are
-     * uncommitted changes; "unknown" outside a git checkout.
+     * The git commit the running code was built from, with "-dirty" when the build had uncommitted changes:
+     * {@code RESFIM_COMMIT} if set, else what the build recorded in the jar ({@code resfim-git.properties}),
+     * else the working tree's HEAD (a build outside git), else "unknown". The recorded commit stays right when
+     * the jar is copied and run elsewhere or the checkout has moved on since the build.
      */
     public static String commit() {
         String c = commit;
         if (c == null) {
             c = System.getenv("RESFIM_COMMIT");
+            if (c == null || c.isBlank()) {
+                c = recorded(BuildInfo.class.getResourceAsStream("/resfim-git.properties"));
+            }
             if (c == null || c.isBlank()) {
                 c = git("rev-parse", "HEAD");
                 if (c == null) {
@@ -40,6 +45,24 @@ public final class BuildInfo {
             commit = c;
         }
         return c;
+    }
+
+    /** "commit" or "commit-dirty" from the build's properties, or null when absent or empty. */
+    static String recorded(java.io.InputStream in) {
+        if (in == null) {
+            return null;
+        }
+        java.util.Properties p = new java.util.Properties();
+        try (in) {
+            p.load(in);
+        } catch (IOException e) {
+            return null;
+        }
+        String id = p.getProperty("git.commit.id.full", "").trim();
+        if (id.isEmpty()) {
+            return null;
+        }
+        return Boolean.parseBoolean(p.getProperty("git.dirty", "false").trim()) ? id + "-dirty" : id;
     }
 
     private static String git(String... args) {
