@@ -54,37 +54,22 @@ public final class TrainBenchmark {
         long macs = switch (figure) {
             case "inference" -> forward;
             case "training", "fisher" -> 3 * forward - UNet.inputConvolutionMacs(cfg, size, size);
-            default -> throw new IllegalArgumentException("unknown figure '" + figure + "'; expected one of " + FIGURES);
+            default -> throw unknownFigure(figure);
         };
         return 2.0 * macs;
     }
 
     /**
      * This machine's attainable convolution throughput in GFLOP/s at the current thread count: the best of
-     * {@code steps} timed forward passes of one large 3×3 convolution (256 → 256 channels, 32×32, batch 8,
+     * {@code steps} timed forward passes (after a warm-up) of one large 3×3 convolution (256 → 256 channels, 32×32, batch 8,
      * channels-last, the layout and kernels the U-Net uses), the shape on which oneDNN comes closest to the
      * cores' peak. The U-Net's figures divided by it say how much of the hardware they use.
      */
     public static double convolutionPeakGflops(int steps) {
+        UNet.ConvLayer probe = new UNet.ConvLayer("peak", 256, 256, 3, 32, 32);
         int n = 8;
-        int c = 256;
-        int s = 32;
         try (NDManager m = Djl.engine().newBaseManager()) {
-            PtNDArray input = channelsLast(m, n, c, s, s);
-            PtNDArray weight = (PtNDArray) m.randomUniform(-0.05f, 0.05f, new Shape(c, c, 3, 3));
-            PtNDArray bias = (PtNDArray) m.zeros(new Shape(c));
-            Shape one = new Shape(1, 1);
-            double best = Double.MAX_VALUE;
-            for (int i = 0; i <= steps; i++) {
-                long t = System.nanoTime();
-                PtNDArray y = JniUtils.convolution(input, weight, bias, one, one, one, 1);
-                double seconds = (System.nanoTime() - t) / 1e9;
-                y.close();
-                if (i > 0) { // the first call builds oneDNN's kernel
-                    best = Math.min(best, seconds);
-                }
-            }
-            return 2.0 * n * c * c * 9 * s * s / best / 1e9;
+            return 2.0 * n * probe.macs() / layerSeconds(m, probe, n, false, false, steps) / 1e9;
         }
     }
 
@@ -173,7 +158,7 @@ public final class TrainBenchmark {
      */
     public static void profile(UNetConfig cfg, String figure, int size, int batch, int steps, long seed, Path trace) {
         if (!FIGURES.contains(figure)) {
-            throw new IllegalArgumentException("unknown figure '" + figure + "'; expected one of " + FIGURES);
+            throw unknownFigure(figure);
         }
         Batch b = Batch.random(batch, cfg.inChannels(), size, seed);
         try (UNet net = new UNet(cfg, seed); Adam adam = Adam.standard(net, 5e-4, null)) {
@@ -181,6 +166,10 @@ public final class TrainBenchmark {
             once.run();
             OpProfile.record(trace, () -> repeat(once, steps));
         }
+    }
+
+    private static IllegalArgumentException unknownFigure(String figure) {
+        return new IllegalArgumentException("unknown figure '" + figure + "'; expected one of " + FIGURES);
     }
 
     /** One repetition of a figure: a training step (Adam, weight decay), an inference, or a per-sample Fisher pass. */

@@ -27,11 +27,8 @@ public final class NativeArrays {
 
     /** A new float32 array of {@code shape} in {@code manager}, in libtorch's own memory, holding {@code data}. */
     public static PtNDArray copyOf(NDManager manager, float[] data, Shape shape) {
-        if (data.length != shape.size()) {
-            throw new IllegalArgumentException(data.length + " values do not fill an array of shape " + shape);
-        }
         try (NDManager staging = manager.newSubManager()) {
-            PtNDArray owned = JniUtils.clone((PtNDArray) staging.create(FloatBuffer.wrap(data), shape, DataType.FLOAT32));
+            PtNDArray owned = JniUtils.clone(staged(staging, data, shape));
             owned.attach(manager);
             return owned;
         }
@@ -45,9 +42,6 @@ public final class NativeArrays {
     /** Copies {@code data} into {@code target}'s existing memory (bit-exact), outside autograd. */
     public static void copyInto(PtNDArray target, float[] data) {
         Shape shape = target.getShape();
-        if (data.length != shape.size()) {
-            throw new IllegalArgumentException("cannot copy " + data.length + " values into an array of shape " + shape);
-        }
         long[] end = shape.getShape();
         long[] start = new long[end.length];
         long[] step = new long[end.length];
@@ -55,10 +49,17 @@ public final class NativeArrays {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try (NDManager staging = target.getManager().newSubManager()) {
-            PtNDArray source = (PtNDArray) staging.create(FloatBuffer.wrap(data), shape, DataType.FLOAT32);
-            JniUtils.indexSet(target, source, start, end, step);
+            JniUtils.indexSet(target, staged(staging, data, shape), start, end, step);
         } finally {
             JniUtils.setGradMode(grad);
         }
+    }
+
+    /** {@code data} in a JVM-owned tensor of {@code staging}: valid only until {@code staging} closes. */
+    private static PtNDArray staged(NDManager staging, float[] data, Shape shape) {
+        if (data.length != shape.size()) {
+            throw new IllegalArgumentException(data.length + " values do not fill an array of shape " + shape);
+        }
+        return (PtNDArray) staging.create(FloatBuffer.wrap(data), shape, DataType.FLOAT32);
     }
 }

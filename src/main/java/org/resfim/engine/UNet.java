@@ -37,6 +37,8 @@ public final class UNet implements AutoCloseable {
 
     private final UNetConfig config;
     private final NDManager manager;
+    /** ε of the normalisations as a native constant, made once (see NativeArrays.scalar). */
+    private final NDArray normEps;
     private final LinkedHashMap<String, Param> params = new LinkedHashMap<>();
     /** Bumped whenever a parameter or running statistic may have changed; keys the folded-weight cache. */
     private long generation;
@@ -53,14 +55,14 @@ public final class UNet implements AutoCloseable {
 
     /** Builds the network with Kaiming-normal (fan-out) weights from {@code seed}; conv biases 0, norm weight 1, bias 0. */
     public UNet(UNetConfig config, long seed) {
-        this.config = config;
-        this.manager = Djl.engine().newBaseManager();
+        this(config);
         build(new SplittableRandom(seed));
     }
 
     private UNet(UNetConfig config) {
         this.config = config;
         this.manager = Djl.engine().newBaseManager();
+        this.normEps = NativeArrays.scalar(manager, (float) NORM_EPS);
     }
 
     /** A network holding exactly the given state (names and shapes must match the configuration). */
@@ -80,36 +82,21 @@ public final class UNet implements AutoCloseable {
 
     // ------------------------------------------------------------------ construction
 
+    /** Every convolution of {@link #convolutions} with its normalisation (c1 → b1, …), in order; the head last. */
     private void build(SplittableRandom rng) {
-        int depth = config.depth();
-        int cin = config.inChannels();
-        for (int i = 0; i < depth; i++) {
-            int c = config.channels(i);
-            String p = "d." + i + ".";
-            conv(p + "c1", cin, c, 3, NetworkPart.ENCODER, rng);
-            norm(p + "b1", c, NetworkPart.ENCODER);
-            conv(p + "c2", c, c, 3, NetworkPart.ENCODER, rng);
-            norm(p + "b2", c, NetworkPart.ENCODER);
-            conv(p + "c3", c, c, 3, NetworkPart.ENCODER, rng);
-            norm(p + "b3", c, NetworkPart.ENCODER);
-            cin = c;
-        }
-        for (int j = 0; j < depth - 1; j++) {
-            int c = config.channels(depth - 1 - j);
-            String p = "u." + j + ".";
-            if (j > 0) {
-                conv(p + "c1", 2 * c, c, 3, NetworkPart.DECODER, rng);
-                norm(p + "b1", c, NetworkPart.DECODER);
+        int m = config.sizeMultiple(); // the resolutions do not matter here, only the layers
+        for (ConvLayer l : convolutions(config, m, m)) {
+            if (l.name().equals("head")) {
+                float[] w = kaiming(l.out(), l.in(), 1, rng);
+                add("head.weight", TensorRole.HEAD_WEIGHT, NetworkPart.HEAD, new int[] {l.out(), l.in(), 1, 1}, w);
+                add("head.bias", TensorRole.HEAD_BIAS, NetworkPart.HEAD, new int[] {l.out()}, new float[l.out()]);
+                continue;
             }
-            conv(p + "c2", c, c / 2, 1, NetworkPart.DECODER, rng);
-            norm(p + "b2", c / 2, NetworkPart.DECODER);
-            conv(p + "c3", c, c, 3, NetworkPart.DECODER, rng);
-            norm(p + "b3", c, NetworkPart.DECODER);
+            NetworkPart part = l.name().startsWith("d.") ? NetworkPart.ENCODER : NetworkPart.DECODER;
+            conv(l.name(), l.in(), l.out(), l.kernel(), part, rng);
+            int dot = l.name().lastIndexOf(".c");
+            norm(l.name().substring(0, dot) + ".b" + l.name().substring(dot + 2), l.out(), part);
         }
-        int last = config.channels(1);
-        float[] w = kaiming(config.classes(), last, 1, rng);
-        add("head.weight", TensorRole.HEAD_WEIGHT, NetworkPart.HEAD, new int[] {config.classes(), last, 1, 1}, w);
-        add("head.bias", TensorRole.HEAD_BIAS, NetworkPart.HEAD, new int[] {config.classes()}, new float[config.classes()]);
     }
 
     /** One convolution of the network and the resolution it runs at for a given input size. */
@@ -122,7 +109,7 @@ public final class UNet implements AutoCloseable {
 
     /**
      * Every convolution of one forward pass of a {@code height × width} image, in execution order, with the
-     * resolution it runs at: the same layers at the same levels as {@link #forward}.
+     * resolution it runs at: the layers {@link #build} creates, at the levels {@link #forward} runs them.
      */
     public static List<ConvLayer> convolutions(UNetConfig config, int height, int width) {
         int depth = config.depth();
@@ -343,7 +330,7 @@ public final class UNet implements AutoCloseable {
     }
 
     private PtNDArray[] fold(String conv, String norm, NDManager scope) {
-        NDArray var = Scopes.into(scope, params.get(norm + ".running_var").array().add(NativeArrays.scalar(scope, (float) NORM_EPS)));
+        NDArray var = Scopes.into(scope, params.get(norm + ".running_var").array().add(normEps));
         NDArray scale = Scopes.into(scope, params.get(norm + ".weight").array().div(var.sqrt()));
         NDArray w = Scopes.into(scope, params.get(conv + ".weight").array().mul(scale.reshape(-1, 1, 1, 1)));
         NDArray centred = Scopes.into(scope, params.get(conv + ".bias").array().sub(params.get(norm + ".running_mean").array()));
@@ -396,7 +383,7 @@ public final class UNet implements AutoCloseable {
         NDArray mean = r.mean(new int[] {2}, true);
         NDArray centred = r.sub(mean);
         NDArray var = centred.square().mean(new int[] {2}, true);
-        NDArray norm = centred.div(var.add(NativeArrays.scalar(x.getManager(), (float) NORM_EPS)).sqrt()).reshape(s);
+        NDArray norm = centred.div(var.add(normEps).sqrt()).reshape(s);
         NDArray w = params.get(name + ".weight").array().reshape(1, c, 1, 1);
         NDArray b = params.get(name + ".bias").array().reshape(1, c, 1, 1);
         NDArray out = norm.mul(w).add(b);

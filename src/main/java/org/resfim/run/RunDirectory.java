@@ -51,19 +51,21 @@ public final class RunDirectory {
         return method.trim().replace(':', '_').replace(',', '_').replaceAll("[^A-Za-z0-9._=+-]", "-");
     }
 
+    /**
+     * Writes {@code config.resolved.json}. A directory that already holds a run continues only with exactly
+     * the settings it started with — the configuration file, the options and every method default ResFIM
+     * applies — or rounds done before and after would come from different experiments: refused, naming the
+     * first setting that differs.
+     */
     void writePlan(SimulationPlan plan) {
-        Map<String, Object> resolved = resolvedConfig(plan);
-        Simulation.write(root.resolve(RESOLVED), Simulation.json(resolved));
+        String resolved = Simulation.json(resolvedConfig(plan));
+        requireSameSettings(resolved);
+        Simulation.write(root.resolve(RESOLVED), resolved);
     }
 
     static final String RESOLVED = "config.resolved.json";
 
-    /**
-     * A directory that already holds a run continues only with exactly the settings it started with — the
-     * configuration file, the options and every method default ResFIM applies — or rounds done before and
-     * after would come from different experiments. Refuses naming the first setting that differs.
-     */
-    void requireSameSettings(SimulationPlan plan) {
+    private void requireSameSettings(String resolved) {
         Path f = root.resolve(RESOLVED);
         if (!Files.isRegularFile(f)) {
             return;
@@ -77,7 +79,7 @@ public final class RunDirectory {
         }
         JsonNode now;
         try {
-            now = json.readTree(Simulation.json(resolvedConfig(plan)));
+            now = json.readTree(resolved);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -63,7 +63,6 @@ public final class Simulation {
         for (String m : plan.methods()) {
             AlgorithmRegistry.create(spec(m)); // refuse unknown methods and bad parameters before any work
         }
-        dir.requireSameSettings(plan);
         dir.writePlan(plan);
         ResumeInfo.write(plan.out(), plan.origin());
         List<EvalRecord> all = new ArrayList<>();

@@ -74,21 +74,26 @@ public final class RunComparison {
             requirePairable(ref, r);
             String label = labels.get(i);
             for (EvalRecord e : r.records()) {
-                records.add(new EvalRecord(label + " / " + e.method(), e.seed(), e.fold(), e.round(), e.site(), e.scores()));
+                records.add(new EvalRecord(key(label, e.method()), e.seed(), e.fold(), e.round(), e.site(), e.scores()));
             }
             for (String m : r.methods()) {
-                keys.add(label + " / " + m);
+                keys.add(key(label, m));
             }
         }
-        c.referenceLabel = labels.get(at) + " / " + refMethod;
+        c.referenceLabel = key(labels.get(at), refMethod);
         ResultTable merged = new ResultTable(records, keys, ref.sites(), ref.seeds(), ref.evaluation().firstSelectableRound(ref.rounds()),
                 c.referenceLabel, ref.evaluation().bootstrap());
         for (int i = 0; i < runs.size(); i++) {
             for (String m : runs.get(i).methods()) {
-                c.rows.add(new Row(labels.get(i), m, labels.get(i) + " / " + m, merged, runs.get(i)));
+                c.rows.add(new Row(labels.get(i), m, key(labels.get(i), m), merged, runs.get(i)));
             }
         }
         return c;
+    }
+
+    /** A method's name in a table merged across runs (and its row label). */
+    private static String key(String runLabel, String method) {
+        return runLabel + " / " + method;
     }
 
     private static void requirePairable(RunResults ref, RunResults r) {
@@ -213,7 +218,7 @@ public final class RunComparison {
             String delta = m.equals(t.reference()) ? "(reference)" : p.n() == 0 ? "—"
                     : String.format(Locale.ROOT, "%+.2f [%+.2f, %+.2f]", 100 * p.meanDifference(), 100 * p.ciLow(), 100 * p.ciHigh());
             String pValue = none ? "—" : String.format(Locale.ROOT, "%.3g", p.wilcoxonP());
-            out.add(new String[] {r.run() + " / " + r.method(), Integer.toString(t.sites().size()), Integer.toString(r.results().seeds().size()),
+            out.add(new String[] {key(r.run(), r.method()), Integer.toString(t.sites().size()), Integer.toString(r.results().seeds().size()),
                     Integer.toString(r.results().rounds()), ResultTable.pm(t.average(m, "avg", "dice"), t.averageStd(m, "avg", "dice"), 100),
                     ResultTable.pm(t.average(m, "wavg", "dice"), t.averageStd(m, "wavg", "dice"), 100),
                     ResultTable.pm(t.average(m, "avg", "hd95"), t.averageStd(m, "avg", "hd95"), 1), delta, pValue});
