@@ -18,9 +18,15 @@ class GradientsTest {
             ModelState batch = Gradients.batch(net, b, false);
             ModelState[] per = {Gradients.perSample(net, b, 0), Gradients.perSample(net, b, 1), Gradients.perSample(net, b, 2)};
             for (Tensor t : batch.tensors()) {
+                // A batch of three and a batch of one may run different convolution kernels: elements that cancel
+                // to near 0 carry rounding of the tensor's scale, so the bound has a part relative to that scale.
+                double scale = 0;
+                for (float v : t.data()) {
+                    scale = Math.max(scale, Math.abs(v));
+                }
                 for (int i = 0; i < t.size(); i++) {
                     double mean = (per[0].get(t.name()).data()[i] + per[1].get(t.name()).data()[i] + per[2].get(t.name()).data()[i]) / 3.0;
-                    assertEquals(mean, t.data()[i], 1e-6 + 1e-4 * Math.abs(mean), t.name() + "[" + i + "]");
+                    assertEquals(mean, t.data()[i], 1e-5 * scale + 1e-4 * Math.abs(mean), t.name() + "[" + i + "]");
                 }
             }
             ModelState sq = Gradients.squaredSum(net, List.of(b));

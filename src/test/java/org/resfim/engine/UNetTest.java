@@ -241,10 +241,15 @@ class UNetTest {
                     assertArrayEquals(t.data(), after.get(t.name()).data(), t.name());
                 }
             }
-            // evaluation of one sample does not depend on the other samples of the batch
+            // evaluation of one sample does not depend on the other samples of the batch (libtorch may pick other
+            // convolution kernels for a batch of one, so the bound is relative to the logits' scale)
             float[] single = Inference.logits(net, b.sample(1));
             float[] firstOfTwo = Arrays.copyOfRange(z1, 16 * 16, 2 * 16 * 16);
-            assertArrayEquals(firstOfTwo, single, 1e-5f);
+            float scale = 0;
+            for (float v : firstOfTwo) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            assertArrayEquals(firstOfTwo, single, 1e-5f * Math.max(1f, scale));
         }
     }
 
