@@ -30,6 +30,11 @@ public final class Djl {
                 if (e == null) {
                     e = Engine.getEngine("PyTorch");
                     engine = e;
+                    // The launcher chose OMP_WAIT_POLICY=PASSIVE on a busy machine; say so now that libtorch runs.
+                    String note = System.getenv("RESFIM_PASSIVE_NOTE");
+                    if (note != null && !note.isBlank()) {
+                        System.err.println("resfim: " + note);
+                    }
                 }
             }
         }
