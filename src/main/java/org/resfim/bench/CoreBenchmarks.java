@@ -131,6 +131,77 @@ public final class CoreBenchmarks {
         }
     }
 
+    /**
+     * The engine-free hot paths of an estimate, each the best of {@code reps} (milliseconds): a 3x128x128 FFT round
+     * trip, a style transfer of a fundus-sized 3x584x565 image, the residual of a reference-U-Net-sized Fisher against
+     * four foreign ones, and the partition of it (per tensor and global).
+     */
+    public record HotPaths(double fftRoundTripMs, double fundusTransferMs, long elements, double residualMs, double partitionPerTensorMs,
+                           double partitionGlobalMs) {
+    }
+
+    public static HotPaths hotPaths(int reps) {
+        SplittableRandom r = new SplittableRandom(4);
+        double[][] re = new double[3][128 * 128];
+        double[][] im = new double[3][128 * 128];
+        double fft = best(reps, () -> {
+            for (int c = 0; c < 3; c++) {
+                for (int i = 0; i < re[c].length; i++) {
+                    re[c][i] = r.nextDouble();
+                    im[c][i] = 0;
+                }
+                org.resfim.spectral.Fft2.forward(re[c], im[c], 128, 128);
+                org.resfim.spectral.Fft2.inverse(re[c], im[c], 128, 128);
+            }
+        });
+        int h = 584;
+        int w = 565;
+        float[] img = new float[3 * h * w];
+        float[] style = new float[3 * h * w];
+        for (int i = 0; i < img.length; i++) {
+            img[i] = (float) r.nextDouble();
+            style[i] = (float) (0.3 + 0.5 * r.nextDouble());
+        }
+        float[][][] window = AmplitudeTransfer.window(style, 3, h, w, 0.03);
+        double transfer = best(reps, () -> AmplitudeTransfer.transfer(img, 3, h, w, window, 1.0));
+        ModelState layout = UNet.layout(UNetConfig.reference()).filter(t -> t.role().trainable());
+        ModelState own = positive(layout, 1);
+        List<ModelState> foreign = new ArrayList<>();
+        for (int n = 0; n < 4; n++) {
+            foreign.add(positive(layout, 2 + n));
+        }
+        ModelState[] score = new ModelState[1];
+        double residual = best(reps, () -> score[0] = ResidualFisher.compute(own, foreign, org.resfim.fisher.Residual.ABSOLUTE, 1e-12));
+        double perTensor = best(reps, () -> SensitivityPartition.partition(score[0], layout, PartitionConfig.Variant.RESFIM,
+                PartitionConfig.Scope.PER_TENSOR, 0.2, 0));
+        double global = best(reps, () -> SensitivityPartition.partition(score[0], layout, PartitionConfig.Variant.RESFIM,
+                PartitionConfig.Scope.GLOBAL, 0.2, 0));
+        return new HotPaths(fft, transfer, layout.numElements(), residual, perTensor, global);
+    }
+
+    private static ModelState positive(ModelState layout, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        ModelState s = new ModelState();
+        for (Tensor t : layout.tensors()) {
+            float[] d = new float[t.size()];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (float) r.nextDouble();
+            }
+            s.put(t.withData(d));
+        }
+        return s;
+    }
+
+    private static double best(int reps, Runnable r) {
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < reps; i++) {
+            long t = System.nanoTime();
+            r.run();
+            best = Math.min(best, (System.nanoTime() - t) / 1e6);
+        }
+        return best;
+    }
+
     /** Peak resident set size of this process in MiB (VmHWM), or NaN where /proc is not available. */
     public static double peakRssMiB() {
         try {

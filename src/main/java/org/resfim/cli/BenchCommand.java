@@ -65,6 +65,10 @@ public final class BenchCommand implements Callable<Integer> {
             org.resfim.bench.CoreBenchmarks.Estimate e = org.resfim.bench.CoreBenchmarks.resfimEstimate(4, samples, size);
             System.out.printf("one pFL-ResFIM estimate (K = 4, N = %d, %dx%d, %d threads): %.2f s (Fisher %.2f s, spectral transfer %.2f s, residual + partition %.2f s)%n",
                     e.samples(), e.size(), e.size(), Djl.threads(), e.seconds(), e.fisherSeconds(), e.transferSeconds(), e.partitionSeconds());
+            org.resfim.bench.CoreBenchmarks.HotPaths h = org.resfim.bench.CoreBenchmarks.hotPaths(5);
+            System.out.printf("3x128x128 FFT round trip %.2f ms; 3x584x565 style transfer %.0f ms; residual of %,d elements x 4 foreign %.0f ms;"
+                    + " partition per-tensor %.0f ms, global %.0f ms (best of 5)%n", h.fftRoundTripMs(), h.fundusTransferMs(), h.elements(),
+                    h.residualMs(), h.partitionPerTensorMs(), h.partitionGlobalMs());
             System.out.printf("peak RSS %.0f MiB%n", org.resfim.bench.CoreBenchmarks.peakRssMiB());
             return 0;
         }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.resfim.state.ModelState;
+import org.resfim.state.Tensor;
 import org.resfim.state.TensorRole;
 
 class ResidualFisherTest {
@@ -103,18 +104,23 @@ class ResidualFisherTest {
     }
 
     @Test
-    void threeMillionParametersWithFourForeignSitesIsQuick() {
+    void threeMillionParametersWithFourForeignSites() {
+        // (its time is a figure of `resfim bench core`, not a test)
         ModelState own = UNetLayout.unetLike(1);
         List<ModelState> foreign = new ArrayList<>();
         for (int n = 0; n < 4; n++) {
             foreign.add(UNetLayout.unetLike(2 + n));
         }
-        long t0 = System.nanoTime();
         ModelState r = ResidualFisher.compute(own, foreign, Residual.ABSOLUTE, 1e-12);
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        System.out.println("ResidualFisher, " + own.numElements() + " elements x 4 foreign: " + ms + " ms");
         assertEquals(own.filter(t -> t.role().trainable()).numElements(), r.numElements());
-        assertTrue(ms < 3000, ms + " ms");
+        Tensor t = r.tensors().iterator().next();
+        for (int i : new int[] {0, t.size() / 2, t.size() - 1}) {
+            double expected = 0;
+            for (ModelState f : foreign) {
+                expected += Math.abs(f.get(t.name()).data()[i] - own.get(t.name()).data()[i]) / foreign.size();
+            }
+            assertEquals(expected, t.data()[i], 1e-6 * expected, t.name() + "[" + i + "]");
+        }
         assertFalse(r.contains("enc1.conv1.bn.running_mean"));
     }
 }

@@ -166,22 +166,20 @@ class AmplitudeTransferTest {
     }
 
     @Test
-    void fundusSizedImageTransfersQuickly() {
+    void fundusSizedImageTransfers() {
+        // (its time is a figure of `resfim bench core`, not a test)
         int h = 584;
         int w = 565;
         float[] img = SpectralFixtures.image(3, h, w, 9, 0.5, 1.0);
         float[][][] t = AmplitudeTransfer.window(SpectralFixtures.image(3, h, w, 10, 0.4, 1.5), 3, h, w, 0.03);
         assertEquals(33, t[0].length);
-        float[] out = null;
-        long ms = Long.MAX_VALUE;
-        for (int rep = 0; rep < 3; rep++) {
-            long t0 = System.nanoTime();
-            out = AmplitudeTransfer.transfer(img, 3, h, w, t, 1.0);
-            ms = Math.min(ms, (System.nanoTime() - t0) / 1_000_000);
-        }
-        System.out.println("3x584x565 transfer: " + ms + " ms (best of 3)");
+        float[] out = AmplitudeTransfer.transfer(img, 3, h, w, t, 1.0);
         assertEquals(img.length, out.length);
-        assertTrue(ms < 5000, "took " + ms + " ms");
+        // λ = 0 keeps the image: the odd-sized window and its mirror give back a real image, exactly the input
+        float[] same = AmplitudeTransfer.transfer(img, 3, h, w, t, 0.0);
+        for (int i = 0; i < img.length; i += 997) {
+            assertEquals(img[i], same[i], 1e-4, "pixel " + i);
+        }
     }
 
     private static float[][][] copy(float[][][] w) {

@@ -97,25 +97,20 @@ class Fft2Test {
     }
 
     @Test
-    void threeChannel128RoundTripTakesMilliseconds() {
+    void threeChannel128RoundTripGivesTheImageBack() {
+        // (its time is a figure of `resfim bench core`, not a test)
         Random r = new Random(4);
-        double[][] re = new double[3][];
-        double[][] im = new double[3][];
-        long best = Long.MAX_VALUE;
-        for (int rep = 0; rep < 20; rep++) {
-            for (int c = 0; c < 3; c++) {
-                re[c] = random(128 * 128, r);
-                im[c] = new double[128 * 128];
+        for (int c = 0; c < 3; c++) {
+            double[] x = random(128 * 128, r);
+            double[] re = x.clone();
+            double[] im = new double[128 * 128];
+            Fft2.forward(re, im, 128, 128);
+            Fft2.inverse(re, im, 128, 128);
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(x[i], re[i], 1e-12, "re[" + i + "]");
+                assertEquals(0, im[i], 1e-12, "im[" + i + "]");
             }
-            long t0 = System.nanoTime();
-            for (int c = 0; c < 3; c++) {
-                Fft2.forward(re[c], im[c], 128, 128);
-                Fft2.inverse(re[c], im[c], 128, 128);
-            }
-            best = Math.min(best, System.nanoTime() - t0);
         }
-        System.out.printf("3x128x128 FFT round trip: %.2f ms (best of 20)%n", best / 1e6);
-        assertTrue(best < 50_000_000L, "3x128x128 round trip took " + best / 1e6 + " ms");
     }
 
     @Test
