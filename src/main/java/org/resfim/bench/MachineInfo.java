@@ -15,7 +15,9 @@ public final class MachineInfo {
     }
 
     public static String describe() {
-        return describe(readCpuModel(Path.of("/proc/cpuinfo")), Runtime.getRuntime().availableProcessors(), System::getenv);
+        java.util.Map<String, Object> n = org.resfim.engine.NumericEnvironment.describe();
+        return describe(readCpuModel(Path.of("/proc/cpuinfo")), Runtime.getRuntime().availableProcessors(), System::getenv)
+                + ", " + n.get("cpu_id") + ", oneDNN ISA " + n.get("onednn_isa") + ", caches " + n.get("caches");
     }
 
     static String describe(String cpu, int cores, Function<String, String> env) {

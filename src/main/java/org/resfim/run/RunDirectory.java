@@ -157,7 +157,10 @@ public final class RunDirectory {
         FederationData.writeManifest(sites, f);
     }
 
-    /** Provenance of everything in this directory: config hash, seeds, data manifest hash, commit, versions. */
+    /**
+     * Provenance of everything in this directory: config hash, seeds, data manifest hash, commit, versions, and the
+     * machine entries that decide libtorch's float results ({@link org.resfim.engine.NumericEnvironment}).
+     */
     public Map<String, Object> provenance(SimulationPlan plan) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("config_sha256", sha256(Simulation.json(resolvedConfig(plan)).getBytes(StandardCharsets.UTF_8)));
@@ -169,6 +172,7 @@ public final class RunDirectory {
         p.put("libtorch", Djl.libtorchVersion());
         p.put("java", System.getProperty("java.version"));
         p.put("threads", Djl.threads());
+        p.put("machine", org.resfim.engine.NumericEnvironment.describe());
         p.put("written", Instant.now().toString());
         return p;
     }
@@ -199,11 +203,22 @@ public final class RunDirectory {
         }
     }
 
+    /** One "key: value" line per entry; nested maps as dotted keys (machine.cpu: ...). */
+    private static void appendFlat(StringBuilder b, String prefix, Map<?, ?> map) {
+        map.forEach((k, v) -> {
+            if (v instanceof Map<?, ?> nested) {
+                appendFlat(b, prefix + k + ".", nested);
+            } else {
+                b.append(prefix).append(k).append(": ").append(v).append('\n');
+            }
+        });
+    }
+
     void writeResults(ResultTable table, SimulationPlan plan, List<org.resfim.report.CostSummary> costs) {
         Map<String, Object> prov = provenance(plan);
         Simulation.write(root.resolve("provenance.json"), Simulation.json(prov));
         StringBuilder header = new StringBuilder();
-        prov.forEach((k, v) -> header.append(k).append(": ").append(v).append('\n'));
+        appendFlat(header, "", prov);
         StringBuilder cost = new StringBuilder("\n## Cost\n\n");
         costs.forEach(c -> cost.append("- ").append(c.describe()).append('\n'));
         Simulation.write(root.resolve("results.md"), "# Results\n\n" + table.markdown() + cost + "\n```\n" + header + "```\n");

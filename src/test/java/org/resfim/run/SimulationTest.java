@@ -39,7 +39,13 @@ class SimulationTest {
         for (String k : List.of("config_sha256", "seeds", "data_manifest_sha256", "git_commit")) {
             assertFalse(prov.path(k).isMissingNode(), k);
         }
+        for (String k : List.of("cpu", "cpu_id", "kernel_flags", "onednn_isa", "caches", "threads")) {
+            assertFalse(prov.path("machine").path(k).isMissingNode(), "machine." + k);
+        }
+        assertEquals("COMPATIBLE".equals(System.getenv("MKL_CBWR")) ? "COMPATIBLE" : System.getenv("MKL_CBWR") == null ? "(unset)"
+                : System.getenv("MKL_CBWR"), prov.path("machine").path("environment").path("MKL_CBWR").asText());
         assertTrue(Files.readString(r.resolve("results.csv")).startsWith("# config_sha256: "));
+        assertTrue(Files.readString(r.resolve("results.md")).contains("\nmachine.onednn_isa: "), "nested entries as dotted keys");
         String md = Files.readString(r.resolve("results.md"));
         assertTrue(md.contains("pfl-resfim: ") && md.contains("the ResFIM estimate took"), md);
         assertTrue(md.contains("fedavg: ") && md.contains("= 100.0% of a full model"), "FedAvg uploads the whole model:\n" + md);
