@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 /** {@code resfim bench}: benchmarks, separate from the test suite. */
 @Command(name = "bench", description = {"Benchmarks (not tests): print figures and the ratio to the PyTorch peer.",
         "Without a subcommand: train --peer (128 and 256) and core, in one invocation."},
-        subcommands = {BenchCommand.Train.class, BenchCommand.Core.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.Core.class, BenchCommand.Quality.class})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Threads (0 = all cores).")
     int threads;
@@ -38,6 +38,51 @@ public final class BenchCommand implements Callable<Integer> {
         c.samples = 8;
         c.threads = threads;
         return Math.max(a, c.call());
+    }
+
+    /** Training quality against the same recipe in plain PyTorch (the twin), on the same split and initial weights. */
+    @Command(name = "quality", description = {"Trains Local (and FedAvg) in ResFIM and in a PyTorch twin on the same split; prints the per-site Dice gap.",
+            "The twin reads ResFIM's preprocessed split and initial weights and follows the configuration's recipe; both stacks' results "
+                    + "go through ResFIM's selection rule. Results: OUT/resfim (a run directory), OUT/twin, OUT/quality.md. Rerun the "
+                    + "same command to continue an interrupted ResFIM run."})
+    public static final class Quality implements Callable<Integer> {
+        @Option(names = "--config", required = true, description = "Federation configuration (YAML).")
+        Path config;
+        @Option(names = "--rounds", description = "Communication rounds T (default: the configuration's).")
+        Integer rounds;
+        @Option(names = "--seeds", split = ",", description = "Seeds, e.g. 0,1,2 (default: the configuration's).")
+        List<Long> seeds;
+        @Option(names = "--methods", split = ",", defaultValue = "local", description = "local and/or fedavg (default: ${DEFAULT-VALUE}).")
+        List<String> methods;
+        @Option(names = "--out", required = true, description = "Output folder.")
+        Path out;
+        @Option(names = "--stacks", defaultValue = "both", description = "resfim, twin or both (default: ${DEFAULT-VALUE}); the other's results are read if present.")
+        String stacks;
+        @Option(names = "--twin-init", defaultValue = "resfim-weights",
+                description = "The twin's initial weights: resfim-weights (ResFIM's own), kaiming-fan-out or torch-default (default: ${DEFAULT-VALUE}).")
+        String twinInit;
+        @Option(names = "--augment-per", defaultValue = "sample", description = "The twin's augmentation draws: sample (ResFIM's rule) or batch (default: ${DEFAULT-VALUE}).")
+        String augmentPer;
+        @Option(names = "--peer-script", defaultValue = "../shared/bench/torch_unet_bench.py", description = "The peer whose U-Net and loss the twin uses (default: ${DEFAULT-VALUE}).")
+        Path peerScript;
+        @Option(names = "--threads", defaultValue = "0", description = "Threads of each stack (0 = all cores).")
+        int threads;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!stacks.matches("resfim|twin|both")) {
+                throw new IllegalArgumentException("--stacks must be resfim, twin or both, got '" + stacks + "'");
+            }
+            Djl.setThreads(threads);
+            org.resfim.run.SimulationPlan plan = org.resfim.run.Plans.build(new org.resfim.run.Plans.Overrides(config, null, methods, seeds,
+                    rounds, null, null, out.resolve("resfim")));
+            String table = org.resfim.bench.QualityTwin.run(plan, out, new org.resfim.bench.QualityTwin.Options(peerScript, twinInit, augmentPer,
+                    Djl.threads(), stacks), System.out);
+            System.out.println();
+            System.out.println(table);
+            System.out.println("Written: " + out.resolve("quality.md"));
+            return 0;
+        }
     }
 
     /** Aggregation, serialization, one full ResFIM estimate, peak memory. */
