@@ -127,7 +127,7 @@ public final class QualityTwin {
             }
             siteList.add(entry);
         }
-        try (UNet net = new UNet(unet, seed)) { // the initial weights every ResFIM method of this seed starts from
+        try (UNet net = plan.model().newNetwork(unet.inChannels(), seed)) { // the initial weights every ResFIM method of this seed starts from
             for (Tensor t : net.toState().tensors()) {
                 all.put(new Tensor("init." + t.name(), t.role(), t.part(), t.shape(), t.data()));
             }

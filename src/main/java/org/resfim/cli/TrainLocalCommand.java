@@ -95,7 +95,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
         }
         UNetConfig unet = UNetConfig.reference().withInChannels(cfg.channels());
         ModelState init;
-        try (UNet net = new UNet(unet, seed)) {
+        try (UNet net = new UNet(unet, seed, org.resfim.run.ModelSettings.defaultInit())) {
             init = net.toState();
         }
         Map<String, Object> tr = new LinkedHashMap<>();

@@ -55,9 +55,17 @@ public final class UNet implements AutoCloseable {
 
     /** Builds the network with Kaiming-normal (fan-out) weights from {@code seed}; conv biases 0, norm weight 1, bias 0. */
     public UNet(UNetConfig config, long seed) {
+        this(config, seed, WeightInit.KAIMING_FAN_OUT);
+    }
+
+    /** Builds the network with weights drawn by {@code init} from {@code seed}; norm weight 1, bias 0. */
+    public UNet(UNetConfig config, long seed, WeightInit init) {
         this(config);
+        this.init = init;
         build(new SplittableRandom(seed));
     }
+
+    private WeightInit init = WeightInit.KAIMING_FAN_OUT;
 
     private UNet(UNetConfig config) {
         this.config = config;
@@ -87,9 +95,9 @@ public final class UNet implements AutoCloseable {
         int m = config.sizeMultiple(); // the resolutions do not matter here, only the layers
         for (ConvLayer l : convolutions(config, m, m)) {
             if (l.name().equals("head")) {
-                float[] w = kaiming(l.out(), l.in(), 1, rng);
+                float[] w = weights(l.out(), l.in(), 1, rng);
                 add("head.weight", TensorRole.HEAD_WEIGHT, NetworkPart.HEAD, new int[] {l.out(), l.in(), 1, 1}, w);
-                add("head.bias", TensorRole.HEAD_BIAS, NetworkPart.HEAD, new int[] {l.out()}, new float[l.out()]);
+                add("head.bias", TensorRole.HEAD_BIAS, NetworkPart.HEAD, new int[] {l.out()}, biases(l.out(), l.in(), 1, rng));
                 continue;
             }
             NetworkPart part = l.name().startsWith("d.") ? NetworkPart.ENCODER : NetworkPart.DECODER;
@@ -155,8 +163,8 @@ public final class UNet implements AutoCloseable {
     }
 
     private void conv(String name, int cin, int cout, int k, NetworkPart part, SplittableRandom rng) {
-        add(name + ".weight", TensorRole.CONV_WEIGHT, part, new int[] {cout, cin, k, k}, kaiming(cout, cin, k, rng));
-        add(name + ".bias", TensorRole.CONV_BIAS, part, new int[] {cout}, new float[cout]);
+        add(name + ".weight", TensorRole.CONV_WEIGHT, part, new int[] {cout, cin, k, k}, weights(cout, cin, k, rng));
+        add(name + ".bias", TensorRole.CONV_BIAS, part, new int[] {cout}, biases(cout, cin, k, rng));
     }
 
     private void norm(String name, int c, NetworkPart part) {
@@ -171,6 +179,23 @@ public final class UNet implements AutoCloseable {
             add(name + ".running_mean", TensorRole.NORM_RUNNING_MEAN, part, new int[] {c}, new float[c]);
             add(name + ".running_var", TensorRole.NORM_RUNNING_VAR, part, new int[] {c}, ones.clone());
         }
+    }
+
+    private float[] weights(int cout, int cin, int k, SplittableRandom rng) {
+        return init == WeightInit.KAIMING_FAN_OUT ? kaiming(cout, cin, k, rng) : uniform(cout * cin * k * k, 1.0 / Math.sqrt(cin * k * k), rng);
+    }
+
+    private float[] biases(int cout, int cin, int k, SplittableRandom rng) {
+        return init == WeightInit.KAIMING_FAN_OUT ? new float[cout] : uniform(cout, 1.0 / Math.sqrt(cin * k * k), rng);
+    }
+
+    /** U(−bound, bound). */
+    private static float[] uniform(int n, double bound, SplittableRandom rng) {
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
+        }
+        return w;
     }
 
     /** Kaiming normal, mode fan_out, ReLU gain: std = sqrt(2 / (cout·k·k)). */

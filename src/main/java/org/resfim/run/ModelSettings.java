@@ -4,23 +4,37 @@ import org.resfim.config.ConfigKey;
 import org.resfim.config.Section;
 import org.resfim.engine.NormType;
 import org.resfim.engine.UNetConfig;
+import org.resfim.engine.WeightInit;
 
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /** The {@code model:} section: U-Net width, depth and normalisation (input channels come from the data). */
-public record ModelSettings(int width, int depth, NormType norm, int groups) {
+public record ModelSettings(int width, int depth, NormType norm, int groups, WeightInit init) {
     public static final List<ConfigKey> KEYS = List.of(
             new ConfigKey("model", "width", 16, "channels of the first U-Net stage (doubled per stage)"),
             new ConfigKey("model", "depth", 5, "encoder stages"),
             new ConfigKey("model", "norm", "batch", "normalisation: batch, group, instance or none"),
-            new ConfigKey("model", "groups", 8, "groups of GroupNorm (norm = group)"));
+            new ConfigKey("model", "groups", 8, "groups of GroupNorm (norm = group)"),
+            new ConfigKey("model", "init", "kaiming-fan-out", "initial weights: kaiming-fan-out (Kaiming normal, fan_out, zero conv biases) "
+                    + "or torch-default (PyTorch's Conv2d initialisation: uniform, bound 1/sqrt(fan_in), weights and biases)"));
 
     public static ModelSettings from(Map<String, Object> section) {
         Section s = new Section("model", section, KEYS);
         NormType norm = NormType.valueOf(s.getChoice("norm", List.of("batch", "group", "instance", "none")).toUpperCase(Locale.ROOT));
-        return new ModelSettings(s.getInt("width", 2, 1024), s.getInt("depth", 2, 7), norm, s.getInt("groups", 1, 1024));
+        WeightInit init = WeightInit.parse(s.getChoice("init", List.of("kaiming-fan-out", "torch-default")));
+        return new ModelSettings(s.getInt("width", 2, 1024), s.getInt("depth", 2, 7), norm, s.getInt("groups", 1, 1024), init);
+    }
+
+    /** The initialisation when the configuration names none. */
+    public static WeightInit defaultInit() {
+        return WeightInit.parse((String) KEYS.stream().filter(k -> k.name().equals("init")).findFirst().orElseThrow().defaultValue());
+    }
+
+    /** A new network of this configuration, its weights drawn by {@link #init} from {@code seed}. */
+    public org.resfim.engine.UNet newNetwork(int inChannels, long seed) {
+        return new org.resfim.engine.UNet(unet(inChannels), seed, init);
     }
 
     public UNetConfig unet(int inChannels) {

@@ -78,7 +78,7 @@ public final class Simulation {
                 }
                 UNetConfig unet = plan.model().unet(plan.data().channels());
                 ModelState initial;
-                try (UNet net = new UNet(unet, seed)) {
+                try (UNet net = plan.model().newNetwork(plan.data().channels(), seed)) {
                     initial = net.toState();
                 }
                 for (String method : plan.methods()) {

@@ -120,7 +120,7 @@ public final class ServerRuntime {
             for (long seed : plan.seeds()) {
                 UNetConfig unet = plan.model().unet(plan.data().channels());
                 ModelState initial;
-                try (UNet net = new UNet(unet, seed)) {
+                try (UNet net = plan.model().newNetwork(plan.data().channels(), seed)) {
                     initial = net.toState();
                 }
                 for (String method : plan.methods()) {

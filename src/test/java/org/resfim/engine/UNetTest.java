@@ -7,6 +7,7 @@ import org.resfim.state.Tensor;
 import org.resfim.state.TensorRole;
 
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -222,6 +223,44 @@ class UNetTest {
             e = assertThrows(IllegalArgumentException.class, () -> net.load(unknown));
             assertTrue(e.getMessage().contains("d.9.c1.weight"), e.getMessage());
         }
+    }
+
+    @Test
+    void torchDefaultInitialisationIsPyTorchsConv2dRule() {
+        UNetConfig cfg = UNetConfig.reference();
+        try (UNet net = new UNet(cfg, 3, WeightInit.TORCH_DEFAULT); UNet again = new UNet(cfg, 3, WeightInit.TORCH_DEFAULT);
+             UNet kaiming = new UNet(cfg, 3)) {
+            assertArrayEquals(net.param("d.2.c1.weight").array().toFloatArray(), again.param("d.2.c1.weight").array().toFloatArray(),
+                    "same seed, same weights");
+            for (String conv : List.of("d.0.c1", "d.2.c1", "u.0.c3", "u.1.c2", "head")) {
+                UNet.Param w = net.param(conv + ".weight");
+                int fanIn = w.shape()[1] * w.shape()[2] * w.shape()[3];
+                double bound = 1 / Math.sqrt(fanIn);
+                float[] data = w.array().toFloatArray();
+                double sq = 0;
+                for (float v : data) {
+                    assertTrue(Math.abs(v) <= bound, conv + " weight " + v + " outside ±" + bound);
+                    sq += v * v;
+                }
+                // U(-b, b) has variance b²/3: within 3 standard errors of the sample variance
+                double var = sq / data.length;
+                double se = bound * bound / 3 * Math.sqrt(0.8 / data.length) * 3 + 1e-12;
+                assertEquals(bound * bound / 3, var, Math.max(se, 0.05 * bound * bound / 3), conv + " weight variance");
+                float[] bias = net.param(conv + ".bias").array().toFloatArray();
+                double biasSq = 0;
+                for (float v : bias) {
+                    assertTrue(Math.abs(v) <= bound, conv + " bias " + v + " outside ±" + bound);
+                    biasSq += v * v;
+                }
+                assertTrue(biasSq > 0, conv + ": biases are drawn, not zero");
+                // Kaiming fan-out: zero biases, std sqrt(2 / (C_out k²))
+                assertEquals(0.0, Arrays.stream(toDouble(kaiming.param(conv + ".bias").array().toFloatArray())).map(Math::abs).sum());
+            }
+            assertArrayEquals(new float[] {1, 1, 1, 1}, Arrays.copyOf(net.param("d.0.b1.weight").array().toFloatArray(), 4), "norm weight 1");
+        }
+        assertEquals(WeightInit.TORCH_DEFAULT, WeightInit.parse(" Torch-Default "));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WeightInit.parse("xavier"));
+        assertEquals("model.init must be kaiming-fan-out or torch-default, got 'xavier'", e.getMessage());
     }
 
     @Test
