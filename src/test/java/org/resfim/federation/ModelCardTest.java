@@ -126,4 +126,25 @@ class ModelCardTest {
         assertThrows(IllegalStateException.class, () -> ModelCard.describing(FederationConfig.synthetic(1, 4, 24, 0), List.of(site),
                 UNetConfig.reference(), "v", "c", Map.of()).apply("nowhere"));
     }
+
+    @Test
+    void aSiteStoreWritesTheCardIntoEveryModelFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        ModelCard card = unusual();
+        Map<String, String> description = new LinkedHashMap<>(card.toMetadata());
+        description.put("method", "fedavg");
+        FileSiteStore store = new FileSiteStore(dir, site -> description);
+        store.saveBest("A", 4, 0.75, oneTensor());
+        store.save("A", 4, new ClientState(Map.of("model", oneTensor()), Map.of()));
+        StateFile.Contents best = StateFile.readContents(store.bestFile("A"));
+        assertEquals(card, ModelCard.read(best.metadata(), "best").orElseThrow());
+        assertEquals("A", best.metadata().get("site"));
+        assertEquals("4", best.metadata().get("round"));
+        assertEquals("fedavg", best.metadata().get("method"));
+        StateFile.Contents round = StateFile.readContents(dir.resolve("A/round-4/model.rfim"));
+        assertEquals(card, ModelCard.read(round.metadata(), "round").orElseThrow());
+        // a store without a description (the coordinator's checkpoints) writes none
+        FileSiteStore plain = new FileSiteStore(dir.resolve("plain"));
+        plain.saveBest("A", 1, 0.5, oneTensor());
+        assertEquals(Optional.empty(), ModelCard.read(StateFile.readContents(plain.bestFile("A")).metadata(), "plain"));
+    }
 }
