@@ -1,6 +1,7 @@
 package org.resfim.cli;
 
 import org.resfim.data.ImageDecoder;
+import org.resfim.federation.ModelCard;
 import org.resfim.report.html.ImagePredictor;
 import org.resfim.report.html.ModelCheckpoint;
 import org.resfim.report.html.Overlays;
@@ -24,8 +25,11 @@ import java.util.stream.Stream;
 @Command(name = "predict", description = {
         "Segment images with a trained model: for each image write NAME_mask.png (0/255, the image's own size) and",
         "NAME_overlay.png (the prediction drawn over the image). Reads PNG, JPEG, GIF, BMP, TIFF and PPM/PGM/PBM.",
-        "The model configuration comes from --config, else from the run directory the checkpoint lies in, else the defaults;",
-        "a checkpoint that does not match it is refused, naming the first tensor that differs."})
+        "A model file records the settings it was trained with (U-Net, training size, preprocessing) and is applied with them",
+        "wherever it lies; --config must agree with them, --size predicts at another resolution (with a warning).",
+        "A file written by an older ResFIM records none: then the settings come from --config, else from the run directory",
+        "the checkpoint lies in, else the defaults (with a warning naming them); a checkpoint that does not match them is",
+        "refused, naming the first tensor that differs."})
 public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "CHECKPOINT",
             description = "A model file (.rfim) written by a run, e.g. RUN/pfl-resfim/seed-0/sites/SITE/selected-model.rfim.")
@@ -34,9 +38,10 @@ public final class PredictCommand implements Callable<Integer> {
     Path input;
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the masks and overlays (created).")
     Path out;
-    @Option(names = "--config", paramLabel = "CONFIG", description = "The configuration the model was trained with (YAML) or its run directory.")
+    @Option(names = "--config", paramLabel = "CONFIG", description = "The configuration the model was trained with (YAML) or its run directory:"
+            + " needed only for a model file written by an older ResFIM; for a newer one it must agree with the settings the file records.")
     Path config;
-    @Option(names = "--size", description = "Training resolution (square) to predict at, replacing the configuration's.")
+    @Option(names = "--size", description = "Resolution (square) to predict at instead of the training resolution (warned when it differs from the one the file records).")
     Integer size;
     @Option(names = "--threshold", defaultValue = "0.5", description = "Foreground where sigmoid(logit) > threshold (default: ${DEFAULT-VALUE}).")
     double threshold;
@@ -47,11 +52,18 @@ public final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--threshold must be in (0, 1), got " + threshold);
         }
         List<Path> images = inputs(input);
-        ImagePredictor.Setup setup = ImagePredictor.setup(model, config, size);
-        ModelCheckpoint ck = ModelCheckpoint.read(model, setup.unet(), setup.source());
+        ModelCheckpoint ck = ModelCheckpoint.read(model);
+        ImagePredictor.Setup setup = ImagePredictor.setup(ck, config, size);
+        ck.requireModel(setup.unet(), setup.source());
+        setup.warnings().forEach(w -> System.err.println("warning: " + w));
+        ModelCard card = setup.card();
         System.out.printf("model %s%s: U-Net %s, images at %dx%d (configuration: %s)%n", model,
                 ck.metadata().containsKey("site") ? " (site " + ck.metadata().get("site") + ", round " + ck.metadata().getOrDefault("round", "?") + ")" : "",
                 ModelCheckpoint.describe(setup.unet()), setup.preprocessing().height(), setup.preprocessing().width(), setup.source());
+        if (card != null) {
+            System.out.printf("  trained by ResFIM %s (commit %s) on %s; foreground (255 in the masks) is label 1 of its training masks (%s)%n",
+                    card.version(), card.commit(), ImagePredictor.describe(card.preprocessing()), card.label());
+        }
         try {
             Files.createDirectories(out);
         } catch (IOException e) {

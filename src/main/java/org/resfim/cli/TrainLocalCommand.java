@@ -8,6 +8,7 @@ import org.resfim.engine.Djl;
 import org.resfim.engine.UNet;
 import org.resfim.engine.UNetConfig;
 import org.resfim.federation.FileSiteStore;
+import org.resfim.federation.ModelCard;
 import org.resfim.federation.ImageScore;
 import org.resfim.federation.Message;
 import org.resfim.federation.Phase;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -102,7 +104,8 @@ public final class TrainLocalCommand implements Callable<Integer> {
         tr.put("lr", lr);
         tr.put("batch_size", batch);
         TrainingSettings training = TrainingSettings.from(tr);
-        FileSiteStore store = new FileSiteStore(out);
+        FileSiteStore store = new FileSiteStore(out, ModelCard.describing(cfg, List.of(site), unet, BuildInfo.version(), BuildInfo.commit(),
+                Map.of("method", "train-local", "seed", Long.toString(seed))));
         SiteParticipant p = new SiteParticipant(site, new Local("local", Map.of()).newClient("local"), unet, training, epochs, seed,
                 store, 1, cfg.augmentation());
         System.out.printf("train-local: %d training, %d validation images at %dx%d, %d epochs, %d threads%n",

@@ -13,18 +13,34 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
  * Site states on disk: {@code DIR/<site>/round-<r>/<name>.rfim} plus {@code meta.properties}, written to a
  * temporary folder and renamed, so a kill at any moment leaves either the old or the new round complete.
  * The last two rounds are kept (the coordinator's checkpoint may lag one round behind a site).
+ *
+ * <p>A store of site models is given what describes each site's model (its {@link ModelCard} and where it
+ * came from); every state file it writes, the selected model included, carries that description, so a copied
+ * model file is enough to apply the model.
  */
 public final class FileSiteStore implements SiteStore {
     private final Path dir;
+    private final Function<String, Map<String, String>> description;
 
+    /** A store whose files carry no model description (the coordinator's checkpoints). */
     public FileSiteStore(Path dir) {
+        this(dir, site -> Map.of());
+    }
+
+    /**
+     * @param description per site, the metadata every state file of that site carries (for example
+     *                    {@link ModelCard#toMetadata()} plus the method and seed)
+     */
+    public FileSiteStore(Path dir, Function<String, Map<String, String>> description) {
         this.dir = dir;
+        this.description = description;
     }
 
     @Override
@@ -36,7 +52,7 @@ public final class FileSiteStore implements SiteStore {
             deleteTree(tmp);
             Files.createDirectories(tmp);
             for (Map.Entry<String, ModelState> e : state.states().entrySet()) {
-                StateFile.write(e.getValue(), tmp.resolve(e.getKey() + StateFile.EXTENSION));
+                StateFile.write(e.getValue(), description.apply(site), tmp.resolve(e.getKey() + StateFile.EXTENSION));
             }
             java.util.Properties p = new java.util.Properties();
             p.putAll(state.meta());
@@ -89,8 +105,12 @@ public final class FileSiteStore implements SiteStore {
     public void saveBest(String site, int round, double valDice, ModelState model) {
         try {
             Files.createDirectories(dir.resolve(site));
-            StateFile.write(model, Map.of("site", site, "round", Integer.toString(round), "val_dice", Double.toString(valDice)),
-                    bestFile(site));
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("site", site);
+            meta.put("round", Integer.toString(round));
+            meta.put("val_dice", Double.toString(valDice));
+            meta.putAll(description.apply(site));
+            StateFile.write(model, meta, bestFile(site));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the selected model of site '" + site + "'", e);
         }

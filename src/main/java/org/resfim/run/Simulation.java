@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.resfim.algorithms.AlgorithmRegistry;
 import org.resfim.algorithms.AlgorithmSpec;
+import org.resfim.cli.BuildInfo;
 import org.resfim.data.FederationData;
 import org.resfim.data.SiteDataset;
 import org.resfim.engine.UNet;
@@ -15,6 +16,7 @@ import org.resfim.federation.CoordinatorCheckpoint;
 import org.resfim.federation.FileSiteStore;
 import org.resfim.federation.InProcessTransport;
 import org.resfim.federation.Message;
+import org.resfim.federation.ModelCard;
 import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
 import org.resfim.federation.RoundListener;
@@ -127,7 +129,14 @@ public final class Simulation {
             return MetricsLog.readEvaluations(metricsFile);
         }
         Algorithm algorithm = AlgorithmRegistry.create(spec(method));
-        FileSiteStore store = new FileSiteStore(runDir.resolve("sites"));
+        Map<String, String> provenance = new LinkedHashMap<>();
+        provenance.put("method", method);
+        provenance.put("seed", Long.toString(seed));
+        if (folds > 1) {
+            provenance.put("fold", fold + " of " + folds);
+        }
+        FileSiteStore store = new FileSiteStore(runDir.resolve("sites"),
+                ModelCard.describing(plan.data(), sites, unet, BuildInfo.version(), BuildInfo.commit(), provenance));
         int first = plan.evaluation().firstSelectableRound(rounds);
         List<SiteParticipant> participants = new ArrayList<>();
         for (SiteDataset s : sites) {

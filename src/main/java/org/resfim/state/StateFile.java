@@ -38,7 +38,9 @@ import java.util.zip.CRC32;
  * </pre>
  *
  * Role and part are stored as the ordinals of {@link TensorRole} and {@link NetworkPart}; those enums may only
- * grow at the end. Readers refuse truncated or corrupted files, a wrong magic and an unknown version with a
+ * grow at the end. The metadata is free-form text: model files written by site stores carry there what applying
+ * the model needs (the {@code org.resfim.federation.ModelCard} entries, versioned by their own key), which did not
+ * change this layout, so version 1 files with and without it are read alike, by this build and by older ones. Readers refuse truncated or corrupted files, a wrong magic and an unknown version with a
  * {@link StateFormatException} naming the source, the tensor or section and its byte range.
  */
 public final class StateFile {

@@ -4,8 +4,10 @@ import org.resfim.algorithms.AlgorithmRegistry;
 import org.resfim.algorithms.AlgorithmSpec;
 import org.resfim.data.FederationData;
 import org.resfim.data.SiteDataset;
+import org.resfim.engine.UNetConfig;
 import org.resfim.federation.Algorithm;
 import org.resfim.federation.FileSiteStore;
+import org.resfim.federation.ModelCard;
 import org.resfim.federation.ParticipantException;
 import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
@@ -88,8 +90,11 @@ public final class SiteRuntime implements SiteClient.Handler {
         AlgorithmSpec s = AlgorithmSpec.parse(run);
         Algorithm algorithm = AlgorithmRegistry.create(s.withDefaults(plan.methodParams().get(s.name())));
         int rounds = plan.federation().rounds();
-        FileSiteStore store = new FileSiteStore(runDir(run, seed));
-        return new SiteParticipant(data(seed), algorithm.newClient(site), plan.model().unet(plan.data().channels()), plan.training(),
+        SiteDataset d = data(seed);
+        UNetConfig unet = plan.model().unet(plan.data().channels());
+        FileSiteStore store = new FileSiteStore(runDir(run, seed), ModelCard.describing(plan.data(), List.of(d), unet,
+                org.resfim.cli.BuildInfo.version(), org.resfim.cli.BuildInfo.commit(), Map.of("method", run, "seed", Long.toString(seed))));
+        return new SiteParticipant(d, algorithm.newClient(site), unet, plan.training(),
                 rounds, seed, store, plan.evaluation().firstSelectableRound(rounds), plan.data().augmentation());
     }
 

@@ -3,9 +3,13 @@ package org.resfim.cli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.resfim.data.ImageDecoder;
+import org.resfim.data.Preprocessing;
 import org.resfim.engine.NormType;
 import org.resfim.engine.UNet;
 import org.resfim.engine.UNetConfig;
+import org.resfim.federation.ModelCard;
+import org.resfim.report.html.ImagePreparation;
 import org.resfim.report.html.SegmentationModel;
 import org.resfim.state.ModelState;
 import org.resfim.state.StateFile;
@@ -14,6 +18,7 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
@@ -26,6 +31,9 @@ class PredictCommandTest {
     static Path model;
     static Path config;
     static ModelState state;
+    /** The same tiny model in a file that records its settings (trained at 32x32). */
+    static Path carded;
+    static ModelCard card = new ModelCard(TINY, Preprocessing.defaults(32), "threshold=128,invert=false", "test", "abc");
 
     @BeforeAll
     static void tinyModel() throws Exception {
@@ -34,12 +42,20 @@ class PredictCommandTest {
         }
         model = tmp.resolve("model.rfim");
         StateFile.write(state, Map.of("site", "synthetic-1", "round", "2"), model);
+        carded = Files.createDirectories(tmp.resolve("carded")).resolve("model.rfim");
+        StateFile.write(state, withCard(Map.of("site", "synthetic-1", "round", "2"), card.toMetadata()), carded);
         config = tmp.resolve("tiny.yaml");
         Files.writeString(config, """
                 data:
                   synthetic: {sites: 2, samples: 4, size: 32}
                 model: {width: 4, depth: 3}
                 """);
+    }
+
+    static Map<String, String> withCard(Map<String, String> meta, Map<String, String> cardMeta) {
+        Map<String, String> m = new LinkedHashMap<>(meta);
+        m.putAll(cardMeta);
+        return m;
     }
 
     static BufferedImage random(int w, int h, int type, long seed) {
@@ -81,7 +97,7 @@ class PredictCommandTest {
         ImageIO.write(random(33, 33, BufferedImage.TYPE_INT_RGB, 5), "bmp", in.resolve("e.bmp").toFile());
         Files.writeString(in.resolve("notes.txt"), "not an image: ignored in a folder");
         Path out = tmp.resolve("out");
-        Cli.Result r = Cli.run("predict", "--model", model.toString(), "--config", config.toString(), "--input", in.toString(), "--out", out.toString());
+        Cli.Result r = Cli.run("predict", "--model", carded.toString(), "--input", in.toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("width 4, depth 3"), r.out());
         int[][] sizes = {{32, 32}, {50, 40}, {64, 48}, {20, 30}, {33, 33}};
@@ -186,12 +202,12 @@ class PredictCommandTest {
         Files.write(in.resolve("broken.png"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
         Path out = tmp.resolve("out-mixed");
         // alone: refused with its name
-        Cli.Result r = Cli.run("predict", "--model", model.toString(), "--config", config.toString(), "--input", in.resolve("broken.png").toString(),
+        Cli.Result r = Cli.run("predict", "--model", carded.toString(), "--input", in.resolve("broken.png").toString(),
                 "--out", out.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().startsWith("error: ") && r.err().contains("broken.png"), r.err());
         // in a folder: the others are segmented, the broken one named, exit 1
-        r = Cli.run("predict", "--model", model.toString(), "--config", config.toString(), "--input", in.toString(), "--out", out.toString());
+        r = Cli.run("predict", "--model", carded.toString(), "--input", in.toString(), "--out", out.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("broken.png") && r.err().contains("1 of 2 images could not be segmented"), r.err());
         assertTrue(Files.isRegularFile(out.resolve("good_mask.png")));
@@ -219,5 +235,158 @@ class PredictCommandTest {
         assertTrue(r.err().contains("no image in"), r.err());
         r = Cli.run("predict", "--model", model.toString(), "--input", img.toString());
         assertEquals(2, r.code(), "--out is required");
+    }
+
+    /** An image of a bright disc on a darker, noisy background, and its mask (255 inside the disc). */
+    static BufferedImage[] disc(int w, int h, long seed) {
+        Random r = new Random(seed);
+        double cx = w * (0.3 + 0.4 * r.nextDouble());
+        double cy = h * (0.3 + 0.4 * r.nextDouble());
+        double rad = Math.min(w, h) * (0.15 + 0.1 * r.nextDouble());
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        BufferedImage mask = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                boolean in = (x - cx) * (x - cx) + (y - cy) * (y - cy) < rad * rad;
+                int g = Math.min(255, (in ? 200 : 60) + r.nextInt(40));
+                img.setRGB(x, y, (g << 16) | ((g * 3 / 4) << 8) | (g / 2));
+                mask.getRaster().setSample(x, y, 0, in ? 255 : 0);
+            }
+        }
+        return new BufferedImage[] {img, mask};
+    }
+
+    @Test
+    void aTrainLocalModelCopiedAnywherePredictsAtItsTrainingSize() throws Exception {
+        Path images = Files.createDirectories(tmp.resolve("tl-data/images"));
+        Path masks = Files.createDirectories(tmp.resolve("tl-data/masks"));
+        for (int i = 0; i < 10; i++) {
+            BufferedImage[] d = disc(48, 40, i);
+            ImageIO.write(d[0], "png", images.resolve("img" + i + ".png").toFile());
+            ImageIO.write(d[1], "png", masks.resolve("img" + i + ".png").toFile());
+        }
+        Path run = tmp.resolve("tl-run");
+        Cli.Result r = Cli.run("train-local", "--images", images.toString(), "--masks", masks.toString(), "--size", "32", "--epochs", "2",
+                "--batch", "4", "--out", run.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        Path inPlace = run.resolve("local/selected-model.rfim");
+        ModelCard recorded = ModelCard.read(StateFile.readContents(inPlace).metadata(), inPlace.toString()).orElseThrow();
+        assertEquals(32, recorded.preprocessing().height());
+        assertEquals(32, recorded.preprocessing().width());
+        assertEquals(UNetConfig.reference(), recorded.unet());
+        Path copied = Files.createDirectories(tmp.resolve("somewhere-else")).resolve("copy.rfim");
+        Files.copy(inPlace, copied);
+
+        Path img = tmp.resolve("tl-input.png");
+        ImageIO.write(disc(57, 45, 99)[0], "png", img.toFile());
+        Cli.Result a = Cli.run("predict", "--model", inPlace.toString(), "--input", img.toString(), "--out", tmp.resolve("tl-pred-a").toString());
+        Cli.Result b = Cli.run("predict", "--model", copied.toString(), "--input", img.toString(), "--out", tmp.resolve("tl-pred-b").toString());
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
+        assertTrue(b.out().contains("images at 32x32 (configuration: the settings recorded in the model file)"), b.out());
+        assertTrue(b.out().contains("threshold=128,invert=false"), "the label convention is named: " + b.out());
+        assertFalse(b.err().contains("warning"), b.err());
+        assertEquals(-1, Files.mismatch(tmp.resolve("tl-pred-a/tl-input_mask.png"), tmp.resolve("tl-pred-b/tl-input_mask.png")),
+                "the same masks inside and outside the folder it was trained in");
+        // the mask is the network's prediction at 32x32, resized back to the image's 57x45
+        boolean[] cli = readMask(tmp.resolve("tl-pred-b/tl-input_mask.png"), 57, 45);
+        assertTrue(count(cli) > 0 && count(cli) < cli.length, "both classes in the mask, so that the resolution shows: " + count(cli));
+        ImagePreparation.Prepared in = ImagePreparation.prepare(ImageDecoder.read(img), Preprocessing.defaults(32));
+        assertEquals(32, in.height());
+        boolean[] direct;
+        try (SegmentationModel m = new SegmentationModel(UNetConfig.reference(), StateFile.read(copied))) {
+            direct = ImagePreparation.restore(m.predict(in.input(), in.channels(), in.height(), in.width(), 0.5), in);
+        }
+        assertArrayEquals(direct, cli);
+    }
+
+    @Test
+    void aModelFileWithItsSettingsNeedsNoConfigAndAgreesWithAMatchingOne() throws Exception {
+        Path img = tmp.resolve("c.png");
+        ImageIO.write(random(40, 36, BufferedImage.TYPE_INT_RGB, 12), "png", img.toFile());
+        Cli.Result alone = Cli.run("predict", "--model", carded.toString(), "--input", img.toString(), "--out", tmp.resolve("c-alone").toString());
+        assertEquals(0, alone.code(), alone.err());
+        assertTrue(alone.out().contains("width 4, depth 3") && alone.out().contains("images at 32x32"), alone.out());
+        assertFalse(alone.err().contains("warning"), alone.err());
+        // the old-format file with the configuration it was trained with gives the same masks
+        Cli.Result old = Cli.run("predict", "--model", model.toString(), "--config", config.toString(), "--input", img.toString(),
+                "--out", tmp.resolve("c-old").toString());
+        assertEquals(0, old.code(), old.err());
+        assertEquals(-1, Files.mismatch(tmp.resolve("c-alone/c_mask.png"), tmp.resolve("c-old/c_mask.png")));
+        // a --config that agrees with every recorded setting is accepted
+        Cli.Result agree = Cli.run("predict", "--model", carded.toString(), "--config", config.toString(), "--input", img.toString(),
+                "--out", tmp.resolve("c-agree").toString());
+        assertEquals(0, agree.code(), agree.err());
+        assertEquals(-1, Files.mismatch(tmp.resolve("c-alone/c_mask.png"), tmp.resolve("c-agree/c_mask.png")));
+    }
+
+    @Test
+    void aConfigThatContradictsTheModelFileIsRefusedNamingTheSetting() throws Exception {
+        Path img = tmp.resolve("x.png");
+        ImageIO.write(random(32, 32, BufferedImage.TYPE_INT_RGB, 1), "png", img.toFile());
+        Path wide = tmp.resolve("wide8.yaml");
+        Files.writeString(wide, "data: {synthetic: {size: 32}}\nmodel: {width: 8, depth: 3}\n");
+        Cli.Result r = Cli.run("predict", "--model", carded.toString(), "--config", wide.toString(), "--input", img.toString(),
+                "--out", tmp.resolve("x-wide").toString());
+        assertEquals(1, r.code());
+        assertEquals("error: --config " + wide + " contradicts the settings recorded in " + carded + ": model.width 4 in the file, 8 in --config"
+                + " — the file records what the model was trained with: drop --config", r.err().strip());
+        assertFalse(Files.exists(tmp.resolve("x-wide/x_mask.png")));
+        Path big = tmp.resolve("big64.yaml");
+        Files.writeString(big, "data: {synthetic: {size: 64}}\nmodel: {width: 4, depth: 3}\n");
+        r = Cli.run("predict", "--model", carded.toString(), "--config", big.toString(), "--input", img.toString(), "--out", tmp.resolve("x-big").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("data.image_size 32x32 in the file, 64x64 in --config") && r.err().contains("use --size"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void anExplicitSizeOverridesTheRecordedOneWithAWarning() throws Exception {
+        Path img = tmp.resolve("s.png");
+        ImageIO.write(random(40, 40, BufferedImage.TYPE_INT_RGB, 5), "png", img.toFile());
+        Cli.Result r = Cli.run("predict", "--model", carded.toString(), "--size", "64", "--input", img.toString(), "--out", tmp.resolve("s64").toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("warning: predicting at 64x64 (--size) although " + carded + " was trained at 32x32: the masks differ from those at the"
+                + " training resolution", r.err().strip());
+        assertTrue(r.out().contains("images at 64x64"), r.out());
+        // the recorded size given explicitly is no contradiction
+        r = Cli.run("predict", "--model", carded.toString(), "--size", "32", "--input", img.toString(), "--out", tmp.resolve("s32").toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("warning"), r.err());
+    }
+
+    @Test
+    void anOldModelFileLoadsWithTheAssumedSettingsInOneWarningLine() throws Exception {
+        Path img = tmp.resolve("o.png");
+        ImageIO.write(random(32, 32, BufferedImage.TYPE_INT_RGB, 8), "png", img.toFile());
+        Cli.Result r = Cli.run("predict", "--model", model.toString(), "--config", config.toString(), "--input", img.toString(),
+                "--out", tmp.resolve("o-out").toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("warning: " + model + " records no model settings (written by an older ResFIM); assumed those of " + config
+                + ": U-Net width 4, depth 3, 3 input channels, norm batch, images at 32x32, 3 channels, no crop, intensity scaled by the bit depth,"
+                + " bilinear resize", r.err().strip());
+    }
+
+    @Test
+    void recordedSettingsThatDoNotFitTheTensorsAreRefusedNamingTheTensor() throws Exception {
+        Path img = tmp.resolve("l.png");
+        ImageIO.write(random(32, 32, BufferedImage.TYPE_INT_RGB, 1), "png", img.toFile());
+        Map<String, String> lie = new LinkedHashMap<>(card.toMetadata());
+        lie.put("model.width", "8");
+        Path lying = tmp.resolve("lying.rfim");
+        StateFile.write(state, lie, lying);
+        Cli.Result r = Cli.run("predict", "--model", lying.toString(), "--input", img.toString(), "--out", tmp.resolve("l-out").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("tensor 'd.0.c1.weight' has shape [4, 3, 3, 3] in the checkpoint, the model expects [8, 3, 3, 3]"), r.err());
+        assertTrue(r.err().contains("from the settings recorded in the model file") && r.err().contains("edited or damaged"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        Map<String, String> broken = new LinkedHashMap<>(card.toMetadata());
+        broken.put("data.preprocess.intensity", "zscore");
+        Path bad = tmp.resolve("bad-card.rfim");
+        StateFile.write(state, broken, bad);
+        r = Cli.run("predict", "--model", bad.toString(), "--input", img.toString(), "--out", tmp.resolve("b-out").toString());
+        assertEquals(1, r.code());
+        assertEquals("error: model file " + bad + ": metadata entry 'data.preprocess.intensity': 'zscore' is not one of scale, minmax, percentile",
+                r.err().strip());
     }
 }

@@ -5,8 +5,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resfim.report.html.TinyRun;
 
+import org.resfim.state.StateFile;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -154,14 +158,74 @@ class RunCommandsTest {
     }
 
     @Test
-    void predictFindsTheModelConfigurationInTheRunDirectory() throws Exception {
+    void predictUsesTheSettingsTheModelFileRecords() throws Exception {
         Path img = tmp.resolve("x.png");
         javax.imageio.ImageIO.write(PredictCommandTest.random(45, 37, java.awt.image.BufferedImage.TYPE_INT_RGB, 3), "png", img.toFile());
         Path ck = run.resolve("pfl-resfim/seed-0/sites/synthetic-2/selected-model.rfim");
         Cli.Result r = Cli.run("predict", "--model", ck.toString(), "--input", img.toString(), "--out", tmp.resolve("pred").toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("site synthetic-2") && r.out().contains("run directory"), r.out());
+        assertTrue(r.out().contains("site synthetic-2") && r.out().contains("width 4, depth 3") && r.out().contains("images at 32x32")
+                && r.out().contains("the settings recorded in the model file"), r.out());
+        assertTrue(r.out().contains("synthetic (1 = vessel)"), r.out());
         PredictCommandTest.readMask(tmp.resolve("pred/x_mask.png"), 45, 37);
+        Map<String, String> meta = StateFile.readContents(ck).metadata();
+        assertEquals("pfl-resfim", meta.get("method"));
+        assertEquals("0", meta.get("seed"));
+        assertEquals(BuildInfo.commit(), meta.get("resfim.commit"));
+    }
+
+    /** A folder of two images of other sizes than the training size. */
+    private static Path images(String name) throws Exception {
+        Path in = Files.createDirectories(tmp.resolve(name));
+        javax.imageio.ImageIO.write(PredictCommandTest.random(45, 37, java.awt.image.BufferedImage.TYPE_INT_RGB, 3), "png", in.resolve("a.png").toFile());
+        javax.imageio.ImageIO.write(PredictCommandTest.random(70, 64, java.awt.image.BufferedImage.TYPE_INT_RGB, 4), "png", in.resolve("b.png").toFile());
+        return in;
+    }
+
+    @Test
+    void aModelCopiedOutOfItsRunDirectoryGivesTheSameMasks() throws Exception {
+        Path in = images("copy-in");
+        Path ck = run.resolve("fedavg/seed-0/sites/synthetic-1/selected-model.rfim");
+        Path copy = Files.createDirectories(tmp.resolve("elsewhere")).resolve("model.rfim");
+        Files.copy(ck, copy);
+        Cli.Result inside = Cli.run("predict", "--model", ck.toString(), "--input", in.toString(), "--out", tmp.resolve("copy-inside").toString());
+        Cli.Result outside = Cli.run("predict", "--model", copy.toString(), "--input", in.toString(), "--out", tmp.resolve("copy-outside").toString());
+        assertEquals(0, inside.code(), inside.err());
+        assertEquals(0, outside.code(), outside.err());
+        assertTrue(outside.out().contains("width 4, depth 3") && outside.out().contains("images at 32x32"), outside.out());
+        for (String f : new String[] {"a_mask.png", "b_mask.png", "a_overlay.png", "b_overlay.png"}) {
+            assertEquals(-1, Files.mismatch(tmp.resolve("copy-inside").resolve(f), tmp.resolve("copy-outside").resolve(f)), f);
+        }
+    }
+
+    @Test
+    void anOldModelFileInsideItsRunDirectoryUsesTheRunsSettingsWithAWarning() throws Exception {
+        Path in = images("old-in");
+        Path ck = run.resolve("fedavg/seed-0/sites/synthetic-3/selected-model.rfim");
+        // what a build before the model card wrote: the same tensors, only site, round and validation Dice
+        StateFile.Contents c = StateFile.readContents(ck);
+        Map<String, String> oldMeta = new LinkedHashMap<>();
+        for (String k : new String[] {"site", "round", "val_dice"}) {
+            oldMeta.put(k, c.metadata().get(k));
+        }
+        Path old = ck.resolveSibling("old-format.rfim");
+        StateFile.write(c.state(), oldMeta, old);
+        Cli.Result r = Cli.run("predict", "--model", old.toString(), "--input", in.toString(), "--out", tmp.resolve("old-out").toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("warning: " + old + " records no model settings (written by an older ResFIM); assumed those of run directory " + run
+                + ": U-Net width 4, depth 3, 3 input channels, norm batch, images at 32x32, 3 channels, no crop, intensity scaled by the bit depth,"
+                + " bilinear resize", r.err().strip());
+        Cli.Result carded = Cli.run("predict", "--model", ck.toString(), "--input", in.toString(), "--out", tmp.resolve("old-carded").toString());
+        assertEquals(0, carded.code(), carded.err());
+        for (String f : new String[] {"a_mask.png", "b_mask.png"}) {
+            assertEquals(-1, Files.mismatch(tmp.resolve("old-out").resolve(f), tmp.resolve("old-carded").resolve(f)), f);
+        }
+        // copied out of the run directory, the old file falls back to the defaults, which do not fit it: refused naming the tensor
+        Path away = Files.createDirectories(tmp.resolve("old-away")).resolve("old.rfim");
+        Files.copy(old, away);
+        r = Cli.run("predict", "--model", away.toString(), "--input", in.toString(), "--out", tmp.resolve("old-away-out").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("tensor 'd.0.c1.weight'") && r.err().contains("the defaults"), r.err());
     }
 
     @Test

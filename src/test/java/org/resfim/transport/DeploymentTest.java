@@ -7,6 +7,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resfim.cli.Main;
+import org.resfim.federation.ModelCard;
+import org.resfim.state.StateFile;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -168,6 +170,16 @@ class DeploymentTest {
         Path simLog = tmp.resolve("sim.log");
         exitsZero(java(simLog, "simulate", "--config", cfg.toString(), "--out", sim.toString(), "--threads", "1"), simLog, 120);
         assertEquals(table(sim), table(run), "deployment and simulation give the same table");
+        // every site's model file records the settings it was trained with, as the simulation's does
+        for (String s : SITES) {
+            Path deployed = tmp.resolve("state-" + s).resolve("pfl-resfim/seed-0").resolve(s).resolve("selected-model.rfim");
+            Path simulated = sim.resolve("pfl-resfim/seed-0/sites").resolve(s).resolve("selected-model.rfim");
+            Map<String, String> d = StateFile.readContents(deployed).metadata();
+            ModelCard card = ModelCard.read(d, deployed.toString()).orElseThrow();
+            assertEquals(ModelCard.read(StateFile.readContents(simulated).metadata(), simulated.toString()).orElseThrow(), card, s);
+            assertEquals(32, card.preprocessing().height(), s);
+            assertEquals("pfl-resfim", d.get("method"), s);
+        }
 
         checkAudit(tmp, run);
     }

@@ -4,6 +4,7 @@ import org.resfim.report.*;
 
 import org.resfim.engine.UNet;
 import org.resfim.engine.UNetConfig;
+import org.resfim.federation.ModelCard;
 import org.resfim.state.ModelState;
 import org.resfim.state.StateFile;
 import org.resfim.state.Tensor;
@@ -14,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -30,6 +32,15 @@ public record ModelCheckpoint(Path file, ModelState state, Map<String, String> m
      * @throws IllegalArgumentException for a missing, unreadable or mismatched checkpoint
      */
     public static ModelCheckpoint read(Path file, UNetConfig expected, String configSource) {
+        return read(file).requireModel(expected, configSource);
+    }
+
+    /**
+     * Reads {@code file} without checking its tensors against a model.
+     *
+     * @throws IllegalArgumentException for a missing or unreadable checkpoint
+     */
+    public static ModelCheckpoint read(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("checkpoint " + file + " does not exist" + (Files.isDirectory(file) ? " (it is a folder)" : ""));
         }
@@ -41,13 +52,34 @@ public record ModelCheckpoint(Path file, ModelState state, Map<String, String> m
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read checkpoint " + e.getMessage(), e);
         }
-        String mismatch = mismatch(c.state(), layout(expected));
-        if (mismatch != null) {
-            throw new IllegalArgumentException("checkpoint " + file + " does not match the model configuration (" + describe(expected)
-                    + ", from " + configSource + "): " + mismatch + "; the checkpoint looks like " + describe(c.state())
-                    + " — give the configuration it was trained with (--config CONFIG.yaml or the run directory)");
-        }
         return new ModelCheckpoint(file, c.state(), c.metadata());
+    }
+
+    /**
+     * The settings the file records for applying it, or empty for a file written before ResFIM recorded them.
+     *
+     * @throws IllegalArgumentException naming the file and the entry when the recorded settings are not valid
+     */
+    public Optional<ModelCard> card() {
+        return ModelCard.read(metadata, file.toString());
+    }
+
+    /**
+     * This checkpoint when it holds exactly the tensors of {@code expected}.
+     *
+     * @param configSource where {@code expected} came from, named in the refusal
+     * @throws IllegalArgumentException naming the first tensor that differs
+     */
+    public ModelCheckpoint requireModel(UNetConfig expected, String configSource) {
+        String mismatch = mismatch(state, layout(expected));
+        if (mismatch != null) {
+            boolean fromCard = configSource.startsWith(ModelCard.SOURCE);
+            throw new IllegalArgumentException("checkpoint " + file + " does not match the model configuration (" + describe(expected)
+                    + ", from " + configSource + "): " + mismatch + "; the checkpoint looks like " + describe(state)
+                    + (fromCard ? " — the settings recorded in the file do not describe its tensors (the file was edited or damaged)"
+                    : " — give the configuration it was trained with (--config CONFIG.yaml or the run directory)"));
+        }
+        return this;
     }
 
     private static final Map<UNetConfig, ModelState> LAYOUTS = new java.util.concurrent.ConcurrentHashMap<>();

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -158,7 +159,13 @@ class RunReportTest {
         assertEquals(4, s.unet().width());
         assertEquals(3, s.unet().depth());
         assertEquals(32, s.preprocessing().height());
-        assertTrue(s.source().contains("run directory"), s.source());
+        assertEquals(org.resfim.federation.ModelCard.SOURCE, s.source());
+        assertEquals(List.of(), s.warnings());
+        // the settings the file records are those of the run directory
+        ImagePredictor.Setup fromRun = ImagePredictor.setup(new ModelCheckpoint(ck, new org.resfim.state.ModelState(), Map.of()), null, null);
+        assertTrue(fromRun.source().contains("run directory"), fromRun.source());
+        assertEquals(fromRun.unet(), s.unet());
+        assertEquals(fromRun.preprocessing(), s.preprocessing());
         ModelCheckpoint m = ModelCheckpoint.read(ck, s.unet(), s.source());
         assertEquals("synthetic-1", m.metadata().get("site"));
         // the same checkpoint against the default (reference) U-Net is refused naming the tensor and shapes
