@@ -30,8 +30,13 @@ public final class CoreBenchmarks {
     private CoreBenchmarks() {
     }
 
-    /** Milliseconds of one aggregation of {@code sites} reference-U-Net uploads (median of {@code reps}). */
-    public record Aggregation(int sites, long elements, double fedAvgMs, double maskedMs) {
+    /**
+     * Milliseconds of one aggregation of {@code sites} reference-U-Net uploads (median of {@code reps}): the whole
+     * server step (validation of every upload, the masked average, the download), the masked average alone, and
+     * the minor page faults of one whole step (fresh memory the kernel had to map: a sign of allocation cost).
+     */
+    public record Aggregation(int sites, long elements, double fedAvgMs, double maskedMs, double fedAvgAverageMs, double maskedAverageMs,
+                              long fedAvgFaults, long maskedFaults) {
     }
 
     public static Aggregation aggregation(int sites, int reps) {
@@ -55,8 +60,17 @@ public final class CoreBenchmarks {
             masked.add(new Reply("site-" + k, Phase.FIT, 1, new Message(StateOps.invariantOnly(s, m), m, null), 10 + k, null, null));
         }
         double a = median(reps, () -> new SharedModelServer(layout).aggregate(1, plain, names));
+        long fa = minorFaults(() -> new SharedModelServer(layout).aggregate(1, plain, names));
         double b = median(reps, () -> new SharedModelServer(layout).aggregate(1, masked, names));
-        return new Aggregation(sites, layout.numElements(), a, b);
+        long fb = minorFaults(() -> new SharedModelServer(layout).aggregate(1, masked, names));
+        List<ModelState> plainStates = plain.stream().map(r -> r.upload().tensors()).toList();
+        List<Mask> allShared = plainStates.stream().map(Mask::allInvariant).toList();
+        List<ModelState> maskedStates = masked.stream().map(r -> r.upload().tensors()).toList();
+        List<Mask> masks = masked.stream().map(r -> r.upload().mask()).toList();
+        double[] w = plain.stream().mapToDouble(Reply::numSamples).toArray();
+        double avgA = median(reps, () -> StateOps.maskedAverage(plainStates, allShared, w, layout));
+        double avgB = median(reps, () -> StateOps.maskedAverage(maskedStates, masks, w, layout));
+        return new Aggregation(sites, layout.numElements(), a, b, avgA, avgB, fa, fb);
     }
 
     /** MB/s of StateFile encode, decode and a file round trip, and of a plain byte copy of the same size. */
@@ -200,6 +214,33 @@ public final class CoreBenchmarks {
             best = Math.min(best, (System.nanoTime() - t) / 1e6);
         }
         return best;
+    }
+
+    /** Minor page faults of this process while {@code r} runs (/proc/self/stat), or -1 where it cannot be read. */
+    static long minorFaults(Runnable r) {
+        long before = readMinorFaults();
+        r.run();
+        long after = readMinorFaults();
+        return before < 0 || after < 0 ? -1 : after - before;
+    }
+
+    private static long readMinorFaults() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[7]); // field 10 of stat(5): minflt (fields after the name start at 3)
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The 1-minute load average (/proc/loadavg), or NaN. */
+    public static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     /** Peak resident set size of this process in MiB (VmHWM), or NaN where /proc is not available. */

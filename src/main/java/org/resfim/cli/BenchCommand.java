@@ -101,9 +101,15 @@ public final class BenchCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             Djl.setThreads(threads);
             System.out.println("machine: " + MachineInfo.describe());
+            double load = org.resfim.bench.CoreBenchmarks.loadAverage();
+            int cores = Runtime.getRuntime().availableProcessors();
+            if (load > cores / 2.0) {
+                System.out.printf("warning: the machine is busy (1-minute load %.2f on %d cores): these figures measure sharing, not ResFIM%n", load, cores);
+            }
             org.resfim.bench.CoreBenchmarks.Aggregation a = org.resfim.bench.CoreBenchmarks.aggregation(sites, 5);
-            System.out.printf("aggregation of %d sites x %,d elements: FedAvg %.1f ms, masked (rho = 0.2) %.1f ms (target < 100 ms)%n",
-                    a.sites(), a.elements(), a.fedAvgMs(), a.maskedMs());
+            System.out.printf("aggregation of %d sites x %,d elements: FedAvg %.1f ms, masked (rho = 0.2) %.1f ms (target < 100 ms);"
+                    + " the average alone %.1f / %.1f ms, the rest validation and download; %,d / %,d minor page faults per step%n",
+                    a.sites(), a.elements(), a.fedAvgMs(), a.maskedMs(), a.fedAvgAverageMs(), a.maskedAverageMs(), a.fedAvgFaults(), a.maskedFaults());
             org.resfim.bench.CoreBenchmarks.Serialization s = org.resfim.bench.CoreBenchmarks.serialization(5);
             System.out.printf("state file (%.1f MB): encode %.0f MB/s, decode %.0f MB/s, write+read file %.0f MB/s; raw byte copy %.0f MB/s%n",
                     s.megabytes(), s.encodeMBs(), s.decodeMBs(), s.fileRoundTripMBs(), s.rawCopyMBs());
