@@ -66,12 +66,32 @@ public final class FederationData {
         SplitManifest.write(file, ms);
     }
 
-    /** Fails when {@code out} lies inside {@code dataFolder}: data folders are never written to. */
+    /**
+     * Fails when {@code out} lies inside {@code dataFolder}, as written or once symbolic links are resolved (a
+     * data folder reached through a link, or an output folder that links into the data): data folders are never
+     * written to.
+     */
     static void refuseInside(Path out, Path dataFolder) {
         Path o = out.toAbsolutePath().normalize();
         Path d = dataFolder.toAbsolutePath().normalize();
-        if (o.startsWith(d)) {
+        if (o.startsWith(d) || resolved(o).startsWith(resolved(d))) {
             throw new DataException(out.toString(), "read-only data", "refusing to write inside the data folder " + d);
+        }
+    }
+
+    /** {@code p} with symbolic links resolved in its longest existing prefix (the rest kept as written). */
+    private static Path resolved(Path p) {
+        Path existing = p;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return p;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(p)).normalize();
+        } catch (IOException e) {
+            return p;
         }
     }
 
