@@ -54,16 +54,23 @@ public final class FederationData {
 
     /** Writes the split manifests of loaded sites as one JSON file (never inside a site folder). */
     public static void writeManifest(List<SiteDataset> sites, Path file) {
+        refuseOutputInside(sites, file);
         List<SplitManifest> ms = new ArrayList<>();
         for (SiteDataset s : sites) {
             if (s.manifest() != null) {
                 ms.add(s.manifest());
-                if (s.manifest().root() != null && !s.manifest().root().startsWith("synthetic")) {
-                    refuseInside(file, Path.of(s.manifest().root()));
-                }
             }
         }
         SplitManifest.write(file, ms);
+    }
+
+    /** Fails when {@code out} (a file or folder to be written) lies inside the folder of one of the loaded sites. */
+    public static void refuseOutputInside(List<SiteDataset> sites, Path out) {
+        for (SiteDataset s : sites) {
+            if (s.manifest() != null && s.manifest().root() != null && !s.manifest().root().startsWith("synthetic")) {
+                refuseInside(out, Path.of(s.manifest().root()));
+            }
+        }
     }
 
     /**
