@@ -69,6 +69,11 @@ public final class Simulation {
         long firstSeed = plan.seeds().get(0);
         List<SiteDataset> firstSites = FederationData.load(plan.data(), firstSeed, plan.data().imageHeight());
         check(firstSites, firstSeed);
+        List<String> noVal = sitesWithoutValidation(firstSites, firstSeed);
+        if (!noVal.isEmpty()) {
+            log.println("no validation images at " + String.join(", ", noVal) + " (too few images or patients for a validation split):"
+                    + " their test scores and selected models are those of the last round");
+        }
         RunDirectory.Start start = dir.start();
         try {
             dir.writePlan(resolved);
@@ -99,6 +104,20 @@ public final class Simulation {
                 }
             }
         }
+    }
+
+    /** Sites with no validation images (in any fold), in site order: model selection takes their last round. */
+    private List<String> sitesWithoutValidation(List<SiteDataset> sites, long seed) {
+        int folds = Math.max(1, plan.evaluation().folds());
+        Set<String> out = new LinkedHashSet<>();
+        for (int fold = 0; fold < folds; fold++) {
+            for (SiteDataset s : folds == 1 ? sites : Folds.split(sites, fold, folds, seed)) {
+                if (s.val().isEmpty()) {
+                    out.add(s.name());
+                }
+            }
+        }
+        return List.copyOf(out);
     }
 
     private boolean roundCompleted;
@@ -209,8 +228,7 @@ public final class Simulation {
             public void onRoundEnd(int round, ClientState serverState) {
                 ckpt.save(round, serverState, currentCoordinator[0].dropped());
                 roundCompleted = true;
-                double val = records.stream().filter(r -> r.round() == round).mapToDouble(EvalRecord::valDice).average().orElse(Double.NaN);
-                progress.round(label, round, rounds, val);
+                progress.round(label, round, rounds, EvalRecord.meanValDiceText(records.stream().filter(r -> r.round() == round).toList()));
             }
         };
         try (InProcessTransport transport = new InProcessTransport(participants)) {

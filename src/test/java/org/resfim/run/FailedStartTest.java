@@ -207,7 +207,7 @@ class FailedStartTest {
 
     // ------------------------------------------------------------------ helpers
 
-    private static void writeImage(Path file, int w, int h, boolean mask, int shade) {
+    static void writeImage(Path file, int w, int h, boolean mask, int shade) {
         BufferedImage img = new BufferedImage(w, h, mask ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
