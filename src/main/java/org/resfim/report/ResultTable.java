@@ -240,8 +240,7 @@ public final class ResultTable {
             PairedStatistics.Result p = paired(m);
             sb.append(' ').append(m.equals(reference) || p.n() == 0 ? "—" : String.format(Locale.ROOT, "%.3g", p.wilcoxonP())).append(" |\n");
         }
-        sb.append("\nDice in %, test images at each site's best validation round after the first half of training")
-                .append(withoutValidation.isEmpty() ? "" : " (" + selectionNote() + ")")
+        sb.append("\nDice in %, test images at each site's ").append(selectionRule())
                 .append("; mean ± std over seeds. Δ: paired per-image Dice difference (points).\n\n");
         sb.append("| method | Dice | IoU | sensitivity | specificity | HD95 (px) |\n|---|---:|---:|---:|---:|---:|\n");
         for (String m : methods) {
@@ -404,6 +403,21 @@ public final class ResultTable {
             return "";
         }
         return String.join(", ", withoutValidation) + ": last round: no validation images";
+    }
+
+    /**
+     * Which round a site's test scores come from, as the captions say it: "best validation round after the first
+     * half of training", with the sites without validation images named ("last round: no validation images"), or
+     * "last round (…)" when no site has validation images.
+     */
+    public String selectionRule() {
+        if (withoutValidation.isEmpty()) {
+            return "best validation round after the first half of training";
+        }
+        if (withoutValidation.size() == sites.size()) {
+            return "last round (" + selectionNote() + ")";
+        }
+        return "best validation round after the first half of training (" + selectionNote() + ")";
     }
 
     /** Selected round per method and site (mean over seeds and folds). */

@@ -127,9 +127,14 @@ class NoValidationTest {
         for (String site : List.of("BIDMC", "BMC", "HK", "I2CVB", "RUNMC", "UCL")) {
             assertEquals(2, modelRound(out.resolve("fedavg/seed-0/sites/" + site + "/selected-model.rfim")), site);
         }
-        assertTrue(Files.readString(out.resolve("results.md")).contains(
-                "(BIDMC, BMC, HK, I2CVB, RUNMC, UCL: last round: no validation images)"));
+        String md = Files.readString(out.resolve("results.md"));
+        assertTrue(md.contains("Dice in %, test images at each site's last round (BIDMC, BMC, HK, I2CVB, RUNMC, UCL: last round:"
+                + " no validation images); mean ± std over seeds."), md);
+        assertFalse(md.contains("best validation round"), md);
         String html = Files.readString(RunReport.write(out));
+        assertTrue(html.contains("Each site's test score is taken at its last round (BIDMC, BMC, HK, I2CVB, RUNMC, UCL: last round:"
+                + " no validation images)."), "results caption");
+        assertFalse(html.contains("best validation round"), "no claim of a validation round");
         assertTrue(html.contains("fedavg: no validation curve: no site has validation images (each site&#39;s model is that of its last round)"),
                 "curves note");
         assertFalse(html.contains("no round evaluated yet"));

@@ -179,9 +179,11 @@ public final class RunReport {
 
     private String results() {
         ResultTable t = table();
-        return t.html() + "<p class=\"caption\">Each site's test score is taken at its best validation round after round "
-                + (run.evaluation().firstSelectableRound(run.rounds()) - 1) + " (model selection on validation Dice)"
-                + (t.selectionNote().isEmpty() ? "" : "; " + esc(t.selectionNote())) + ". "
+        boolean noneValidates = !t.sitesWithoutValidation().isEmpty() && t.sitesWithoutValidation().size() == t.sites().size();
+        return t.html() + "<p class=\"caption\">Each site's test score is taken at its "
+                + (noneValidates ? "last round (" + esc(t.selectionNote()) + "). "
+                : "best validation round after round " + (run.evaluation().firstSelectableRound(run.rounds()) - 1)
+                + " (model selection on validation Dice)" + (t.selectionNote().isEmpty() ? "" : "; " + esc(t.selectionNote())) + ". ")
                 + "Δ: mean paired per-image Dice difference with " + esc(t.reference()) + " in points, percentile-bootstrap 95% CI.</p>\n";
     }
 
