@@ -181,7 +181,8 @@ public final class DataCheck {
             problems.add("site " + s.name() + ": no test samples");
         }
         if (s.val().isEmpty()) {
-            warnings.add("site " + s.name() + ": no validation samples (too few patients for the val ratio)");
+            warnings.add("site " + s.name() + ": no validation samples (too few patients for the val ratio):"
+                    + " a run takes its test scores and model at the last round");
         }
         if (s.size() > 0 && max == 0) {
             problems.add("site " + s.name() + ": no foreground in any mask — check the label rule (threshold, values,"

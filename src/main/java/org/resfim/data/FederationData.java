@@ -54,24 +54,51 @@ public final class FederationData {
 
     /** Writes the split manifests of loaded sites as one JSON file (never inside a site folder). */
     public static void writeManifest(List<SiteDataset> sites, Path file) {
+        refuseOutputInside(sites, file);
         List<SplitManifest> ms = new ArrayList<>();
         for (SiteDataset s : sites) {
             if (s.manifest() != null) {
                 ms.add(s.manifest());
-                if (s.manifest().root() != null && !s.manifest().root().startsWith("synthetic")) {
-                    refuseInside(file, Path.of(s.manifest().root()));
-                }
             }
         }
         SplitManifest.write(file, ms);
     }
 
-    /** Fails when {@code out} lies inside {@code dataFolder}: data folders are never written to. */
+    /** Fails when {@code out} (a file or folder to be written) lies inside the folder of one of the loaded sites. */
+    public static void refuseOutputInside(List<SiteDataset> sites, Path out) {
+        for (SiteDataset s : sites) {
+            if (s.manifest() != null && s.manifest().root() != null && !s.manifest().root().startsWith("synthetic")) {
+                refuseInside(out, Path.of(s.manifest().root()));
+            }
+        }
+    }
+
+    /**
+     * Fails when {@code out} lies inside {@code dataFolder}, as written or once symbolic links are resolved (a
+     * data folder reached through a link, or an output folder that links into the data): data folders are never
+     * written to.
+     */
     static void refuseInside(Path out, Path dataFolder) {
         Path o = out.toAbsolutePath().normalize();
         Path d = dataFolder.toAbsolutePath().normalize();
-        if (o.startsWith(d)) {
+        if (o.startsWith(d) || resolved(o).startsWith(resolved(d))) {
             throw new DataException(out.toString(), "read-only data", "refusing to write inside the data folder " + d);
+        }
+    }
+
+    /** {@code p} with symbolic links resolved in its longest existing prefix (the rest kept as written). */
+    private static Path resolved(Path p) {
+        Path existing = p;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return p;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(p)).normalize();
+        } catch (IOException e) {
+            return p;
         }
     }
 

@@ -1,17 +1,21 @@
 package org.resfim.data;
 
 import java.io.IOException;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * A site with its sample files found on disk: the result of applying a {@link SiteConfig}'s folders, globs and
@@ -63,7 +67,7 @@ public final class Site {
     public static Site discover(SiteConfig config, Path folder) {
         if (!java.nio.file.Files.isDirectory(folder)) {
             throw new DataException(folder.toString(), "folder", "site '" + config.name() + "': folder does not exist"
-                    + (java.nio.file.Files.exists(folder) ? " (it is a file)" : "")
+                    + (java.nio.file.Files.exists(folder) ? " (it is a file)" : brokenLink(folder))
                     + " (declared as folder: '" + config.folder() + "')");
         }
         List<Files> all = new ArrayList<>();
@@ -84,19 +88,10 @@ public final class Site {
         Path dir = siteFolder.resolve(src.folder()).normalize();
         if (!java.nio.file.Files.isDirectory(dir)) {
             throw new DataException(dir.toString(), "folder", "site '" + site.name() + "': source folder does not exist"
+                    + (java.nio.file.Files.exists(dir) ? " (it is a file)" : brokenLink(dir))
                     + " (declared as folder: '" + src.folder() + "')");
         }
-        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + src.images());
-        List<Path> images = new ArrayList<>();
-        try (Stream<Path> walk = java.nio.file.Files.walk(dir, 16)) {
-            walk.filter(java.nio.file.Files::isRegularFile)
-                    .filter(p -> !p.getFileName().toString().startsWith("."))
-                    .filter(p -> matcher.matches(dir.relativize(p)))
-                    .sorted()
-                    .forEach(images::add);
-        } catch (IOException e) {
-            throw new DataException(dir.toString(), "folder", "site '" + site.name() + "': cannot list folder: " + e);
-        }
+        List<Path> images = matchingFiles(site, dir, src.images());
         if (images.isEmpty()) {
             throw new DataException(dir.toString(), "images", "site '" + site.name() + "' has no samples: no file matches"
                     + " images: '" + src.images() + "' in this folder");
@@ -146,6 +141,76 @@ public final class Site {
             out.add(new Files(id, patient, img, mask, fov, src.split()));
         }
         return out;
+    }
+
+    /**
+     * The regular files under {@code dir} whose path relative to it matches {@code glob}, sorted; hidden files
+     * (names starting with '.') are left out. Symbolic links are followed everywhere (the folder itself, its
+     * subfolders and the files: data on mounted volumes is usually linked in), at most 16 levels deep. A link
+     * that leads back to a folder above it, a matching name whose link is broken or an unreadable folder is an
+     * error naming the path; nothing is ever walked twice round a loop.
+     */
+    static List<Path> matchingFiles(SiteConfig site, Path dir, String glob) {
+        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
+        List<Path> images = new ArrayList<>();
+        try {
+            java.nio.file.Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), 16,
+                    new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult visitFile(Path p, BasicFileAttributes a) {
+                            if (p.getFileName().toString().startsWith(".")
+                                    || !matcher.matches(dir.relativize(p))) {
+                                return FileVisitResult.CONTINUE;
+                            }
+                            if (a.isRegularFile()) {
+                                images.add(p);
+                            } else if (a.isSymbolicLink()) {
+                                // FOLLOW_LINKS gives a link's own attributes only when its target cannot be read
+                                throw new DataException(p.toString(), "images", "site '" + site.name()
+                                        + "': broken symbolic link (its target " + target(p)
+                                        + " does not exist or cannot be read)");
+                            }
+                            return FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFileFailed(Path p, IOException e) {
+                            if (e instanceof FileSystemLoopException) {
+                                throw new DataException(p.toString(), "folder", "site '" + site.name()
+                                        + "': symbolic link loop: this link leads back to " + target(p)
+                                        + ", a folder it lies in; remove the link");
+                            }
+                            throw new DataException(p.toString(), "folder", "site '" + site.name()
+                                    + "': cannot read: " + e);
+                        }
+                    });
+        } catch (IOException e) {
+            throw new DataException(dir.toString(), "folder", "site '" + site.name() + "': cannot list folder: " + e);
+        }
+        images.sort(null);
+        return images;
+    }
+
+    /** " (a broken symbolic link to T)" when {@code p} or a folder above it is a link whose target is missing. */
+    private static String brokenLink(Path p) {
+        for (Path q = p; q != null; q = q.getParent()) {
+            if (java.nio.file.Files.isSymbolicLink(q) && !java.nio.file.Files.exists(q)) {
+                return " (" + (q.equals(p) ? "it" : q.toString()) + " is a broken symbolic link to " + target(q) + ")";
+            }
+        }
+        return "";
+    }
+
+    private static String target(Path link) {
+        try {
+            return link.toRealPath().toString();
+        } catch (IOException e) {
+            try {
+                return java.nio.file.Files.readSymbolicLink(link).toString();
+            } catch (IOException | UnsupportedOperationException e2) {
+                return "?";
+            }
+        }
     }
 
     static String relative(Path base, Path file) {

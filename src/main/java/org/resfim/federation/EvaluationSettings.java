@@ -13,7 +13,7 @@ import java.util.Map;
  */
 public record EvaluationSettings(double selectAfter, int folds, String reference, int bootstrap) {
     public static final List<ConfigKey> KEYS = List.of(
-            new ConfigKey("evaluation", "select_after", 0.5, "a site's test score is taken at its best validation round > select_after·T (METHOD.md: T/2)"),
+            new ConfigKey("evaluation", "select_after", 0.5, "a site's test score is taken at its best validation round > select_after·T (METHOD.md: T/2); at its last round when it has no validation images"),
             new ConfigKey("evaluation", "folds", 1, "1 = the 70/10/20 split; k > 1 = k-fold: every image of a site is tested exactly once across folds"),
             new ConfigKey("evaluation", "reference", "", "method every row is compared with (paired per-image Dice); empty = the first method"),
             new ConfigKey("evaluation", "bootstrap", 2000, "bootstrap resamples for the 95% confidence interval of the paired Dice difference"));
@@ -22,6 +22,32 @@ public record EvaluationSettings(double selectAfter, int folds, String reference
         Section s = new Section("evaluation", section, KEYS);
         return new EvaluationSettings(s.getDouble("select_after", 0, 1, true, false), s.getInt("folds", 1, 100),
                 s.getString("reference"), s.getInt("bootstrap", 100, 1_000_000));
+    }
+
+    /**
+     * The model-selection rule of the evaluation protocol, the one both selections apply: each site as it trains
+     * (its {@code selected-model} file, {@link SiteParticipant}) and the result tables from the evaluations logged
+     * ({@code report.Selection}). Rounds are offered in order; a round replaces the site's selected round when it
+     * is eligible (≥ {@code firstSelectableRound}) and its mean validation Dice is higher (ties keep the earlier
+     * round). A site without validation images (Dice NaN) has nothing to select on: every eligible round replaces
+     * the one before, so it ends with its last round ("last round: no validation images").
+     *
+     * @param round         the round offered
+     * @param valDice       its mean validation Dice, NaN when the site has no validation images
+     * @param selectedRound the round selected so far, 0 when none
+     * @param selectedVal   that round's mean validation Dice
+     */
+    public static boolean replacesSelected(int round, double valDice, int firstSelectableRound, int selectedRound, double selectedVal) {
+        if (round < firstSelectableRound) {
+            return false;
+        }
+        if (selectedRound == 0) {
+            return true;
+        }
+        if (Double.isNaN(selectedVal)) {
+            return round > selectedRound;
+        }
+        return valDice > selectedVal;
     }
 
     /** The first round eligible for model selection: rounds r with r > ⌊select_after·T⌋. */

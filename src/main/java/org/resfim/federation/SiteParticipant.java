@@ -127,7 +127,7 @@ public final class SiteParticipant implements Participant, ClientContext {
                     procedure.receive(this, request.round(), request.message());
                     List<ImageScore> scores = evaluate(procedure.model());
                     double val = meanDice(scores, "val");
-                    if (request.round() >= firstSelectableRound && val > bestValDice) {
+                    if (EvaluationSettings.replacesSelected(request.round(), val, firstSelectableRound, bestRound, bestValDice)) {
                         bestValDice = val;
                         bestRound = request.round();
                         if (store != null) {

@@ -29,6 +29,8 @@ public final class ResultTable {
     private final Map<String, PairedStatistics.Result> paired = new LinkedHashMap<>();
     private final Map<String, Map<String, PairedStatistics.Result>> pairedPerSite = new LinkedHashMap<>();
     private final Map<String, Map<String, Double>> selectedRounds = new LinkedHashMap<>();
+    /** Sites whose selected round is their last one because they have no validation images, in site order. */
+    private final List<String> withoutValidation = new ArrayList<>();
 
     public ResultTable(List<EvalRecord> records, List<String> methods, List<String> sites, List<Long> seeds, int firstRound,
                        String reference, int bootstrap) {
@@ -47,6 +49,11 @@ public final class ResultTable {
                     .computeIfAbsent(k.site(), x -> new ArrayList<>()).addAll(tag(s.test(), k.fold()));
             selectedRounds.computeIfAbsent(k.method(), x -> new LinkedHashMap<>()).merge(k.site(), (double) s.round() / countFor(sel, k), Double::sum);
         });
+        for (String site : sites) {
+            if (sel.entrySet().stream().anyMatch(e -> e.getKey().site().equals(site) && e.getValue().lastRoundWithoutValidation())) {
+                withoutValidation.add(site);
+            }
+        }
         for (String m : methods) {
             Map<String, Map<String, List<Double>>> bySite = new LinkedHashMap<>();
             Map<String, Map<String, List<Double>>> avg = new LinkedHashMap<>();
@@ -233,8 +240,8 @@ public final class ResultTable {
             PairedStatistics.Result p = paired(m);
             sb.append(' ').append(m.equals(reference) || p.n() == 0 ? "—" : String.format(Locale.ROOT, "%.3g", p.wilcoxonP())).append(" |\n");
         }
-        sb.append("\nDice in %, test images at each site's best validation round after the first half of training; "
-                + "mean ± std over seeds. Δ: paired per-image Dice difference (points).\n\n");
+        sb.append("\nDice in %, test images at each site's ").append(selectionRule())
+                .append("; mean ± std over seeds. Δ: paired per-image Dice difference (points).\n\n");
         sb.append("| method | Dice | IoU | sensitivity | specificity | HD95 (px) |\n|---|---:|---:|---:|---:|---:|\n");
         for (String m : methods) {
             sb.append("| ").append(m).append(" |");
@@ -380,6 +387,37 @@ public final class ResultTable {
             }
         }
         return sb.toString();
+    }
+
+    /** Sites without validation images, whose test scores and models are those of their last round (site order). */
+    public List<String> sitesWithoutValidation() {
+        return List.copyOf(withoutValidation);
+    }
+
+    /**
+     * What model selection did where it could not use validation Dice, e.g. {@code "BIDMC, HK: last round: no
+     * validation images"}; empty when every site has validation images.
+     */
+    public String selectionNote() {
+        if (withoutValidation.isEmpty()) {
+            return "";
+        }
+        return String.join(", ", withoutValidation) + ": last round: no validation images";
+    }
+
+    /**
+     * Which round a site's test scores come from, as the captions say it: "best validation round after the first
+     * half of training", with the sites without validation images named ("last round: no validation images"), or
+     * "last round (…)" when no site has validation images.
+     */
+    public String selectionRule() {
+        if (withoutValidation.isEmpty()) {
+            return "best validation round after the first half of training";
+        }
+        if (withoutValidation.size() == sites.size()) {
+            return "last round (" + selectionNote() + ")";
+        }
+        return "best validation round after the first half of training (" + selectionNote() + ")";
     }
 
     /** Selected round per method and site (mean over seeds and folds). */

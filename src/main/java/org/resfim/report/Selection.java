@@ -1,5 +1,6 @@
 package org.resfim.report;
 
+import org.resfim.federation.EvaluationSettings;
 import org.resfim.federation.ImageScore;
 
 import java.util.ArrayList;
@@ -9,8 +10,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Model selection of METHOD.md: for each run (method, seed, fold) and site, the round with the best mean
- * validation Dice among rounds ≥ {@code firstRound} (ties: the earliest), and that round's test scores.
+ * Model selection of METHOD.md over logged evaluations: for each run (method, seed, fold) and site, the round
+ * {@link EvaluationSettings#replacesSelected} ends with — the best mean validation Dice among rounds ≥
+ * {@code firstRound} (ties: the earliest), the last round for a site without validation images — and that
+ * round's test scores. Sites select by the same rule as they train, so the table's round is the round of the
+ * site's {@code selected-model} file.
  */
 public final class Selection {
     private Selection() {
@@ -20,8 +24,12 @@ public final class Selection {
     public record Key(String method, long seed, int fold, String site) {
     }
 
-    /** The selected round of a site and its test images' scores. */
+    /** The selected round of a site and its test images' scores; {@code valDice} NaN: no validation images (last round). */
     public record Selected(int round, double valDice, List<ImageScore> test) {
+        /** Selected as the last round because the site has no validation images. */
+        public boolean lastRoundWithoutValidation() {
+            return Double.isNaN(valDice);
+        }
     }
 
     public static Map<Key, Selected> select(List<EvalRecord> records, int firstRound) {
@@ -29,13 +37,10 @@ public final class Selection {
         List<EvalRecord> sorted = new ArrayList<>(records);
         sorted.sort(Comparator.comparingInt(EvalRecord::round));
         for (EvalRecord r : sorted) {
-            if (r.round() < firstRound) {
-                continue;
-            }
             Key k = new Key(r.method(), r.seed(), r.fold(), r.site());
             EvalRecord cur = best.get(k);
-            double v = r.valDice();
-            if (cur == null || v > cur.valDice() || (Double.isNaN(cur.valDice()) && !Double.isNaN(v))) {
+            if (EvaluationSettings.replacesSelected(r.round(), r.valDice(), firstRound, cur == null ? 0 : cur.round(),
+                    cur == null ? Double.NaN : cur.valDice())) {
                 best.put(k, r);
             }
         }

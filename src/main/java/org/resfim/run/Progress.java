@@ -22,13 +22,14 @@ final class Progress {
         skipped += rounds;
     }
 
-    void round(String label, int round, int rounds, double valDice) {
+    /** @param validation the round's validation summary, {@link org.resfim.report.EvalRecord#meanValDiceText} */
+    void round(String label, int round, int rounds, String validation) {
         done++;
         double elapsed = (System.nanoTime() - start) / 1e9;
         int worked = done - skipped;
         double eta = worked == 0 ? Double.NaN : elapsed / worked * (total - done);
-        String line = String.format(Locale.ROOT, "[%d/%d rounds] %s: round %d/%d, mean val Dice %.3f, elapsed %s, ETA %s",
-                done, total, label, round, rounds, valDice, time(elapsed), time(eta));
+        String line = String.format(Locale.ROOT, "[%d/%d rounds] %s: round %d/%d, %s, elapsed %s, ETA %s",
+                done, total, label, round, rounds, validation, time(elapsed), time(eta));
         if (tty) {
             out.print("\r" + line + "   ");
             if (done == total || round == rounds) {

@@ -52,15 +52,84 @@ public final class RunDirectory {
     }
 
     /**
-     * Writes {@code config.resolved.json}. A directory that already holds a run continues only with exactly
-     * the settings it started with — the configuration file, the options and every method default ResFIM
-     * applies — or rounds done before and after would come from different experiments: refused, naming the
-     * first setting that differs.
+     * The resolved configuration of {@code plan} (what {@code config.resolved.json} holds), read-only. A directory
+     * that already holds a run continues only with exactly the settings it started with — the configuration file,
+     * the options and every method default ResFIM applies — or rounds done before and after would come from
+     * different experiments: refused, naming the first setting that differs, before anything is written.
      */
-    void writePlan(SimulationPlan plan) {
+    String checkPlan(SimulationPlan plan) {
         String resolved = Simulation.json(resolvedConfig(plan));
         requireSameSettings(resolved);
+        return resolved;
+    }
+
+    /** Writes {@code config.resolved.json}: a resolved configuration that {@link #checkPlan} accepted. */
+    void writePlan(String resolved) {
         Simulation.write(root.resolve(RESOLVED), resolved);
+    }
+
+    /**
+     * What the run directory held before a start, so that a start that fails before it completes a round can
+     * take back what it wrote: only in a directory that held no run ({@code config.resolved.json} absent), and
+     * only the entries this start created (everything else in the folder, the user's files, stays).
+     */
+    Start start() {
+        return new Start(root);
+    }
+
+    static final class Start {
+        private final Path root;
+        private final boolean existed;
+        private final boolean fresh;
+        private final Set<Path> before = new java.util.HashSet<>();
+
+        Start(Path root) {
+            this.root = root;
+            this.existed = Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            this.fresh = !Files.exists(root.resolve(RESOLVED), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (existed && Files.isDirectory(root)) {
+                try (var s = Files.list(root)) {
+                    s.forEach(p -> before.add(p.getFileName()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot list " + root, e);
+                }
+            }
+        }
+
+        /** Deletes what this start created (nothing when the directory held a run before); best effort. */
+        void undo() {
+            if (!fresh || !Files.isDirectory(root)) {
+                return;
+            }
+            try (var s = Files.list(root)) {
+                for (Path p : s.toList()) {
+                    if (!before.contains(p.getFileName())) {
+                        deleteTree(p);
+                    }
+                }
+                if (!existed) {
+                    try (var left = Files.list(root)) {
+                        if (left.findAny().isEmpty()) {
+                            Files.delete(root);
+                        }
+                    }
+                }
+            } catch (IOException | UncheckedIOException e) {
+                // best effort: the failure being reported matters more than what is left
+            }
+        }
+
+        private static void deleteTree(Path p) throws IOException {
+            // links are deleted, never followed
+            if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                try (var s = Files.list(p)) {
+                    for (Path q : s.toList()) {
+                        deleteTree(q);
+                    }
+                }
+            }
+            Files.deleteIfExists(p);
+        }
     }
 
     static final String RESOLVED = "config.resolved.json";

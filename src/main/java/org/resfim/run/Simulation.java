@@ -65,12 +65,70 @@ public final class Simulation {
         for (String m : plan.methods()) {
             AlgorithmRegistry.create(spec(m)); // refuse unknown methods and bad parameters before any work
         }
-        dir.writePlan(plan);
-        ResumeInfo.write(plan.out(), plan.origin());
+        String resolved = dir.checkPlan(plan); // a directory holding another run is refused before any work
+        // #13 item 5: every site loaded and checked before anything is written, so a data error (missing folder,
+        // unreadable image, wrong mask size, a site without training images) leaves the run directory as it was
+        long firstSeed = plan.seeds().get(0);
+        List<SiteDataset> firstSites = FederationData.load(plan.data(), firstSeed, plan.data().imageHeight());
+        check(firstSites, firstSeed);
+        List<String> noVal = sitesWithoutValidation(firstSites, firstSeed);
+        if (!noVal.isEmpty()) {
+            log.println("no validation images at " + String.join(", ", noVal) + " (too few images or patients for a validation split):"
+                    + " their test scores and selected models are those of the last round");
+        }
+        RunDirectory.Start start = dir.start();
+        try {
+            dir.writePlan(resolved);
+            ResumeInfo.write(plan.out(), plan.origin());
+            return runAll(firstSeed, firstSites);
+        } catch (RuntimeException | Error e) {
+            if (!roundCompleted) {
+                start.undo(); // a start that trained no round leaves nothing that would refuse the corrected command
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The checks on loaded data that would otherwise fail once training runs: the run directory outside every
+     * site folder, every site with training images in every fold.
+     */
+    private void check(List<SiteDataset> sites, long seed) {
+        FederationData.refuseOutputInside(sites, plan.out());
+        int folds = Math.max(1, plan.evaluation().folds());
+        for (int fold = 0; fold < folds; fold++) {
+            for (SiteDataset s : folds == 1 ? sites : Folds.split(sites, fold, folds, seed)) {
+                if (s.train().isEmpty()) {
+                    String where = s.manifest() != null && s.manifest().root() != null ? s.manifest().root() + ": " : "";
+                    throw new IllegalArgumentException(where + "site '" + s.name() + "' has no training images ("
+                            + s.val().size() + " validation, " + s.test().size() + " test"
+                            + (folds > 1 ? " in fold " + fold + " of evaluation.folds = " + folds : "") + "): it cannot train");
+                }
+            }
+        }
+    }
+
+    /** Sites with no validation images (in any fold), in site order: model selection takes their last round. */
+    private List<String> sitesWithoutValidation(List<SiteDataset> sites, long seed) {
+        int folds = Math.max(1, plan.evaluation().folds());
+        Set<String> out = new LinkedHashSet<>();
+        for (int fold = 0; fold < folds; fold++) {
+            for (SiteDataset s : folds == 1 ? sites : Folds.split(sites, fold, folds, seed)) {
+                if (s.val().isEmpty()) {
+                    out.add(s.name());
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private boolean roundCompleted;
+
+    private ResultTable runAll(long firstSeed, List<SiteDataset> firstSites) {
         List<EvalRecord> all = new ArrayList<>();
         List<String> siteNames = null;
         for (long seed : plan.seeds()) {
-            List<SiteDataset> sites = FederationData.load(plan.data(), seed, plan.data().imageHeight());
+            List<SiteDataset> sites = seed == firstSeed ? firstSites : FederationData.load(plan.data(), seed, plan.data().imageHeight());
             dir.writeManifest(seed, sites);
             int folds = Math.max(1, plan.evaluation().folds());
             for (int fold = 0; fold < folds; fold++) {
@@ -178,8 +236,8 @@ public final class Simulation {
             @Override
             public void onRoundEnd(int round, ClientState serverState) {
                 ckpt.save(round, serverState, currentCoordinator[0].dropped());
-                double val = records.stream().filter(r -> r.round() == round).mapToDouble(EvalRecord::valDice).average().orElse(Double.NaN);
-                progress.round(label, round, rounds, val);
+                roundCompleted = true;
+                progress.round(label, round, rounds, EvalRecord.meanValDiceText(records.stream().filter(r -> r.round() == round).toList()));
             }
         };
         try (InProcessTransport transport = new InProcessTransport(participants)) {

@@ -201,11 +201,11 @@ public final class ServerRuntime {
             public void onRoundEnd(int round, ClientState serverState) {
                 ckpt.save(round, serverState, coordinator[0].dropped());
                 roundsDone++;
-                double val = records.stream().filter(r -> r.round() == round).mapToDouble(EvalRecord::valDice).average().orElse(Double.NaN);
-                long answered = records.stream().filter(r -> r.round() == round).count();
+                List<EvalRecord> evaluated = records.stream().filter(r -> r.round() == round).toList();
                 double el = (System.nanoTime() - start) / 1e9;
-                log.info(String.format(Locale.ROOT, "%s: round %d/%d complete, %d/%d sites evaluated, mean val Dice %.3f, connected %s,"
-                        + " %d/%d rounds of the plan done, %.1f s", label, round, rounds, answered, sites.size(), val, server.connected(),
+                log.info(String.format(Locale.ROOT, "%s: round %d/%d complete, %d/%d sites evaluated, %s, connected %s,"
+                        + " %d/%d rounds of the plan done, %.1f s", label, round, rounds, evaluated.size(), sites.size(),
+                        EvalRecord.meanValDiceText(evaluated), server.connected(),
                         roundsDone, roundsTotal, el));
                 progress(label, round, "complete");
             }

@@ -81,7 +81,8 @@ public final class SiteRuntime implements SiteClient.Handler {
         Reply r = current.handle(request);
         if (request.phase() == Phase.EVALUATE) {
             double val = r.scores().stream().filter(s -> s.split().equals("val")).mapToDouble(s -> s.metrics().dice()).average().orElse(Double.NaN);
-            log.info(String.format(java.util.Locale.ROOT, "%s: round %d evaluated, val Dice %.3f, state saved", key, request.round(), val));
+            log.info(String.format(java.util.Locale.ROOT, "%s: round %d evaluated, %s, state saved", key, request.round(),
+                    Double.isNaN(val) ? "no validation images (the model of the last round is kept)" : String.format(java.util.Locale.ROOT, "val Dice %.3f", val)));
         }
         return r;
     }

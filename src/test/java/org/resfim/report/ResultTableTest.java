@@ -1,6 +1,7 @@
 package org.resfim.report;
 
 import org.junit.jupiter.api.Test;
+import org.resfim.federation.EvaluationSettings;
 import org.resfim.federation.ImageScore;
 import org.resfim.metrics.MetricSummary;
 
@@ -81,5 +82,60 @@ class ResultTableTest {
         assertEquals(0.8, t.siteMean("A", "Y", "dice"), 1e-12);
         assertTrue(Double.isNaN(t.average("A", "avg", "dice")), "no average over an incomplete set of sites");
         assertTrue(t.markdown().contains("| A | — | 80.00 ± 0.00 |"), t.markdown());
+    }
+
+    /** A site's round without validation images: test images only. */
+    static EvalRecord noVal(String m, int round, String site, double... test) {
+        List<ImageScore> s = new ArrayList<>();
+        for (int i = 0; i < test.length; i++) {
+            s.add(img("test", site + "/t" + i, test[i]));
+        }
+        return new EvalRecord(m, 0, 0, round, site, s);
+    }
+
+    @Test
+    void aSiteWithoutValidationImagesIsTakenAtItsLastRoundAndSaysSo() {
+        List<EvalRecord> r = new ArrayList<>();
+        // T = 4, selection from round 3; Z has no validation images: round 4, its last, not the first eligible round
+        // (3, which the table used to take) nor the one with the best test score
+        for (int round = 1; round <= 4; round++) {
+            r.add(rec("A", 0, round, "X", 0.1 * round, 0.2 * round));
+            r.add(noVal("A", round, "Z", new double[] {0.9, 0.1, 0.95, 0.3}[round - 1]));
+        }
+        ResultTable t = new ResultTable(r, List.of("A"), List.of("X", "Z"), List.of(0L), 3, "", 1000);
+        assertEquals(0.3, t.siteMean("A", "Z", "dice"), 1e-12);
+        assertEquals(4.0, t.selectedRounds().get("A").get("Z"), 0);
+        assertEquals(4.0, t.selectedRounds().get("A").get("X"), 0);
+        assertEquals(List.of("Z"), t.sitesWithoutValidation());
+        assertEquals("Z: last round: no validation images", t.selectionNote());
+        assertTrue(t.markdown().contains("test images at each site's best validation round after the first half of training"
+                + " (Z: last round: no validation images); mean ± std over seeds."), t.markdown());
+        // every site with validation images: no note
+        ResultTable only = new ResultTable(r.stream().filter(e -> e.site().equals("X")).toList(), List.of("A"), List.of("X"), List.of(0L), 3, "", 1000);
+        assertEquals("", only.selectionNote());
+        assertFalse(only.markdown().contains("no validation images"), only.markdown());
+    }
+
+    @Test
+    void theSelectionRule() {
+        // not eligible before the first selectable round, whatever the Dice
+        assertFalse(EvaluationSettings.replacesSelected(2, 0.9, 3, 0, Double.NaN));
+        assertTrue(EvaluationSettings.replacesSelected(3, 0.1, 3, 0, Double.NaN), "the first eligible round is selected");
+        assertTrue(EvaluationSettings.replacesSelected(4, 0.6, 3, 3, 0.5));
+        assertFalse(EvaluationSettings.replacesSelected(4, 0.5, 3, 3, 0.5), "a tie keeps the earlier round");
+        assertFalse(EvaluationSettings.replacesSelected(4, 0.4, 3, 3, 0.5));
+        // no validation images: each later round replaces the one before
+        assertTrue(EvaluationSettings.replacesSelected(4, Double.NaN, 3, 3, Double.NaN));
+        assertFalse(EvaluationSettings.replacesSelected(3, Double.NaN, 3, 4, Double.NaN));
+        // what a site resumed from an older state (no round selected, -∞) does
+        assertTrue(EvaluationSettings.replacesSelected(5, Double.NaN, 3, 0, Double.NEGATIVE_INFINITY));
+    }
+
+    @Test
+    void theProgressTextOfARound() {
+        assertEquals("mean val Dice 0.500", EvalRecord.meanValDiceText(List.of(rec("A", 0, 1, "X", 0.4), rec("A", 0, 1, "Y", 0.6))));
+        assertEquals("mean val Dice 0.400 (1 of 2 sites with validation images)",
+                EvalRecord.meanValDiceText(List.of(rec("A", 0, 1, "X", 0.4), noVal("A", 1, "Z", 0.6))));
+        assertEquals("no validation images", EvalRecord.meanValDiceText(List.of(noVal("A", 1, "Z", 0.6), noVal("A", 1, "W"))));
     }
 }

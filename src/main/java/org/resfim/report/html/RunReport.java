@@ -59,6 +59,7 @@ public final class RunReport {
     private final int examplesPerSite;
     private List<SiteDataset> sites;
     private String dataProblem;
+    private ResultTable table;
 
     RunReport(RunResults run, int examplesPerSite) {
         this.run = run;
@@ -162,6 +163,14 @@ public final class RunReport {
         return s.toString();
     }
 
+    /** The comparison table, computed once per report (its bootstrap is not free). */
+    private ResultTable table() {
+        if (table == null) {
+            table = run.table();
+        }
+        return table;
+    }
+
     private static void item(StringBuilder s, String k, String v) {
         s.append("<dt>").append(esc(k)).append("</dt><dd>").append(esc(v)).append("</dd>\n");
     }
@@ -169,9 +178,12 @@ public final class RunReport {
     // ------------------------------------------------------------------ sections
 
     private String results() {
-        ResultTable t = run.table();
-        return t.html() + "<p class=\"caption\">Each site's test score is taken at its best validation round after round "
-                + (run.evaluation().firstSelectableRound(run.rounds()) - 1) + " (model selection on validation Dice). "
+        ResultTable t = table();
+        boolean noneValidates = !t.sitesWithoutValidation().isEmpty() && t.sitesWithoutValidation().size() == t.sites().size();
+        return t.html() + "<p class=\"caption\">Each site's test score is taken at its "
+                + (noneValidates ? "last round (" + esc(t.selectionNote()) + "). "
+                : "best validation round after round " + (run.evaluation().firstSelectableRound(run.rounds()) - 1)
+                + " (model selection on validation Dice)" + (t.selectionNote().isEmpty() ? "" : "; " + esc(t.selectionNote())) + ". ")
                 + "Δ: mean paired per-image Dice difference with " + esc(t.reference()) + " in points, percentile-bootstrap 95% CI.</p>\n";
     }
 
@@ -186,8 +198,13 @@ public final class RunReport {
                 count.put(s, new int[run.rounds()]);
             }
             boolean any = false;
+            boolean evaluated = false;
             for (EvalRecord r : run.records()) {
-                if (!r.method().equals(m) || r.round() < 1 || r.round() > run.rounds() || Double.isNaN(r.valDice()) || !sum.containsKey(r.site())) {
+                if (!r.method().equals(m) || r.round() < 1 || r.round() > run.rounds() || !sum.containsKey(r.site())) {
+                    continue;
+                }
+                evaluated = true;
+                if (Double.isNaN(r.valDice())) {
                     continue;
                 }
                 sum.get(r.site())[r.round() - 1] += r.valDice();
@@ -195,7 +212,8 @@ public final class RunReport {
                 any = true;
             }
             if (!any) {
-                b.append("<figure>").append(note(m + ": no round evaluated yet")).append("</figure>\n");
+                b.append("<figure>").append(note(m + (evaluated ? ": no validation curve: no site has validation images"
+                        + " (each site's model is that of its last round)" : ": no round evaluated yet"))).append("</figure>\n");
                 continue;
             }
             Map<String, double[]> mean = new LinkedHashMap<>();
@@ -214,7 +232,9 @@ public final class RunReport {
         if (run.seeds().size() * run.folds() > 1) {
             b.append(", mean over ").append(run.seeds().size() * run.folds()).append(" seeds and folds");
         }
-        b.append("; dashed: the mean over sites. Models are selected from round ").append(first).append(" on.</p>\n");
+        b.append("; dashed: the mean over sites. Models are selected from round ").append(first).append(" on");
+        String noVal = table().selectionNote();
+        b.append(noVal.isEmpty() ? "" : "; " + esc(noVal) + " (no curve)").append(".</p>\n");
         return b.toString();
     }
 
@@ -272,8 +292,9 @@ public final class RunReport {
                     continue;
                 }
                 ModelCheckpoint ck = ModelCheckpoint.read(f, unet, run.root().resolve(RunResults.RESOLVED).toString());
-                heads.put(m, "round " + ck.metadata().getOrDefault("round", "?") + ", val Dice "
-                        + fmt(parse(ck.metadata().get("val_dice"))));
+                double val = parse(ck.metadata().get("val_dice"));
+                heads.put(m, "round " + ck.metadata().getOrDefault("round", "?")
+                        + (Double.isNaN(val) ? " (last round: no validation images)" : ", val Dice " + fmt(val)));
                 try (SegmentationModel model = new SegmentationModel(unet, ck.state())) {
                     predictions.put(m, model.predict(Batches.of(test, unet.inChannels(), null, null), 0.5));
                 }
