@@ -3,7 +3,6 @@ package org.resfim.data;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -44,42 +43,14 @@ final class ConfigNode {
                 + " (valid keys: " + String.join(", ", new TreeSet<>(allowed)) + ")");
     }
 
-    /** The allowed key closest to {@code key} by edit distance, if close enough to be a likely typo. */
+    /** The allowed key {@code key} most likely meant ({@link org.resfim.config.Suggest#nearest}), or null. */
     static String nearest(String key, Collection<String> allowed) {
-        String best = null;
-        int bestD = Integer.MAX_VALUE;
-        String lk = key.toLowerCase(Locale.ROOT);
-        for (String a : allowed) {
-            int d = levenshtein(lk, a.toLowerCase(Locale.ROOT));
-            if (d < bestD || (d == bestD && best != null && a.compareTo(best) < 0)) {
-                bestD = d;
-                best = a;
-            }
-        }
-        int limit = Math.max(2, key.length() / 3);
-        return best != null && bestD <= limit ? best : null;
+        return org.resfim.config.Suggest.nearest(key, allowed);
     }
 
     /** Edit distance counting insertions, deletions, substitutions and adjacent transpositions (optimal string alignment). */
     static int levenshtein(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
-        for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                int v = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    v = Math.min(v, d[i - 2][j - 2] + 1);
-                }
-                d[i][j] = v;
-            }
-        }
-        return d[a.length()][b.length()];
+        return org.resfim.config.Suggest.distance(a, b);
     }
 
     boolean has(String key) {
