@@ -41,7 +41,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Aggregation, serialization, one full ResFIM estimate, peak memory. */
-    @Command(name = "core", description = "Server aggregation of 10 sites, state serialization MB/s, one full pFL-ResFIM estimate (K = 4), peak RSS.")
+    @Command(name = "core", description = {"Benchmark the server and pFL-ResFIM's own work.",
+            "Server aggregation of 10 sites, state serialization MB/s, one full pFL-ResFIM estimate (K = 4), peak RSS."})
     public static final class Core implements Callable<Integer> {
         @Option(names = "--sites", defaultValue = "10", description = "Sites to aggregate (default: ${DEFAULT-VALUE}).")
         int sites;
@@ -75,7 +76,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Training, inference and per-sample-Fisher images/s of the reference U-Net. */
-    @Command(name = "train", description = "Training, inference and per-sample Fisher images/s of the reference U-Net (batch 8).")
+    @Command(name = "train", description = {"Benchmark the reference U-Net against the PyTorch peer.",
+            "Training, inference and per-sample Fisher images/s (batch 8)."})
     public static final class Train implements Callable<Integer> {
         @Option(names = "--sizes", split = ",", defaultValue = "128,256", description = "Image sizes (default: ${DEFAULT-VALUE}).")
         List<Integer> sizes;

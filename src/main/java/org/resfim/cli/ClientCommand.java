@@ -18,8 +18,9 @@ import java.util.concurrent.Callable;
 
 /** {@code resfim client}: one site of a real deployment; dials out to the server, trains on local data. */
 @Command(name = "client", description = {
-        "Run one site: connect out to 'resfim server' (no inbound port), train on this site's data, send only what the algorithm shares.",
-        "Reconnects with backoff; keeps its state per round under --state, and an audit of every message it sent (audit.jsonl)."})
+        "Run one site of a deployment: dial out to 'resfim server' and train on this site's data.",
+        "Needs no inbound port and sends only what the algorithm shares. Reconnects with backoff; keeps its state per round",
+        "under --state, and an audit of every message it sent (audit.jsonl)."})
 public final class ClientCommand implements Callable<Integer> {
     @Option(names = "--server", required = true, description = "HOST:PORT of the server.")
     String server;

@@ -27,7 +27,9 @@ public final class DataCommand implements Runnable {
     }
 
     /** Per site: samples per split, sizes, channels, foreground fraction, label values; non-zero exit on any problem. */
-    @Command(name = "check", description = "Load every site and report counts, sizes, channels, foreground fraction and label values; exit 1 on any problem.")
+    @Command(name = "check", description = {"Check a configuration and report every site's data; exit 1 on any problem.",
+            "Checks every section of the configuration, then loads every site and reports sample counts per split, image",
+            "sizes, channels, foreground fraction and label values."})
     public static final class Check implements Callable<Integer> {
         @Parameters(paramLabel = "CONFIG", description = "Federation configuration (YAML).")
         Path config;

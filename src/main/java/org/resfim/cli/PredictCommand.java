@@ -22,8 +22,9 @@ import java.util.stream.Stream;
 
 /** {@code resfim predict --model CHECKPOINT --input IMAGE_OR_DIR --out DIR}: masks and overlays from a trained personal model. */
 @Command(name = "predict", description = {
-        "Segment images with a trained model: for each image write NAME_mask.png (0/255, the image's own size) and",
-        "NAME_overlay.png (the prediction drawn over the image). Reads PNG, JPEG, GIF, BMP, TIFF and PPM/PGM/PBM.",
+        "Segment images with a trained personal model.",
+        "For each image write NAME_mask.png (0/255, the image's own size) and NAME_overlay.png (the prediction drawn",
+        "over the image). Reads PNG, JPEG, GIF, BMP, TIFF and PPM/PGM/PBM.",
         "The model configuration comes from --config, else from the run directory the checkpoint lies in, else the defaults;",
         "a checkpoint that does not match it is refused, naming the first tensor that differs."})
 public final class PredictCommand implements Callable<Integer> {

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 /** {@code resfim simulate}: every method on identical splits, seeds and initial weights, in one JVM. */
 @Command(name = "simulate", description = {
         "Simulate a federation in this process and compare methods.",
-        "Without options: the embedded synthetic 4-site federation, pFL-ResFIM vs FedAvg vs Local (about 5 minutes on 2 cores)."})
+        "Without options: the embedded synthetic 4-site federation, pFL-ResFIM vs FedAvg vs Local (a few minutes on 2 cores)."})
 public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Federation configuration (YAML); default: the embedded synthetic federation.")
     Path config;

@@ -25,7 +25,8 @@ public final class StyleCommand implements Runnable {
     }
 
     /** A grid: row i = an image of site i re-rendered in every site's style (the diagonal is the original). */
-    @Command(name = "preview", description = "Grid: one row per site, its image re-rendered in every other site's style (diagonal = original).")
+    @Command(name = "preview", description = {"Write a PNG grid of each site's image in every other site's style.",
+            "One row per site: its image re-rendered in every site's style (diagonal = original)."})
     public static final class Preview implements Callable<Integer> {
         @Parameters(paramLabel = "CONFIG", description = "Federation configuration (YAML).")
         Path config;

@@ -30,7 +30,8 @@ import java.util.concurrent.Callable;
  * {@code resfim train-local}: one U-Net on one folder of images and masks, without federation. The folder
  * is described as a one-site configuration, so every format and label rule of the data layer applies.
  */
-@Command(name = "train-local", description = "Train one U-Net on one folder of images and masks; prints per-epoch loss and validation Dice.")
+@Command(name = "train-local", description = {"Train one U-Net on one folder of images and masks.",
+        "Prints per-epoch loss and validation Dice and keeps the best model."})
 public final class TrainLocalCommand implements Callable<Integer> {
     @Option(names = "--images", required = true, description = "Folder of images.")
     Path images;
