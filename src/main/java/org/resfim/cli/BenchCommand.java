@@ -24,6 +24,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** Without a subcommand: every benchmark, side by side with the PyTorch peer, in one invocation. */
     @Override
     public Integer call() throws Exception {
+        OptionChecks.threads(threads);
         Train t = new Train();
         t.sizes = List.of(128, 256);
         t.batch = 8;
@@ -55,6 +56,10 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            OptionChecks.range("--sites", sites, 1, 10_000);
+            OptionChecks.imageSize("--size", size);
+            OptionChecks.range("--samples", samples, 1, 10_000);
+            OptionChecks.threads(threads);
             Djl.setThreads(threads);
             System.out.println("machine: " + MachineInfo.describe());
             org.resfim.bench.CoreBenchmarks.Aggregation a = org.resfim.bench.CoreBenchmarks.aggregation(sites, 5);
@@ -97,6 +102,12 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            for (int size : sizes) {
+                OptionChecks.imageSize("--sizes", size);
+            }
+            OptionChecks.range("--batch", batch, 1, 4096);
+            OptionChecks.range("--steps", steps, 1, 100_000);
+            OptionChecks.threads(threads);
             Djl.setThreads(threads);
             int t = Djl.threads();
             System.out.printf("ResFIM %s, libtorch %s, %d threads, reference U-Net (3,184,721 parameters), batch %d, %d timed steps%n",

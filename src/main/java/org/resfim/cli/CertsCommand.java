@@ -28,9 +28,7 @@ public final class CertsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (days < 1) {
-            throw new IllegalArgumentException("--days must be at least 1");
-        }
+        OptionChecks.range("--days", days, 1, 100_000);
         Map<String, Path> written = DevCertificates.create(out, sites, hosts == null ? List.of() : hosts, Duration.ofDays(days));
         written.forEach((what, file) -> System.out.println("wrote " + what + ": " + file));
         System.out.println("Server: resfim server --tls-dir " + out + " ...   Site NAME: resfim client --tls-dir " + out + " --site NAME ...");

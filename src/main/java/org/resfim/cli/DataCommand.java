@@ -60,6 +60,7 @@ public final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
+            OptionChecks.range("--per-site", perSite, 1, 1000);
             DataPreview.write(load(config, dataRoot), out, perSite);
             System.out.println("wrote " + out);
             return 0;

@@ -44,8 +44,9 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!(threshold > 0 && threshold < 1)) {
-            throw new IllegalArgumentException("--threshold must be in (0, 1), got " + threshold);
+        OptionChecks.range("--threshold", threshold, 0, 1, false, false);
+        if (size != null) {
+            OptionChecks.range("--size", size, 1, 100_000);
         }
         List<Path> images = inputs(input);
         ImagePredictor.Setup setup = ImagePredictor.setup(model, config, size);

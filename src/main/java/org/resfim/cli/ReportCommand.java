@@ -24,6 +24,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OptionChecks.range("--examples", examples, 0, 1000);
         Path f = RunReport.write(runDir, out, examples);
         System.out.println("wrote " + f.toAbsolutePath());
         return 0;

@@ -41,6 +41,8 @@ public final class StyleCommand implements Runnable {
 
         @Override
         public Integer call() {
+            OptionChecks.range("--beta", beta, 0, 0.5, false, true);
+            OptionChecks.range("--lambda", lambda, 0, 1, true, true);
             FederationConfig cfg = DataCommand.load(config, dataRoot);
             List<SiteDataset> sites = FederationData.load(cfg);
             StyleConfig style = StyleConfig.fromMap(java.util.Map.of("beta", beta, "lambda", lambda));

@@ -65,6 +65,13 @@ public final class TrainLocalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.range("--threshold", threshold, 0, 65535, "a stored mask value");
+        OptionChecks.imageSize("--size", size);
+        OptionChecks.range("--epochs", epochs, 1, 100_000);
+        OptionChecks.range("--batch", batch, 1, 4096);
+        OptionChecks.range("--lr", lr, 0, 10, false, true);
+        OptionChecks.range("--val", val, 0, 1, false, false);
+        OptionChecks.threads(threads);
         for (Path p : new Path[] {images, masks}) {
             if (!Files.isDirectory(p)) {
                 throw new IllegalArgumentException("folder not found: " + p);

@@ -1,8 +1,10 @@
 package org.resfim.federation;
 
 import org.resfim.config.ConfigKey;
+import org.resfim.config.Origin;
 import org.resfim.config.Section;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +23,12 @@ public record TrainingSettings(double learningRate, double weightDecay, int batc
             new ConfigKey("training", "lr_decay_every", 0.25, "fraction of the rounds T after which the learning rate is multiplied by lr_decay (T/4)"));
 
     public static TrainingSettings from(Map<String, Object> section) {
-        Section s = new Section("training", section, KEYS);
+        return from(section, Origin.NONE);
+    }
+
+    /** The {@code training:} section; errors name {@code origin}'s file, or the option that set a key. */
+    public static TrainingSettings from(Map<String, Object> section, Origin origin) {
+        Section s = new Section("training", section, KEYS, origin);
         return new TrainingSettings(
                 s.getDouble("lr", 0, 10, false, true),
                 s.getDouble("weight_decay", 0, 1, true, true),

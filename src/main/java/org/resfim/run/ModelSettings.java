@@ -1,10 +1,12 @@
 package org.resfim.run;
 
 import org.resfim.config.ConfigKey;
+import org.resfim.config.Origin;
 import org.resfim.config.Section;
 import org.resfim.engine.NormType;
 import org.resfim.engine.UNetConfig;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,7 +20,12 @@ public record ModelSettings(int width, int depth, NormType norm, int groups) {
             new ConfigKey("model", "groups", 8, "groups of GroupNorm (norm = group)"));
 
     public static ModelSettings from(Map<String, Object> section) {
-        Section s = new Section("model", section, KEYS);
+        return from(section, Origin.NONE);
+    }
+
+    /** The {@code model:} section; errors name {@code origin}'s file. */
+    public static ModelSettings from(Map<String, Object> section, Origin origin) {
+        Section s = new Section("model", section, KEYS, origin);
         NormType norm = NormType.valueOf(s.getChoice("norm", List.of("batch", "group", "instance", "none")).toUpperCase(Locale.ROOT));
         return new ModelSettings(s.getInt("width", 2, 1024), s.getInt("depth", 2, 7), norm, s.getInt("groups", 1, 1024));
     }
