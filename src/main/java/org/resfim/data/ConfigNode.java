@@ -11,15 +11,42 @@ final class ConfigNode {
     final String file;
     final String path;
     final Map<String, Object> map;
+    /** Keys written elsewhere than {@link #path} (a site's keys inherited from data.defaults): key → the path they are written at. */
+    private final Map<String, String> writtenAt;
 
     ConfigNode(String file, String path, Map<String, Object> map) {
+        this(file, path, map, Map.of());
+    }
+
+    ConfigNode(String file, String path, Map<String, Object> map, Map<String, String> writtenAt) {
         this.file = file;
         this.path = path;
         this.map = map;
+        this.writtenAt = writtenAt;
     }
 
+    /** A node of {@code own}'s keys over {@code inherited}'s; a key only {@code inherited} has is reported at its path. */
+    static ConfigNode merged(ConfigNode own, ConfigNode inherited) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>(inherited.map);
+        m.putAll(own.map);
+        Map<String, String> at = new java.util.LinkedHashMap<>();
+        for (String k : inherited.map.keySet()) {
+            if (!own.map.containsKey(k)) {
+                at.put(k, inherited.path);
+            }
+        }
+        return new ConfigNode(own.file, own.path, m, at);
+    }
+
+    /** The path {@code key} is written at: this node's, or where it was inherited from. */
     String keyPath(String key) {
-        return path.isEmpty() ? key : path + "." + key;
+        String parent = writtenAt.getOrDefault(key, path);
+        return parent.isEmpty() ? key : parent + "." + key;
+    }
+
+    /** The path of the mapping {@code key} was inherited from, or null when it is written here (or absent). */
+    String inheritedFrom(String key) {
+        return writtenAt.get(key);
     }
 
     ConfigException error(String key, String problem) {
@@ -134,17 +161,26 @@ final class ConfigNode {
         throw error(key, "'" + keyPath(key) + "' must be a list, got " + describe(v));
     }
 
-    /** A list of numbers, or a single number as a list of one. */
-    List<Double> numbers(String key) {
+    /**
+     * A list of numbers, or a single number as a list of one; {@code form} says what the key takes, for the
+     * message when it holds something else (e.g. "a number or a list [height, width]").
+     */
+    List<Double> numbers(String key, String form) {
         Object v = map.get(key);
         List<Double> out = new ArrayList<>();
+        if (v == null) {
+            return out;
+        }
         if (v instanceof Number) {
             out.add(((Number) v).doubleValue());
             return out;
         }
-        for (Object o : list(key)) {
+        if (!(v instanceof List)) {
+            throw error(key, "'" + keyPath(key) + "' must be " + form + ", got " + describe(v));
+        }
+        for (Object o : (List<?>) v) {
             if (!(o instanceof Number)) {
-                throw error(key, "'" + keyPath(key) + "' must hold numbers, got " + describe(o));
+                throw error(key, "'" + keyPath(key) + "' must be " + form + ", got " + describe(v) + " holding " + describe(o));
             }
             out.add(((Number) o).doubleValue());
         }
