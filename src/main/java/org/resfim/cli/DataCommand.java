@@ -38,11 +38,15 @@ public final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
-            DataCheck.Result r = DataCheck.run(config, dataRoot);
-            System.out.print(r.report());
-            r.warnings().forEach(w -> System.out.println("warning: " + w));
-            r.problems().forEach(p -> System.err.println("problem: " + p));
-            return r.ok() ? 0 : 1;
+            // the whole configuration, as simulate would read it (without --methods, a missing method.list is fine), then the data
+            DataCheck.Result r = DataCheck.run(config, dataRoot, org.resfim.run.Plans::check);
+            System.out.print(r.report()); // every warning and problem once, in the report
+            if (!r.ok()) {
+                System.err.println("error: " + config + ": " + r.problems().size() + " problem" + (r.problems().size() == 1 ? "" : "s")
+                        + " (listed above)");
+                return 1;
+            }
+            return 0;
         }
     }
 
