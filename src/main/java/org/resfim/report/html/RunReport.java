@@ -580,13 +580,7 @@ public final class RunReport {
     }
 
     private static String bytes(double v) {
-        if (Double.isNaN(v)) {
-            return "—";
-        }
-        if (v >= 1 << 20) {
-            return String.format(Locale.ROOT, "%.2f MiB", v / (1 << 20));
-        }
-        return String.format(Locale.ROOT, "%.1f KiB", v / 1024);
+        return org.resfim.state.Bytes.mb(v);
     }
 
     private static String pct(boolean[] m) {

@@ -99,6 +99,20 @@ class RunReportTest {
         assertNull(new RunReport(RunResults.read(run), 0).sensitivityOf("fedavg"));
     }
 
+    /** Upload sizes are in MB (10^6 bytes) in the report as in results.md and the console: the same numbers, the same unit. */
+    @Test
+    void uploadSizesUseTheUnitOfTheResultsFile() throws Exception {
+        String html = Files.readString(RunReport.write(run));
+        String cost = html.substring(html.indexOf("<section id=\"cost\">"), html.indexOf("</section>", html.indexOf("<section id=\"cost\">")));
+        String text = html.replaceAll("data:image/png;base64,[A-Za-z0-9+/=]*", "");
+        assertFalse(text.contains("MiB") || text.contains("KiB"), cost);
+        String md = readUnchecked(run.resolve("results.md"));
+        Matcher m = Pattern.compile("- pfl-resfim: .*uploads (\\S+ MB) per site-round = .*\\(FedAvg, (\\S+ MB)\\)").matcher(md);
+        assertTrue(m.find(), md);
+        assertTrue(cost.contains("<td>" + m.group(1) + "</td>"), "the report's upload is results.md's: " + m.group(1) + "\n" + cost);
+        assertTrue(cost.contains("a full model of " + m.group(2)), cost);
+    }
+
     @Test
     void tableMatchesTheRunsOwnResults() {
         RunResults r = RunResults.read(run).requireResults();
