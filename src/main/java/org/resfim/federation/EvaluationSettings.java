@@ -61,6 +61,16 @@ public record EvaluationSettings(double selectAfter, int folds, String reference
         }
     }
 
+    /** The settings under their configuration keys, as a configuration file writes them. */
+    public Map<String, Object> toConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("select_after", selectAfter);
+        m.put("folds", folds);
+        m.put("reference", reference);
+        m.put("bootstrap", bootstrap);
+        return m;
+    }
+
     public EvaluationSettings withFolds(int k) {
         return new EvaluationSettings(selectAfter, k, reference, bootstrap);
     }

@@ -32,6 +32,16 @@ public record FederationSettings(int rounds, double sampleFraction, int minSites
                 s.getInt("min_sites", 1, 100000), s.getBoolean("offload_sites"));
     }
 
+    /** The settings under their configuration keys, as a configuration file writes them. */
+    public Map<String, Object> toConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rounds", rounds);
+        m.put("sample_fraction", sampleFraction);
+        m.put("min_sites", minSites);
+        m.put("offload_sites", offloadSites);
+        return m;
+    }
+
     public FederationSettings withRounds(int t) {
         return new FederationSettings(t, sampleFraction, minSites, offloadSites);
     }

@@ -38,6 +38,18 @@ public record TrainingSettings(double learningRate, double weightDecay, int batc
                 s.getDouble("lr_decay_every", 0, 1, false, true));
     }
 
+    /** The settings under their configuration keys, as a configuration file writes them. */
+    public Map<String, Object> toConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("lr", learningRate);
+        m.put("weight_decay", weightDecay);
+        m.put("batch_size", batchSize);
+        m.put("local_epochs", localEpochs);
+        m.put("lr_decay", lrDecayFactor);
+        m.put("lr_decay_every", lrDecayEvery);
+        return m;
+    }
+
     public TrainingSettings withLocalEpochs(int e) {
         return new TrainingSettings(learningRate, weightDecay, batchSize, e, lrDecayFactor, lrDecayEvery);
     }

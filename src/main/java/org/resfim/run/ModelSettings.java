@@ -30,6 +30,16 @@ public record ModelSettings(int width, int depth, NormType norm, int groups) {
         return new ModelSettings(s.getInt("width", 2, 1024), s.getInt("depth", 2, 7), norm, s.getInt("groups", 1, 1024));
     }
 
+    /** The settings under their configuration keys, as a configuration file writes them ({@code norm: batch}). */
+    public Map<String, Object> toConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("width", width);
+        m.put("depth", depth);
+        m.put("norm", norm.name().toLowerCase(Locale.ROOT));
+        m.put("groups", groups);
+        return m;
+    }
+
     public UNetConfig unet(int inChannels) {
         return new UNetConfig(inChannels, 1, width, depth, norm, groups);
     }

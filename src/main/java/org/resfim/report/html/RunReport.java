@@ -550,11 +550,21 @@ public final class RunReport {
         StringBuilder b = new StringBuilder();
         b.append("<h3>provenance.json</h3>\n");
         b.append(run.provenance() == null ? note("Not written yet: the run has not finished.") : pre(run.provenance()));
-        b.append("<h3>config.resolved.json</h3>\n").append(pre(run.resolvedConfig()));
+        b.append("<h3>Settings the run started with (config.resolved.json, as YAML)</h3>\n").append(yaml(run.resolvedConfig()));
         if (run.runInfo() != null) {
             b.append("<h3>run.json (command-line settings; <code>resfim simulate --resume</code> reads them)</h3>\n").append(pre(run.runInfo()));
         }
         return b.toString();
+    }
+
+    /** A JSON document as YAML, keys and values as a configuration file writes them. */
+    private static String yaml(JsonNode n) {
+        Object tree = RunResults.JSON.convertValue(n, Object.class);
+        org.yaml.snakeyaml.DumperOptions o = new org.yaml.snakeyaml.DumperOptions();
+        o.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
+        o.setIndent(2);
+        o.setWidth(120);
+        return "<pre>" + esc(new org.yaml.snakeyaml.Yaml(o).dump(tree)) + "</pre>\n";
     }
 
     private static String pre(JsonNode n) {

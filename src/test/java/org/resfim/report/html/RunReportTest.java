@@ -68,7 +68,15 @@ class RunReportTest {
         assertEquals(2 + 3 * 2 * 6 + 1 + 9, imgs.size());
         // the provenance and configuration are in the page
         assertTrue(html.contains("config_sha256"));
-        assertTrue(html.contains("&quot;rounds&quot; : 3") || html.contains("\"rounds\" : 3"));
+        assertTrue(html.contains("&quot;rounds&quot; : 3") || html.contains("\"rounds\" : 3"), "run.json");
+        // the settings as a configuration file writes them: YAML keys and values, not Java names
+        String settings = html.substring(html.indexOf("<h3>Settings the run started with"));
+        assertTrue(settings.contains("training:\n  lr: 0.003\n"), settings);
+        assertTrue(settings.contains("model:\n  width: 4\n  depth: 3\n  norm: batch\n"), settings);
+        assertTrue(settings.contains("  select_after: 0.5\n"), settings);
+        for (String javaName : List.of("learningRate", "selectAfter", "BATCH", "lrDecayFactor", "sampleFraction")) {
+            assertFalse(html.contains(javaName), javaName);
+        }
     }
 
     @Test
