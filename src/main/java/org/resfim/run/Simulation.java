@@ -69,6 +69,11 @@ public final class Simulation {
         List<String> siteNames = null;
         for (long seed : plan.seeds()) {
             List<SiteDataset> sites = FederationData.load(plan.data(), seed, plan.data().imageHeight());
+            try {
+                plan.federation().validate(sites.size()); // min_sites against the sites there are: before any training
+            } catch (org.resfim.config.ConfigException e) {
+                throw new org.resfim.config.ConfigException(plan.data().source() + ": " + e.getMessage());
+            }
             dir.writeManifest(seed, sites);
             int folds = Math.max(1, plan.evaluation().folds());
             for (int fold = 0; fold < folds; fold++) {
