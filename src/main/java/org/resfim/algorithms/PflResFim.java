@@ -2,6 +2,8 @@ package org.resfim.algorithms;
 
 import org.resfim.config.ConfigException;
 import org.resfim.config.ConfigKey;
+import org.resfim.config.KeyException;
+import org.resfim.config.Origin;
 import org.resfim.config.Section;
 import org.resfim.data.Sample;
 import org.resfim.engine.Batch;
@@ -95,7 +97,7 @@ public final class PflResFim implements Algorithm {
         }
         for (Map.Entry<String, Object> e : bn.entrySet()) {
             if (!e.getKey().equals("stats")) {
-                throw new ConfigException("unknown key 'bn." + e.getKey() + "' (known: bn.stats)");
+                throw KeyException.unknown(Origin.NONE, "bn", e.getKey(), Section.nearest(e.getKey(), List.of("stats")));
             }
             out.put("bn_stats", e.getValue());
         }
@@ -135,6 +137,11 @@ public final class PflResFim implements Algorithm {
         for (Map.Entry<String, Object> e : params.entrySet()) {
             String k = e.getKey();
             String bare = k.startsWith("style.") ? k.substring(6) : k.startsWith("resfim.") ? k.substring(7) : k;
+            if ((k.startsWith("style.") && !STYLE_KEYS.contains(bare)) || (k.startsWith("resfim.") && !RESFIM_KEYS.contains(bare))) {
+                String prefix = k.substring(0, k.indexOf('.') + 1);
+                String near = Section.nearest(bare, k.startsWith("style.") ? STYLE_KEYS : RESFIM_KEYS);
+                throw KeyException.unknown(Origin.NONE, NAME, k, near == null ? null : prefix + near);
+            }
             if (k.startsWith("style.") || (!k.contains(".") && STYLE_KEYS.contains(k))) {
                 styleMap.put(bare, e.getValue());
             } else if (k.startsWith("resfim.") || (!k.contains(".") && RESFIM_KEYS.contains(k))) {
@@ -148,7 +155,7 @@ public final class PflResFim implements Algorithm {
                     String b = Section.nearest(k, shortNames);
                     near = b == null ? null : known.get(shortNames.indexOf(b));
                 }
-                throw new ConfigException("unknown key '" + NAME + "." + k + "'" + (near == null ? "" : " (did you mean '" + near + "'?)"));
+                throw KeyException.unknown(Origin.NONE, NAME, k, near);
             }
         }
         try {

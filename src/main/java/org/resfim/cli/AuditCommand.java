@@ -11,7 +11,8 @@ import java.util.concurrent.Callable;
 
 /** {@code resfim audit}: what left each site, message by message. */
 @Command(name = "audit", description = {
-        "Print what left each site as a table: round, kind, tensors, element counts, bytes, style-bank shapes, scores.",
+        "Print what left each site, message by message.",
+        "One table row per message: round, kind, tensors, element counts, bytes, style-bank shapes, scores.",
         "DIR is a site's --state folder (its audit.jsonl: what it sent) or a server run directory (audit/SITE.jsonl: what it received)."})
 public final class AuditCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "A site state folder, a server run directory, or one audit .jsonl file.")

@@ -24,6 +24,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** Without a subcommand: every benchmark, side by side with the PyTorch peer, in one invocation. */
     @Override
     public Integer call() throws Exception {
+        OptionChecks.threads(threads);
         Train t = new Train();
         t.sizes = List.of(128, 256);
         t.batch = 8;
@@ -41,7 +42,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Training quality against the same recipe in plain PyTorch (the twin), on the same split and initial weights. */
-    @Command(name = "quality", description = {"Trains Local (and FedAvg) in ResFIM and in a PyTorch twin on the same split; prints the per-site Dice gap.",
+    @Command(name = "quality", description = {"Training quality against the same recipe in plain PyTorch.",
+            "Trains Local (and FedAvg) in ResFIM and in a PyTorch twin on the same split and prints the per-site Dice gap.",
             "The twin reads ResFIM's preprocessed split and initial weights and follows the configuration's recipe; both stacks' results "
                     + "go through ResFIM's selection rule. Results: OUT/resfim (a run directory), OUT/twin, OUT/quality.md. Rerun the "
                     + "same command to continue an interrupted ResFIM run."})
@@ -86,7 +88,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Aggregation, serialization, one full ResFIM estimate, peak memory. */
-    @Command(name = "core", description = "Server aggregation of 10 sites, state serialization MB/s, one full pFL-ResFIM estimate (K = 4), peak RSS.")
+    @Command(name = "core", description = {"Benchmark the server and pFL-ResFIM's own work.",
+            "Server aggregation of 10 sites, state serialization MB/s, one full pFL-ResFIM estimate (K = 4), peak RSS."})
     public static final class Core implements Callable<Integer> {
         @Option(names = "--sites", defaultValue = "10", description = "Sites to aggregate (default: ${DEFAULT-VALUE}).")
         int sites;
@@ -99,6 +102,10 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            OptionChecks.range("--sites", sites, 1, 10_000);
+            OptionChecks.imageSize("--size", size);
+            OptionChecks.range("--samples", samples, 1, 10_000);
+            OptionChecks.threads(threads);
             Djl.setThreads(threads);
             System.out.println("machine: " + MachineInfo.describe());
             double load = org.resfim.bench.CoreBenchmarks.loadAverage();
@@ -126,7 +133,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Training, inference and per-sample-Fisher images/s of the reference U-Net. */
-    @Command(name = "train", description = "Training, inference and per-sample Fisher images/s of the reference U-Net (batch 8).")
+    @Command(name = "train", description = {"Benchmark the reference U-Net against the PyTorch peer.",
+            "Training, inference and per-sample Fisher images/s (batch 8)."})
     public static final class Train implements Callable<Integer> {
         @Option(names = "--sizes", split = ",", defaultValue = "128,256", description = "Image sizes (default: ${DEFAULT-VALUE}).")
         List<Integer> sizes;
@@ -146,6 +154,12 @@ public final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            for (int size : sizes) {
+                OptionChecks.imageSize("--sizes", size);
+            }
+            OptionChecks.range("--batch", batch, 1, 4096);
+            OptionChecks.range("--steps", steps, 1, 100_000);
+            OptionChecks.threads(threads);
             Djl.setThreads(threads);
             int t = Djl.threads();
             System.out.printf("ResFIM %s, libtorch %s, %d threads, reference U-Net (3,184,721 parameters), batch %d, %d timed steps%n",

@@ -12,8 +12,9 @@ import java.util.concurrent.Callable;
 
 /** {@code resfim certs}: a development CA, server and site certificates, and the server's allow-list. */
 @Command(name = "certs", description = {
-        "Create development certificates for a deployment: a CA, a server certificate, one certificate per site",
-        "(subject CN = site name) and allowlist.txt binding each site certificate to its site. Reuses the CA in --out if present.",
+        "Create development certificates for a deployment and the server's allow-list.",
+        "Writes a CA, a server certificate, one certificate per site (subject CN = site name) and allowlist.txt binding",
+        "each site certificate to its site. Reuses the CA in --out if present.",
         "For production use your hospital PKI and write the allow-list by hand."})
 public final class CertsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Folder to write the PEM files and allowlist.txt to.")
@@ -27,9 +28,7 @@ public final class CertsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (days < 1) {
-            throw new IllegalArgumentException("--days must be at least 1");
-        }
+        OptionChecks.range("--days", days, 1, 100_000);
         Map<String, Path> written = DevCertificates.create(out, sites, hosts == null ? List.of() : hosts, Duration.ofDays(days));
         written.forEach((what, file) -> System.out.println("wrote " + what + ": " + file));
         System.out.println("Server: resfim server --tls-dir " + out + " ...   Site NAME: resfim client --tls-dir " + out + " --site NAME ...");

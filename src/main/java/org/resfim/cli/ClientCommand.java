@@ -18,8 +18,9 @@ import java.util.concurrent.Callable;
 
 /** {@code resfim client}: one site of a real deployment; dials out to the server, trains on local data. */
 @Command(name = "client", description = {
-        "Run one site: connect out to 'resfim server' (no inbound port), train on this site's data, send only what the algorithm shares.",
-        "Reconnects with backoff; keeps its state per round under --state, and an audit of every message it sent (audit.jsonl)."})
+        "Run one site of a deployment: dial out to 'resfim server' and train on this site's data.",
+        "Needs no inbound port and sends only what the algorithm shares. Reconnects with backoff; keeps its state per round",
+        "under --state, and an audit of every message it sent (audit.jsonl)."})
 public final class ClientCommand implements Callable<Integer> {
     @Option(names = "--server", required = true, description = "HOST:PORT of the server.")
     String server;
@@ -62,10 +63,22 @@ public final class ClientCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         int colon = server.lastIndexOf(':');
         if (colon <= 0 || colon == server.length() - 1) {
-            throw new IllegalArgumentException("--server must be HOST:PORT, got '" + server + "'");
+            throw new org.resfim.config.OptionException("--server must be HOST:PORT, got '" + server + "'");
         }
         String host = server.substring(0, colon).replace("[", "").replace("]", "");
-        int port = Integer.parseInt(server.substring(colon + 1));
+        int port;
+        try {
+            port = Integer.parseInt(server.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new org.resfim.config.OptionException("--server must be HOST:PORT with a port number, got '" + server + "'");
+        }
+        OptionChecks.range("--server port", port, 1, 65535);
+        OptionChecks.threads(threads);
+        long backoffMillis = OptionChecks.millis("--max-backoff", maxBackoff);
+        if (backoffMillis < 1) {
+            throw new org.resfim.config.OptionException("--max-backoff must be greater than 0, got " + maxBackoff);
+        }
+        OptionChecks.range("--max-attempts", maxAttempts, 0, Integer.MAX_VALUE, "0 = never give up");
         SimulationPlan plan = Plans.build(new Plans.Overrides(config, dataRoot, methods, seeds, rounds, localEpochs, null, null));
         Tls.Pem tls = null;
         if (insecure) {
@@ -88,7 +101,7 @@ public final class ClientCommand implements Callable<Integer> {
                 + " test images; state and audit in " + stateDir.toAbsolutePath());
         try (Audit audit = new Audit(stateDir.resolve(Audit.SITE_FILE))) {
             SiteClient client = new SiteClient(new SiteClient.Options(host, port, site, tls, Deployment.planSha256(plan), 500,
-                    ServerCommand.millis(maxBackoff), maxAttempts, serverName), runtime, audit, log);
+                    backoffMillis, maxAttempts, serverName), runtime, audit, log);
             return switch (client.run()) {
                 case FINISHED -> 0;
                 case REFUSED -> {

@@ -15,9 +15,10 @@ import java.util.concurrent.Callable;
 
 /** {@code resfim compare RUN_DIR...}: one table across runs. */
 @Command(name = "compare", description = {
-        "One table across runs: a row per run and method with its test Dice averaged over sites (unweighted and weighted",
-        "by test-set size, mean ± std over seeds), HD95 and the paired Dice difference (bootstrap 95% CI, Wilcoxon p) with the",
-        "run's reference method, or with one method across all runs (--reference)."})
+        "Compare runs in one table.",
+        "A row per run and method with its test Dice averaged over sites (unweighted and weighted by test-set size, mean",
+        "± std over seeds), HD95 and the paired Dice difference (bootstrap 95%% CI, Wilcoxon p) with the run's reference",
+        "method, or with one method across all runs (--reference)."})
 public final class CompareCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_DIR", arity = "1..*", description = "Run directories written by `resfim simulate`.")
     List<Path> runs;

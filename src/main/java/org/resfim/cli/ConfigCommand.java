@@ -18,7 +18,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /** {@code resfim config explain}: every configuration key with its default and meaning, from the code's own key lists. */
-@Command(name = "config", description = "The configuration file's keys.", subcommands = {ConfigCommand.Explain.class})
+@Command(name = "config", description = "Explain the configuration file's keys.", subcommands = {ConfigCommand.Explain.class})
 public final class ConfigCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -30,8 +30,9 @@ public final class ConfigCommand implements Runnable {
 
     /** The list printed by {@code explain}. */
     @Command(name = "explain", description = {
-            "Every configuration key with its default and meaning, grouped by section. Generated from the keys each",
-            "component declares (the same lists that refuse unknown keys), so it always matches this build."})
+            "List every configuration key with its default and meaning, grouped by section.",
+            "Generated from the keys each component declares (the same lists that refuse unknown keys), so it always",
+            "matches this build."})
     public static final class Explain implements Callable<Integer> {
         @Option(names = "--markdown", description = "Print Markdown tables instead of plain text.")
         boolean markdown;

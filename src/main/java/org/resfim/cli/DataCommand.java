@@ -27,7 +27,9 @@ public final class DataCommand implements Runnable {
     }
 
     /** Per site: samples per split, sizes, channels, foreground fraction, label values; non-zero exit on any problem. */
-    @Command(name = "check", description = "Load every site and report counts, sizes, channels, foreground fraction and label values; exit 1 on any problem.")
+    @Command(name = "check", description = {"Check a configuration and report every site's data; exit 1 on any problem.",
+            "Checks every section of the configuration, then loads every site and reports sample counts per split, image",
+            "sizes, channels, foreground fraction and label values."})
     public static final class Check implements Callable<Integer> {
         @Parameters(paramLabel = "CONFIG", description = "Federation configuration (YAML).")
         Path config;
@@ -36,11 +38,15 @@ public final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
-            DataCheck.Result r = DataCheck.run(config, dataRoot);
-            System.out.print(r.report());
-            r.warnings().forEach(w -> System.out.println("warning: " + w));
-            r.problems().forEach(p -> System.err.println("problem: " + p));
-            return r.ok() ? 0 : 1;
+            // the whole configuration, as simulate would read it (without --methods, a missing method.list is fine), then the data
+            DataCheck.Result r = DataCheck.run(config, dataRoot, org.resfim.run.Plans::check);
+            System.out.print(r.report()); // every warning and problem once, in the report
+            if (!r.ok()) {
+                System.err.println("error: " + config + ": " + r.problems().size() + " problem" + (r.problems().size() == 1 ? "" : "s")
+                        + " (listed above)");
+                return 1;
+            }
+            return 0;
         }
     }
 
@@ -58,6 +64,7 @@ public final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
+            OptionChecks.range("--per-site", perSite, 1, 1000);
             DataPreview.write(load(config, dataRoot), out, perSite);
             System.out.println("wrote " + out);
             return 0;

@@ -39,6 +39,12 @@ public final class Main implements Runnable {
         boolean debug = java.util.Arrays.asList(args).contains("--debug");
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof org.resfim.config.OptionException && !debug) {
+                // an option out of range: a usage error, like an unknown option
+                cmd.getErr().println("error: " + oneLine(ex));
+                cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
+                return 2;
+            }
             if (debug) {
                 ex.printStackTrace(cmd.getErr());
             } else {

@@ -23,8 +23,9 @@ import java.util.stream.Stream;
 
 /** {@code resfim predict --model CHECKPOINT --input IMAGE_OR_DIR --out DIR}: masks and overlays from a trained personal model. */
 @Command(name = "predict", description = {
-        "Segment images with a trained model: for each image write NAME_mask.png (0/255, the image's own size) and",
-        "NAME_overlay.png (the prediction drawn over the image). Reads PNG, JPEG, GIF, BMP, TIFF and PPM/PGM/PBM.",
+        "Segment images with a trained personal model.",
+        "For each image write NAME_mask.png (0/255, the image's own size) and NAME_overlay.png (the prediction drawn",
+        "over the image). Reads PNG, JPEG, GIF, BMP, TIFF and PPM/PGM/PBM.",
         "A model file records the settings it was trained with (U-Net, training size, preprocessing) and is applied with them",
         "wherever it lies; --config must agree with them, --size predicts at another resolution (with a warning).",
         "A file written by an older ResFIM records none: then the settings come from --config, else from the run directory",
@@ -48,8 +49,9 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!(threshold > 0 && threshold < 1)) {
-            throw new IllegalArgumentException("--threshold must be in (0, 1), got " + threshold);
+        OptionChecks.range("--threshold", threshold, 0, 1, false, false);
+        if (size != null) {
+            OptionChecks.range("--size", size, 1, 100_000);
         }
         List<Path> images = inputs(input);
         ModelCheckpoint ck = ModelCheckpoint.read(model);

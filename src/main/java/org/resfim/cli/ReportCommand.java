@@ -10,9 +10,10 @@ import java.util.concurrent.Callable;
 
 /** {@code resfim report RUN_DIR}: the run's results as one self-contained HTML page. */
 @Command(name = "report", description = {
-        "Write RUN_DIR/report.html: one self-contained page (no network needed) with the comparison table, Dice per round,",
-        "segmentations of test images with error maps, the personal-parameter heat map of pFL-ResFIM, the site styles,",
-        "cost per round, configuration and provenance. `simulate` writes it at the end of every run."})
+        "Write the HTML report of a run (RUN_DIR/report.html).",
+        "One self-contained page (no network needed) with the comparison table, Dice per round, segmentations of test",
+        "images with error maps, the parameters pFL-ResFIM keeps personal, the site styles, cost per round, configuration",
+        "and provenance. `simulate` writes it at the end of every run."})
 public final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_DIR", description = "A run directory written by `resfim simulate`.")
     Path runDir;
@@ -23,6 +24,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OptionChecks.range("--examples", examples, 0, 1000);
         Path f = RunReport.write(runDir, out, examples);
         System.out.println("wrote " + f.toAbsolutePath());
         return 0;

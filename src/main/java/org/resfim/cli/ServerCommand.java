@@ -63,6 +63,14 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (port != null) {
+            OptionChecks.range("--port", port, 0, 65535, "0 = any free port");
+        }
+        long callMillis = OptionChecks.millis("--call-timeout", callTimeout);
+        long roundMillis = OptionChecks.millis("--round-timeout", roundTimeout);
+        long rejoinMillis = OptionChecks.millis("--rejoin-grace", rejoinGrace);
+        long waitMillis = OptionChecks.millis("--wait-for-sites", waitForSites);
+        OptionChecks.range("--max-upload-mb", maxUploadMb, 1, 1_000_000);
         Plans.Overrides o;
         if (resume != null) {
             if (config != null || methods != null || seeds != null || rounds != null || localEpochs != null || out != null) {
@@ -86,8 +94,8 @@ public final class ServerCommand implements Callable<Integer> {
         }
         System.out.printf("ResFIM server: %s, methods %s, seeds %s, %d rounds -> %s%n", plan.data().source(), plan.methods(), plan.seeds(),
                 plan.federation().rounds(), plan.out().toAbsolutePath());
-        ServerRuntime runtime = new ServerRuntime(plan, new ServerRuntime.Options(host, listen, tls, allowList, millis(callTimeout),
-                millis(roundTimeout), millis(rejoinGrace), millis(waitForSites), maxUploadMb << 20, resume != null), System.out);
+        ServerRuntime runtime = new ServerRuntime(plan, new ServerRuntime.Options(host, listen, tls, allowList, callMillis,
+                roundMillis, rejoinMillis, waitMillis, maxUploadMb * org.resfim.state.Bytes.MB, resume != null), System.out);
         ResultTable table = runtime.run();
         System.out.println();
         System.out.println(table.markdown());
@@ -115,12 +123,5 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (java.io.IOException | RuntimeException e) {
             return 7443;
         }
-    }
-
-    static long millis(double seconds) {
-        if (seconds < 0) {
-            throw new IllegalArgumentException("timeouts are seconds >= 0, got " + seconds);
-        }
-        return Math.round(seconds * 1000);
     }
 }

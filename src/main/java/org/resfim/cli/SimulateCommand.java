@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 /** {@code resfim simulate}: every method on identical splits, seeds and initial weights, in one JVM. */
 @Command(name = "simulate", description = {
         "Simulate a federation in this process and compare methods.",
-        "Without options: the embedded synthetic 4-site federation, pFL-ResFIM vs FedAvg vs Local (about 5 minutes on 2 cores)."})
+        "Without options: the embedded synthetic 4-site federation, pFL-ResFIM vs FedAvg vs Local (a few minutes on 2 cores)."})
 public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Federation configuration (YAML); default: the embedded synthetic federation.")
     Path config;
@@ -41,6 +41,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OptionChecks.threads(threads); // --rounds, --local-epochs and --folds are checked with the configuration keys they replace
         Plans.Overrides o;
         if (resume != null) {
             if (threads == 0) {
@@ -58,8 +59,8 @@ public final class SimulateCommand implements Callable<Integer> {
         } else {
             o = new Plans.Overrides(config, dataRoot, methods, seeds, rounds, localEpochs, folds, out);
         }
+        SimulationPlan plan = Plans.build(o); // before libtorch starts: a configuration error needs none
         Djl.setThreads(threads);
-        SimulationPlan plan = Plans.build(o);
         System.out.printf("ResFIM simulate: %s, methods %s, seeds %s, %d rounds, E = %d, %d threads -> %s%n",
                 plan.data().source(), plan.methods(), plan.seeds(), plan.federation().rounds(), plan.training().localEpochs(),
                 Djl.threads(), plan.out());

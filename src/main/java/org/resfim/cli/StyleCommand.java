@@ -25,7 +25,8 @@ public final class StyleCommand implements Runnable {
     }
 
     /** A grid: row i = an image of site i re-rendered in every site's style (the diagonal is the original). */
-    @Command(name = "preview", description = "Grid: one row per site, its image re-rendered in every other site's style (diagonal = original).")
+    @Command(name = "preview", description = {"Write a PNG grid of each site's image in every other site's style.",
+            "One row per site: its image re-rendered in every site's style (diagonal = original)."})
     public static final class Preview implements Callable<Integer> {
         @Parameters(paramLabel = "CONFIG", description = "Federation configuration (YAML).")
         Path config;
@@ -40,6 +41,8 @@ public final class StyleCommand implements Runnable {
 
         @Override
         public Integer call() {
+            OptionChecks.range("--beta", beta, 0, 0.5, false, true);
+            OptionChecks.range("--lambda", lambda, 0, 1, true, true);
             FederationConfig cfg = DataCommand.load(config, dataRoot);
             List<SiteDataset> sites = FederationData.load(cfg);
             StyleConfig style = StyleConfig.fromMap(java.util.Map.of("beta", beta, "lambda", lambda));

@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
  * {@code resfim train-local}: one U-Net on one folder of images and masks, without federation. The folder
  * is described as a one-site configuration, so every format and label rule of the data layer applies.
  */
-@Command(name = "train-local", description = "Train one U-Net on one folder of images and masks; prints per-epoch loss and validation Dice.")
+@Command(name = "train-local", description = {"Train one U-Net on one folder of images and masks.",
+        "Prints per-epoch loss and validation Dice and keeps the best model."})
 public final class TrainLocalCommand implements Callable<Integer> {
     @Option(names = "--images", required = true, description = "Folder of images.")
     Path images;
@@ -66,6 +67,13 @@ public final class TrainLocalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.range("--threshold", threshold, 0, 65535, "a stored mask value");
+        OptionChecks.imageSize("--size", size);
+        OptionChecks.range("--epochs", epochs, 1, 100_000);
+        OptionChecks.range("--batch", batch, 1, 4096);
+        OptionChecks.range("--lr", lr, 0, 10, false, true);
+        OptionChecks.range("--val", val, 0, 1, false, false);
+        OptionChecks.threads(threads);
         for (Path p : new Path[] {images, masks}) {
             if (!Files.isDirectory(p)) {
                 throw new IllegalArgumentException("folder not found: " + p);

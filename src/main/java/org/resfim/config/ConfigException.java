@@ -1,7 +1,7 @@
 package org.resfim.config;
 
 /** A configuration error; the message names the key (and file) at fault. */
-public final class ConfigException extends RuntimeException {
+public class ConfigException extends RuntimeException {
     public ConfigException(String message) {
         super(message);
     }

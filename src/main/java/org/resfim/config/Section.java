@@ -14,18 +14,23 @@ public final class Section {
     private final String name;
     private final Map<String, Object> values;
     private final Map<String, ConfigKey> keys = new LinkedHashMap<>();
+    private final Origin origin;
 
     public Section(String name, Map<String, Object> values, List<ConfigKey> declared) {
+        this(name, values, declared, Origin.NONE);
+    }
+
+    /** A section whose errors name {@code origin}'s file, or the option that replaced a key. */
+    public Section(String name, Map<String, Object> values, List<ConfigKey> declared, Origin origin) {
         this.name = name;
         this.values = values == null ? Map.of() : values;
+        this.origin = origin;
         for (ConfigKey k : declared) {
             keys.put(k.name(), k);
         }
         for (String k : this.values.keySet()) {
             if (!keys.containsKey(k)) {
-                String near = nearest(k, new ArrayList<>(keys.keySet()));
-                throw new ConfigException("unknown key '" + name + "." + k + "'"
-                        + (near == null ? "" : " (did you mean '" + name + "." + near + "'?)"));
+                throw KeyException.unknown(origin, name, k, nearest(k, new ArrayList<>(keys.keySet())));
             }
         }
     }
@@ -47,7 +52,7 @@ public final class Section {
         try {
             return Integer.parseInt(String.valueOf(v).trim());
         } catch (NumberFormatException e) {
-            throw new ConfigException(name + "." + key + " must be an integer, got '" + v + "'");
+            throw origin.badValue(name, key, "must be an integer, got '" + v + "'");
         }
     }
 
@@ -59,7 +64,7 @@ public final class Section {
         try {
             return Double.parseDouble(String.valueOf(v).trim());
         } catch (NumberFormatException e) {
-            throw new ConfigException(name + "." + key + " must be a number, got '" + v + "'");
+            throw origin.badValue(name, key, "must be a number, got '" + v + "'");
         }
     }
 
@@ -75,7 +80,7 @@ public final class Section {
         if (s.equals("false") || s.equals("off") || s.equals("no")) {
             return false;
         }
-        throw new ConfigException(name + "." + key + " must be true or false, got '" + v + "'");
+        throw origin.badValue(name, key, "must be true or false, got '" + v + "'");
     }
 
     public String getString(String key) {
@@ -88,7 +93,7 @@ public final class Section {
         String v = getString(key);
         if (!allowed.contains(v)) {
             String near = nearest(v, allowed);
-            throw new ConfigException(name + "." + key + " must be one of " + allowed + ", got '" + v + "'"
+            throw origin.badValue(name, key, "must be one of " + String.join(", ", allowed) + ", got '" + v + "'"
                     + (near == null ? "" : " (did you mean '" + near + "'?)"));
         }
         return v;
@@ -96,59 +101,69 @@ public final class Section {
 
     public double getDouble(String key, double min, double max, boolean minInclusive, boolean maxInclusive) {
         double v = getDouble(key);
-        boolean ok = (minInclusive ? v >= min : v > min) && (maxInclusive ? v <= max : v < max);
-        if (!ok) {
-            throw new ConfigException(name + "." + key + " must be in " + (minInclusive ? "[" : "(") + min + ", " + max
-                    + (maxInclusive ? "]" : ")") + ", got " + v);
+        String problem = outside(v, min, max, minInclusive, maxInclusive);
+        if (problem != null) {
+            throw origin.badValue(name, key, problem);
         }
         return v;
     }
 
     public int getInt(String key, int min, int max) {
         int v = getInt(key);
-        if (v < min || v > max) {
-            throw new ConfigException(name + "." + key + " must be between " + min + " and " + max + ", got " + v);
+        String problem = outside(v, min, max);
+        if (problem != null) {
+            throw origin.badValue(name, key, problem);
         }
         return v;
+    }
+
+    /** Bounds at or beyond this are "no practical limit": a message about a value below the minimum does not quote them. */
+    private static final double UNBOUNDED = 100_000;
+
+    /**
+     * Null when {@code min <= v <= max}, else what a message says after the key or option's name:
+     * "must be at least 1, got 0", "must be between 1 and 100, got 0", "must be at most 100, got 200".
+     */
+    public static String outside(long v, long min, long max) {
+        if (v >= min && v <= max) {
+            return null;
+        }
+        if (max < UNBOUNDED) {
+            return "must be between " + min + " and " + max + ", got " + v;
+        }
+        return (v < min ? "must be at least " + min : "must be at most " + max) + ", got " + v;
+    }
+
+    /**
+     * As {@link #outside(long, long, long)} for a real number, the range written as an interval with open or
+     * closed ends ("must be in (0, 1), got 1.5"), or "must be greater than 0, got 0" when the upper bound is no
+     * practical limit.
+     */
+    public static String outside(double v, double min, double max, boolean minInclusive, boolean maxInclusive) {
+        boolean ok = (minInclusive ? v >= min : v > min) && (maxInclusive ? v <= max : v < max);
+        if (ok) {
+            return null;
+        }
+        if (max >= UNBOUNDED && !Double.isNaN(v) && (minInclusive ? v < min : v <= min)) {
+            return "must be " + (minInclusive ? "at least " : "greater than ") + num(min) + ", got " + num(v);
+        }
+        return "must be in " + (minInclusive ? "[" : "(") + num(min) + ", " + num(max) + (maxInclusive ? "]" : ")") + ", got " + num(v);
+    }
+
+    /** A number as a person writes it: 0.001, 1000000, 0.5 (not 1.0E-3 or 1000000.0). */
+    public static String num(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return Double.toString(v);
+        }
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
     public boolean has(String key) {
         return values.containsKey(key);
     }
 
-    /** The closest candidate by edit distance, or null when nothing is reasonably close. */
+    /** The candidate {@code word} most likely meant ({@link Suggest#nearest}), or null when nothing is close. */
     public static String nearest(String word, List<String> candidates) {
-        if (word == null) {
-            return null;
-        }
-        String best = null;
-        int bestD = Integer.MAX_VALUE;
-        for (String c : candidates) {
-            int d = levenshtein(word.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT));
-            if (d < bestD) {
-                bestD = d;
-                best = c;
-            }
-        }
-        return best != null && bestD <= Math.max(2, word.length() / 2) ? best : null;
-    }
-
-    static int levenshtein(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        return Suggest.nearest(word, candidates);
     }
 }

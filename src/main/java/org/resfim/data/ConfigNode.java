@@ -3,7 +3,6 @@ package org.resfim.data;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -12,15 +11,42 @@ final class ConfigNode {
     final String file;
     final String path;
     final Map<String, Object> map;
+    /** Keys written elsewhere than {@link #path} (a site's keys inherited from data.defaults): key → the path they are written at. */
+    private final Map<String, String> writtenAt;
 
     ConfigNode(String file, String path, Map<String, Object> map) {
+        this(file, path, map, Map.of());
+    }
+
+    ConfigNode(String file, String path, Map<String, Object> map, Map<String, String> writtenAt) {
         this.file = file;
         this.path = path;
         this.map = map;
+        this.writtenAt = writtenAt;
     }
 
+    /** A node of {@code own}'s keys over {@code inherited}'s; a key only {@code inherited} has is reported at its path. */
+    static ConfigNode merged(ConfigNode own, ConfigNode inherited) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>(inherited.map);
+        m.putAll(own.map);
+        Map<String, String> at = new java.util.LinkedHashMap<>();
+        for (String k : inherited.map.keySet()) {
+            if (!own.map.containsKey(k)) {
+                at.put(k, inherited.path);
+            }
+        }
+        return new ConfigNode(own.file, own.path, m, at);
+    }
+
+    /** The path {@code key} is written at: this node's, or where it was inherited from. */
     String keyPath(String key) {
-        return path.isEmpty() ? key : path + "." + key;
+        String parent = writtenAt.getOrDefault(key, path);
+        return parent.isEmpty() ? key : parent + "." + key;
+    }
+
+    /** The path of the mapping {@code key} was inherited from, or null when it is written here (or absent). */
+    String inheritedFrom(String key) {
+        return writtenAt.get(key);
     }
 
     ConfigException error(String key, String problem) {
@@ -44,42 +70,14 @@ final class ConfigNode {
                 + " (valid keys: " + String.join(", ", new TreeSet<>(allowed)) + ")");
     }
 
-    /** The allowed key closest to {@code key} by edit distance, if close enough to be a likely typo. */
+    /** The allowed key {@code key} most likely meant ({@link org.resfim.config.Suggest#nearest}), or null. */
     static String nearest(String key, Collection<String> allowed) {
-        String best = null;
-        int bestD = Integer.MAX_VALUE;
-        String lk = key.toLowerCase(Locale.ROOT);
-        for (String a : allowed) {
-            int d = levenshtein(lk, a.toLowerCase(Locale.ROOT));
-            if (d < bestD || (d == bestD && best != null && a.compareTo(best) < 0)) {
-                bestD = d;
-                best = a;
-            }
-        }
-        int limit = Math.max(2, key.length() / 3);
-        return best != null && bestD <= limit ? best : null;
+        return org.resfim.config.Suggest.nearest(key, allowed);
     }
 
     /** Edit distance counting insertions, deletions, substitutions and adjacent transpositions (optimal string alignment). */
     static int levenshtein(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
-        for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                int v = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    v = Math.min(v, d[i - 2][j - 2] + 1);
-                }
-                d[i][j] = v;
-            }
-        }
-        return d[a.length()][b.length()];
+        return org.resfim.config.Suggest.distance(a, b);
     }
 
     boolean has(String key) {
@@ -163,17 +161,26 @@ final class ConfigNode {
         throw error(key, "'" + keyPath(key) + "' must be a list, got " + describe(v));
     }
 
-    /** A list of numbers, or a single number as a list of one. */
-    List<Double> numbers(String key) {
+    /**
+     * A list of numbers, or a single number as a list of one; {@code form} says what the key takes, for the
+     * message when it holds something else (e.g. "a number or a list [height, width]").
+     */
+    List<Double> numbers(String key, String form) {
         Object v = map.get(key);
         List<Double> out = new ArrayList<>();
+        if (v == null) {
+            return out;
+        }
         if (v instanceof Number) {
             out.add(((Number) v).doubleValue());
             return out;
         }
-        for (Object o : list(key)) {
+        if (!(v instanceof List)) {
+            throw error(key, "'" + keyPath(key) + "' must be " + form + ", got " + describe(v));
+        }
+        for (Object o : (List<?>) v) {
             if (!(o instanceof Number)) {
-                throw error(key, "'" + keyPath(key) + "' must hold numbers, got " + describe(o));
+                throw error(key, "'" + keyPath(key) + "' must be " + form + ", got " + describe(v) + " holding " + describe(o));
             }
             out.add(((Number) o).doubleValue());
         }

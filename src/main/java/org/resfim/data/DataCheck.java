@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * {@code resfim data check}: loads every site of a configuration and reports, per site, the sample counts per
@@ -45,19 +46,43 @@ public final class DataCheck {
      * @param dataRoot replaces {@code data.root} ({@code --data-root}), or null
      */
     public static Result run(java.nio.file.Path configFile, java.nio.file.Path dataRoot) {
+        return run(configFile, dataRoot, null);
+    }
+
+    /**
+     * As {@link #run(java.nio.file.Path, java.nio.file.Path)}, and first checks the configuration's other sections
+     * with {@code otherSections} (which throws, naming the file and key, on the first problem); null: data only.
+     */
+    public static Result run(java.nio.file.Path configFile, java.nio.file.Path dataRoot, Consumer<FederationConfig> otherSections) {
         FederationConfig config;
         try {
             config = FederationConfig.load(configFile);
         } catch (DataException e) {
-            return new Result("data check: " + configFile + "\n  FAILED: " + e.getMessage() + "\n\nproblems (1):\n  - "
-                    + e.getMessage() + "\n", List.of(e.getMessage()), List.of(), List.of());
+            List<String> problems = List.of(e.getMessage());
+            return new Result("data check: " + configFile + "\n" + summary(List.of(), problems), problems, List.of(), List.of());
         }
-        return run(dataRoot == null ? config : config.withDataRoot(dataRoot));
+        config = dataRoot == null ? config : config.withDataRoot(dataRoot);
+        List<String> problems = new ArrayList<>();
+        String checked = null;
+        if (otherSections != null) {
+            try {
+                otherSections.accept(config);
+                checked = "ok";
+            } catch (RuntimeException e) {
+                problems.add(e.getMessage());
+                checked = "problem 1 below";
+            }
+        }
+        return run(config, problems, checked);
     }
 
     public static Result run(FederationConfig config) {
+        return run(config, new ArrayList<>(), null);
+    }
+
+    /** {@code problems}: found before the data were looked at; {@code otherSections}: what their check found, or null when not checked. */
+    private static Result run(FederationConfig config, List<String> problems, String otherSections) {
         StringBuilder out = new StringBuilder();
-        List<String> problems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         List<SiteDataset> loaded = new ArrayList<>();
         out.append(String.format(Locale.ROOT, "data check: %s%n  %s, training size %dx%d, %d channel%s, seed %d,"
@@ -67,6 +92,10 @@ public final class DataCheck {
                 config.imageHeight(), config.imageWidth(), config.channels(), config.channels() == 1 ? "" : "s",
                 config.seed(), 100 * config.splitRatios().train(), 100 * config.splitRatios().val(),
                 100 * config.splitRatios().test()));
+        if (otherSections != null) {
+            out.append("  other sections (federation, method, training, evaluation, model, style, resfim, bn): ").append(otherSections)
+                    .append('\n');
+        }
         if (config.isSynthetic()) {
             try {
                 for (SiteDataset s : FederationData.load(config)) {
@@ -75,7 +104,7 @@ public final class DataCheck {
                 }
             } catch (DataException e) {
                 problems.add(e.getMessage());
-                out.append("\n  FAILED: ").append(e.getMessage()).append('\n');
+                out.append(String.format(Locale.ROOT, "%n  FAILED (problem %d below)%n", problems.size()));
             }
         } else {
             List<SplitManifest> manifests = null;
@@ -91,12 +120,18 @@ public final class DataCheck {
                     describe(s, sc, out, problems, warnings);
                 } catch (DataException e) {
                     problems.add("site " + sc.name() + ": " + e.getMessage());
-                    out.append(String.format(Locale.ROOT, "%nsite %s  (%s)%n  FAILED: %s%n", sc.name(),
-                            config.siteFolder(sc), e.getMessage()));
+                    out.append(String.format(Locale.ROOT, "%nsite %s  (%s)%n  FAILED (problem %d below)%n", sc.name(),
+                            config.siteFolder(sc), problems.size()));
                 }
             }
         }
-        out.append('\n');
+        out.append(summary(warnings, problems));
+        return new Result(out.toString(), problems, warnings, loaded);
+    }
+
+    /** The warnings and the numbered problems, each once. */
+    private static String summary(List<String> warnings, List<String> problems) {
+        StringBuilder out = new StringBuilder("\n");
         if (!warnings.isEmpty()) {
             out.append("warnings:\n");
             for (String w : warnings) {
@@ -107,11 +142,11 @@ public final class DataCheck {
             out.append("problems: none\n");
         } else {
             out.append("problems (").append(problems.size()).append("):\n");
-            for (String p : problems) {
-                out.append("  - ").append(p).append('\n');
+            for (int i = 0; i < problems.size(); i++) {
+                out.append("  ").append(i + 1).append(". ").append(problems.get(i)).append('\n');
             }
         }
-        return new Result(out.toString(), problems, warnings, loaded);
+        return out.toString();
     }
 
     private static void describe(SiteDataset s, SiteConfig sc, StringBuilder out, List<String> problems,

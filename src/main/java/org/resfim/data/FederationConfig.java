@@ -45,6 +45,7 @@ public final class FederationConfig {
     static final Set<String> SYNTHETIC_KEYS = Set.of("sites", "samples", "size", "seed");
     private static final Pattern SITE_NAME = Pattern.compile("[A-Za-z0-9._-]+");
     public static final int DEFAULT_IMAGE_SIZE = 128;
+    private static final String IMAGE_SIZE_FORM = "a number or a list [height, width]";
 
     private final String source;
     private final Path baseDir;
@@ -175,14 +176,14 @@ public final class FederationConfig {
         int w = h;
         Object size = data.get("image_size");
         if (size != null) {
-            List<Double> hw = data.numbers("image_size");
+            List<Double> hw = data.numbers("image_size", IMAGE_SIZE_FORM);
             if (hw.size() == 1) {
                 h = w = (int) positive(data, "image_size", hw.get(0));
             } else if (hw.size() == 2) {
                 h = (int) positive(data, "image_size", hw.get(0));
                 w = (int) positive(data, "image_size", hw.get(1));
             } else {
-                throw data.error("image_size", "'data.image_size' must be a number or [height, width]");
+                throw data.error("image_size", "'data.image_size' must be " + IMAGE_SIZE_FORM + ", got a list of " + hw.size());
             }
         }
         long channels = data.integer("channels", 3);
@@ -208,6 +209,17 @@ public final class FederationConfig {
             Set<String> defaultKeys = new HashSet<>(SITE_KEYS);
             defaultKeys.remove("name");
             defaults.allowOnly(defaultKeys);
+            // the nested mappings of the defaults are checked where they are written, even where every site replaces them
+            defaults.node("label").allowOnly(LABEL_KEYS);
+            defaults.node("nifti").allowOnly(NIFTI_KEYS);
+            List<Object> defaultSources = defaults.list("sources");
+            for (int i = 0; i < defaultSources.size(); i++) {
+                if (defaultSources.get(i) instanceof Map<?, ?> m) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> sm = (Map<String, Object>) m;
+                    new ConfigNode(file, defaults.keyPath("sources") + "[" + i + "]", sm).allowOnly(SOURCE_KEYS);
+                }
+            }
             List<Object> list = data.list("sites");
             if (list.isEmpty()) {
                 throw data.error("sites", "'data.sites' lists no site");
@@ -224,9 +236,7 @@ public final class FederationConfig {
                 Map<String, Object> siteMap = new LinkedHashMap<>((Map<String, Object>) o);
                 ConfigNode own = new ConfigNode(file, p, siteMap);
                 own.allowOnly(SITE_KEYS);
-                Map<String, Object> merged = new LinkedHashMap<>(defaults.map);
-                merged.putAll(siteMap);
-                SiteConfig sc = parseSite(new ConfigNode(file, p, merged));
+                SiteConfig sc = parseSite(ConfigNode.merged(own, defaults));
                 if (!names.add(sc.name().toLowerCase(Locale.ROOT))) {
                     throw new ConfigException(file, "config.unique-site-names", "two sites are named '" + sc.name()
                             + "' (" + p + " repeats an earlier name; names are compared ignoring case)");
@@ -261,7 +271,7 @@ public final class FederationConfig {
         } else if (c instanceof Boolean) {
             crop = (Boolean) c ? Preprocessing.Crop.SQUARE : Preprocessing.Crop.NONE;
         } else if (c != null) {
-            List<Double> hw = n.numbers("center_crop");
+            List<Double> hw = n.numbers("center_crop", "none, square, a number or a list [height, width]");
             if (hw.size() < 1 || hw.size() > 2) {
                 throw n.error("center_crop", "'" + n.keyPath("center_crop") + "' must be a size or [height, width]");
             }
@@ -282,7 +292,7 @@ public final class FederationConfig {
         double lo = 0.5;
         double hi = 99.5;
         if (n.has("percentiles")) {
-            List<Double> p = n.numbers("percentiles");
+            List<Double> p = n.numbers("percentiles", "a list [low, high]");
             if (p.size() != 2 || !(p.get(0) >= 0 && p.get(0) < p.get(1) && p.get(1) <= 100)) {
                 throw n.error("percentiles", "'" + n.keyPath("percentiles") + "' must be [low, high] with"
                         + " 0 <= low < high <= 100");
@@ -359,7 +369,7 @@ public final class FederationConfig {
         }
         String where = n.path + " (site '" + name + "')";
         String folder = n.string("folder", name);
-        LabelRule label = parseLabel(n.node("label"), where);
+        LabelRule label = parseLabel(n.node("label"), where(n, "label", where, name));
         NiftiOptions nifti = parseNifti(n.node("nifti"));
         List<SourceConfig> sources = new ArrayList<>();
         List<Object> srcList = n.list("sources");
@@ -367,7 +377,7 @@ public final class FederationConfig {
             if (n.has("sources")) {
                 throw n.error("sources", "'" + n.keyPath("sources") + "' is empty");
             }
-            sources.add(parseSource(n, n, where));
+            sources.add(parseSource(n, n, where, name));
         } else {
             for (int i = 0; i < srcList.size(); i++) {
                 Object o = srcList.get(i);
@@ -379,13 +389,25 @@ public final class FederationConfig {
                 @SuppressWarnings("unchecked")
                 ConfigNode s = new ConfigNode(n.file, p, (Map<String, Object>) o);
                 s.allowOnly(SOURCE_KEYS);
-                sources.add(parseSource(s, n, where + " " + p));
+                sources.add(parseSource(s, n, where + " " + p, name));
             }
         }
         return new SiteConfig(name, folder, sources, label, nifti);
     }
 
-    private static SourceConfig parseSource(ConfigNode s, ConfigNode site, String where) {
+    /** How a message names the place of {@code key}: the site, or data.defaults when the site inherited the key from there. */
+    private static String where(ConfigNode n, String key, String site, String name) {
+        String from = n.inheritedFrom(key);
+        return from == null ? site : from + " (for site '" + name + "')";
+    }
+
+    private static SourceConfig parseSource(ConfigNode s, ConfigNode site, String where, String name) {
+        // an error names the key where it is written: this source, its site, or the data.defaults the site inherits
+        java.util.function.BiFunction<String, String, ConfigException> err = (key, problem) -> {
+            ConfigNode at = s.has(key) || s == site ? s : site;
+            String from = at.inheritedFrom(key);
+            return at.error(key, (from == null ? where : from + " (for site '" + name + "')") + problem);
+        };
         String folder = s == site ? "." : s.string("folder", ".");
         String images = inherit(s, site, "images");
         String mask = inherit(s, site, "mask");
@@ -394,16 +416,16 @@ public final class FederationConfig {
         String patient = inherit(s, site, "patient");
         String splitText = inherit(s, site, "split");
         if (images == null) {
-            throw s.error("images", where + " needs 'images' (a glob such as images/*.png)");
+            throw err.apply("images", " needs 'images' (a glob such as images/*.png)");
         }
         if (mask == null) {
-            throw s.error("mask", where + " needs 'mask' (a path template such as masks/{stem}.png)");
+            throw err.apply("mask", " needs 'mask' (a path template such as masks/{stem}.png)");
         }
         Split split = null;
         if (splitText != null) {
             split = Split.parse(splitText);
             if (split == null) {
-                throw s.error("split", where + ": 'split' must be train, val or test, got '" + splitText + "'");
+                throw err.apply("split", ": 'split' must be train, val or test, got '" + splitText + "'");
             }
         }
         Pattern pattern = null;
@@ -411,7 +433,7 @@ public final class FederationConfig {
             try {
                 pattern = Pattern.compile(match);
             } catch (PatternSyntaxException e) {
-                throw s.error("match", where + ": 'match' is not a valid regular expression: "
+                throw err.apply("match", ": 'match' is not a valid regular expression: "
                         + e.getDescription() + " in '" + match + "'");
             }
         }
@@ -423,7 +445,7 @@ public final class FederationConfig {
             for (String v : NameTemplate.variables(t[1])) {
                 if (!available.contains(v)) {
                     String near = ConfigNode.nearest(v, available);
-                    throw s.error(t[0], where + ": '" + t[0] + "' uses {" + v + "}, which is not defined"
+                    throw err.apply(t[0], ": '" + t[0] + "' uses {" + v + "}, which is not defined"
                             + (near != null ? " — did you mean {" + near + "}?" : "") + " (defined: "
                             + String.join(", ", new LinkedHashSet<>(available)) + "; named groups come from 'match')");
                 }
@@ -502,7 +524,7 @@ public final class FederationConfig {
         double lo = 0.5;
         double hi = 99.5;
         if (n.has("clip")) {
-            List<Double> p = n.numbers("clip");
+            List<Double> p = n.numbers("clip", "a list [low, high] of percentiles");
             if (p.size() != 2 || !(p.get(0) >= 0 && p.get(0) < p.get(1) && p.get(1) <= 100)) {
                 throw n.error("clip", "'" + n.keyPath("clip") + "' must be [low, high] percentiles, 0 <= low < high <= 100");
             }

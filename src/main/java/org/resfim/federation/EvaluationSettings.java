@@ -2,8 +2,10 @@ package org.resfim.federation;
 
 import org.resfim.config.ConfigException;
 import org.resfim.config.ConfigKey;
+import org.resfim.config.Origin;
 import org.resfim.config.Section;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +21,12 @@ public record EvaluationSettings(double selectAfter, int folds, String reference
             new ConfigKey("evaluation", "bootstrap", 2000, "bootstrap resamples for the 95% confidence interval of the paired Dice difference"));
 
     public static EvaluationSettings from(Map<String, Object> section) {
-        Section s = new Section("evaluation", section, KEYS);
+        return from(section, Origin.NONE);
+    }
+
+    /** The {@code evaluation:} section; errors name {@code origin}'s file, or the option that set a key. */
+    public static EvaluationSettings from(Map<String, Object> section, Origin origin) {
+        Section s = new Section("evaluation", section, KEYS, origin);
         return new EvaluationSettings(s.getDouble("select_after", 0, 1, true, false), s.getInt("folds", 1, 100),
                 s.getString("reference"), s.getInt("bootstrap", 100, 1_000_000));
     }
@@ -56,16 +63,38 @@ public record EvaluationSettings(double selectAfter, int folds, String reference
     }
 
     public void validate(int rounds) {
+        validate(rounds, Origin.NONE);
+    }
+
+    /**
+     * Checks that {@code rounds} leave a round to select models from after {@code select_after}·T; the
+     * message names both settings where they were written ({@code origin}: the file, or {@code --rounds}).
+     */
+    public void validate(int rounds, Origin origin) {
+        String sa = origin.quote("evaluation.select_after", Section.num(selectAfter));
+        String t = origin.quote("federation.rounds", rounds);
+        String fix = selectAfter > 0 ? " or evaluation.select_after = 0" : "";
+        if (rounds < 1) {
+            throw origin.badValue("federation", "rounds", "must be at least 1, got " + rounds);
+        }
         if (selectAfter > 0 && Math.floor(selectAfter * rounds) < 1) {
-            throw new ConfigException("evaluation.select_after = " + selectAfter + " with federation.rounds = " + rounds
-                    + ": selecting in the later part of training needs an earlier part to skip (at least "
-                    + (int) Math.ceil(1 / selectAfter) + " rounds), or evaluation.select_after = 0");
+            throw new ConfigException(sa + " with " + t + ": selecting in the later part of training needs an earlier part to skip (at least "
+                    + (int) Math.ceil(1 / selectAfter) + " rounds)," + fix);
         }
         if (firstSelectableRound(rounds) > rounds) {
-            throw new ConfigException("evaluation.select_after = " + selectAfter + " with federation.rounds = " + rounds
-                    + " leaves no round to select a model from (need a round > " + (int) Math.floor(selectAfter * rounds)
-                    + "); use more rounds or evaluation.select_after = 0");
+            throw new ConfigException(sa + " with " + t + " leaves no round to select a model from (need a round > "
+                    + (int) Math.floor(selectAfter * rounds) + "); use more rounds" + fix);
         }
+    }
+
+    /** The settings under their configuration keys, as a configuration file writes them. */
+    public Map<String, Object> toConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("select_after", selectAfter);
+        m.put("folds", folds);
+        m.put("reference", reference);
+        m.put("bootstrap", bootstrap);
+        return m;
     }
 
     public EvaluationSettings withFolds(int k) {

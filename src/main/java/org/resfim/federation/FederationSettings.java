@@ -2,8 +2,10 @@ package org.resfim.federation;
 
 import org.resfim.config.ConfigException;
 import org.resfim.config.ConfigKey;
+import org.resfim.config.Origin;
 import org.resfim.config.Section;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,9 +22,24 @@ public record FederationSettings(int rounds, double sampleFraction, int minSites
     }
 
     public static FederationSettings from(Map<String, Object> section) {
-        Section s = new Section("federation", section, KEYS);
+        return from(section, Origin.NONE);
+    }
+
+    /** The {@code federation:} section; errors name {@code origin}'s file, or the option that set a key. */
+    public static FederationSettings from(Map<String, Object> section, Origin origin) {
+        Section s = new Section("federation", section, KEYS, origin);
         return new FederationSettings(s.getInt("rounds", 1, 100000), s.getDouble("sample_fraction", 0, 1, false, true),
                 s.getInt("min_sites", 1, 100000), s.getBoolean("offload_sites"));
+    }
+
+    /** The settings under their configuration keys, as a configuration file writes them. */
+    public Map<String, Object> toConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rounds", rounds);
+        m.put("sample_fraction", sampleFraction);
+        m.put("min_sites", minSites);
+        m.put("offload_sites", offloadSites);
+        return m;
     }
 
     public FederationSettings withRounds(int t) {

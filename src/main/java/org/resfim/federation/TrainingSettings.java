@@ -1,8 +1,10 @@
 package org.resfim.federation;
 
 import org.resfim.config.ConfigKey;
+import org.resfim.config.Origin;
 import org.resfim.config.Section;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +23,12 @@ public record TrainingSettings(double learningRate, double weightDecay, int batc
             new ConfigKey("training", "lr_decay_every", 0.25, "fraction of the rounds T after which the learning rate is multiplied by lr_decay (T/4)"));
 
     public static TrainingSettings from(Map<String, Object> section) {
-        Section s = new Section("training", section, KEYS);
+        return from(section, Origin.NONE);
+    }
+
+    /** The {@code training:} section; errors name {@code origin}'s file, or the option that set a key. */
+    public static TrainingSettings from(Map<String, Object> section, Origin origin) {
+        Section s = new Section("training", section, KEYS, origin);
         return new TrainingSettings(
                 s.getDouble("lr", 0, 10, false, true),
                 s.getDouble("weight_decay", 0, 1, true, true),
@@ -29,6 +36,18 @@ public record TrainingSettings(double learningRate, double weightDecay, int batc
                 s.getInt("local_epochs", 1, 1000),
                 s.getDouble("lr_decay", 0, 1, false, true),
                 s.getDouble("lr_decay_every", 0, 1, false, true));
+    }
+
+    /** The settings under their configuration keys, as a configuration file writes them. */
+    public Map<String, Object> toConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("lr", learningRate);
+        m.put("weight_decay", weightDecay);
+        m.put("batch_size", batchSize);
+        m.put("local_epochs", localEpochs);
+        m.put("lr_decay", lrDecayFactor);
+        m.put("lr_decay_every", lrDecayEvery);
+        return m;
     }
 
     public TrainingSettings withLocalEpochs(int e) {

@@ -1,6 +1,7 @@
 package org.resfim.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.resfim.state.Bytes;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,8 +58,8 @@ public record CostSummary(String method, int fits, double fitSeconds, double res
 
     /** One line for the console and the results file. */
     public String describe() {
-        String s = String.format(Locale.ROOT, "%s: %.1f s of local training over %d site-rounds; uploads %.2f MB per site-round = %.1f%% of a full model (FedAvg, %.2f MB)",
-                method, fitSeconds, fits, bytesPerFit() / 1e6, 100 * bytesPerFit() / fullModelBytes, fullModelBytes / 1e6);
+        String s = String.format(Locale.ROOT, "%s: %.1f s of local training over %d site-rounds; uploads %s per site-round = %.1f%% of a full model (FedAvg, %s)",
+                method, fitSeconds, fits, Bytes.mb(bytesPerFit()), 100 * bytesPerFit() / fullModelBytes, Bytes.mb(fullModelBytes));
         if (resfimSeconds > 0) {
             s += String.format(Locale.ROOT, "; the ResFIM estimate took %.1f%% of local training time", 100 * resfimShare());
         }

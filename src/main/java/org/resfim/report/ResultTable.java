@@ -214,11 +214,34 @@ public final class ResultTable {
 
     // ------------------------------------------------------------------ rendering
 
-    public static String pm(double mean, double std, double scale) {
+    /**
+     * A cell of per-seed values: "—" without any, the value alone from one seed (a ± of a single value would
+     * always read 0.00), "mean ± std" (population) from several.
+     */
+    public static String cell(List<Double> perSeed, double scale) {
+        double mean = meanOf(perSeed);
         if (Double.isNaN(mean)) {
             return "—";
         }
-        return String.format(Locale.ROOT, "%.2f ± %.2f", mean * scale, std * scale);
+        if (perSeed.size() == 1) {
+            return String.format(Locale.ROOT, "%.2f", mean * scale);
+        }
+        return String.format(Locale.ROOT, "%.2f ± %.2f", mean * scale, stdOf(perSeed) * scale);
+    }
+
+    /** The cell of a site's metric over seeds ({@link #cell}). */
+    public String siteCell(String method, String site, String metric, double scale) {
+        return cell(perSite.get(method).getOrDefault(site, Map.of()).get(metric), scale);
+    }
+
+    /** The cell of an average over sites ("avg" or "wavg") over seeds ({@link #cell}). */
+    public String averageCell(String method, String which, String metric, double scale) {
+        return cell(averages.get(method).getOrDefault(which, Map.of()).get(metric), scale);
+    }
+
+    /** How the cells summarise seeds, said once: "one seed" or "mean ± std over 3 seeds". */
+    public String overSeeds() {
+        return seeds.size() == 1 ? "one seed" : "mean ± std over " + seeds.size() + " seeds";
     }
 
     /** Markdown: Dice (%) per site, averages, and the paired comparison; then the other metrics' averages. */
@@ -232,22 +255,22 @@ public final class ResultTable {
         for (String m : methods) {
             sb.append("| ").append(m).append(" |");
             for (String s : sites) {
-                sb.append(' ').append(pm(siteMean(m, s, "dice"), siteStd(m, s, "dice"), 100)).append(" |");
+                sb.append(' ').append(siteCell(m, s, "dice", 100)).append(" |");
             }
-            sb.append(' ').append(pm(average(m, "avg", "dice"), averageStd(m, "avg", "dice"), 100)).append(" |");
-            sb.append(' ').append(pm(average(m, "wavg", "dice"), averageStd(m, "wavg", "dice"), 100)).append(" |");
+            sb.append(' ').append(averageCell(m, "avg", "dice", 100)).append(" |");
+            sb.append(' ').append(averageCell(m, "wavg", "dice", 100)).append(" |");
             sb.append(' ').append(delta(m)).append(" |");
             PairedStatistics.Result p = paired(m);
             sb.append(' ').append(m.equals(reference) || p.n() == 0 ? "—" : String.format(Locale.ROOT, "%.3g", p.wilcoxonP())).append(" |\n");
         }
         sb.append("\nDice in %, test images at each site's ").append(selectionRule())
-                .append("; mean ± std over seeds. Δ: paired per-image Dice difference (points).\n\n");
+                .append("; " + overSeeds() + ". Δ: paired per-image Dice difference (points).\n\n");
         sb.append("| method | Dice | IoU | sensitivity | specificity | HD95 (px) |\n|---|---:|---:|---:|---:|---:|\n");
         for (String m : methods) {
             sb.append("| ").append(m).append(" |");
             for (String metric : METRICS) {
                 double scale = metric.equals("hd95") ? 1 : 100;
-                sb.append(' ').append(pm(average(m, "avg", metric), averageStd(m, "avg", metric), scale)).append(" |");
+                sb.append(' ').append(averageCell(m, "avg", metric, scale)).append(" |");
             }
             sb.append('\n');
         }
@@ -312,22 +335,19 @@ public final class ResultTable {
         for (String m : methods) {
             sb.append(tex(m));
             for (String s : sites) {
-                sb.append(" & ").append(texPm(siteMean(m, s, "dice"), siteStd(m, s, "dice")));
+                sb.append(" & ").append(tex(siteCell(m, s, "dice", 100)));
             }
-            sb.append(" & ").append(texPm(average(m, "avg", "dice"), averageStd(m, "avg", "dice")));
-            sb.append(" & ").append(texPm(average(m, "wavg", "dice"), averageStd(m, "wavg", "dice")));
+            sb.append(" & ").append(tex(averageCell(m, "avg", "dice", 100)));
+            sb.append(" & ").append(tex(averageCell(m, "wavg", "dice", 100)));
             sb.append(" & ").append(tex(delta(m))).append(" \\\\\n");
         }
         sb.append("\\hline\n\\end{tabular}\n");
         return sb.toString();
     }
 
-    private static String texPm(double mean, double std) {
-        return Double.isNaN(mean) ? "--" : String.format(Locale.ROOT, "%.2f $\\pm$ %.2f", 100 * mean, 100 * std);
-    }
-
     private static String tex(String s) {
-        return s.replace("\\", "\\textbackslash{}").replace("_", "\\_").replace("%", "\\%").replace("&", "\\&").replace("#", "\\#");
+        return s.replace("\\", "\\textbackslash{}").replace("_", "\\_").replace("%", "\\%").replace("&", "\\&").replace("#", "\\#")
+                .replace("—", "--").replace("±", "$\\pm$");
     }
 
     /**
@@ -343,17 +363,17 @@ public final class ResultTable {
                 best = m;
             }
         }
-        sb.append("<table class=\"results\" id=\"comparison\">\n<caption>Dice (%) on the test images at each site's selected round, mean ± std over seeds</caption>\n<thead><tr><th>method</th>");
+        sb.append("<table class=\"results\" id=\"comparison\">\n<caption>Dice (%) on the test images at each site's selected round, " + overSeeds() + "</caption>\n<thead><tr><th>method</th>");
         sites.forEach(s -> sb.append("<th>").append(esc(s)).append("</th>"));
         sb.append("<th>avg</th><th>weighted avg</th><th>ΔDice vs ").append(esc(reference)).append(" [95% CI]</th><th>p (Wilcoxon)</th></tr></thead>\n<tbody>\n");
         for (String m : methods) {
             sb.append("<tr><th scope=\"row\">").append(esc(m)).append("</th>");
             for (String s : sites) {
-                sb.append("<td>").append(pm(siteMean(m, s, "dice"), siteStd(m, s, "dice"), 100)).append("</td>");
+                sb.append("<td>").append(siteCell(m, s, "dice", 100)).append("</td>");
             }
-            String avg = pm(average(m, "avg", "dice"), averageStd(m, "avg", "dice"), 100);
+            String avg = averageCell(m, "avg", "dice", 100);
             sb.append("<td>").append(m.equals(best) ? "<b>" + avg + "</b>" : avg).append("</td>");
-            sb.append("<td>").append(pm(average(m, "wavg", "dice"), averageStd(m, "wavg", "dice"), 100)).append("</td>");
+            sb.append("<td>").append(averageCell(m, "wavg", "dice", 100)).append("</td>");
             sb.append("<td>").append(esc(delta(m))).append("</td>");
             PairedStatistics.Result p = paired(m);
             sb.append("<td>").append(m.equals(reference) || p.n() == 0 ? "—" : String.format(Locale.ROOT, "%.3g", p.wilcoxonP())).append("</td></tr>\n");
@@ -365,7 +385,7 @@ public final class ResultTable {
             sb.append("<tr><th scope=\"row\">").append(esc(m)).append("</th>");
             for (String metric : METRICS) {
                 double scale = metric.equals("hd95") ? 1 : 100;
-                sb.append("<td>").append(pm(average(m, "avg", metric), averageStd(m, "avg", metric), scale)).append("</td>");
+                sb.append("<td>").append(averageCell(m, "avg", metric, scale)).append("</td>");
             }
             sb.append("</tr>\n");
         }

@@ -1,11 +1,13 @@
 package org.resfim.run;
 
 import org.resfim.config.ConfigKey;
+import org.resfim.config.Origin;
 import org.resfim.config.Section;
 import org.resfim.engine.NormType;
 import org.resfim.engine.UNetConfig;
 import org.resfim.engine.WeightInit;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,7 +23,12 @@ public record ModelSettings(int width, int depth, NormType norm, int groups, Wei
                     + "or torch-default (PyTorch's Conv2d initialisation: uniform, bound 1/sqrt(fan_in), weights and biases)"));
 
     public static ModelSettings from(Map<String, Object> section) {
-        Section s = new Section("model", section, KEYS);
+        return from(section, Origin.NONE);
+    }
+
+    /** The {@code model:} section; errors name {@code origin}'s file. */
+    public static ModelSettings from(Map<String, Object> section, Origin origin) {
+        Section s = new Section("model", section, KEYS, origin);
         NormType norm = NormType.valueOf(s.getChoice("norm", List.of("batch", "group", "instance", "none")).toUpperCase(Locale.ROOT));
         WeightInit init = WeightInit.parse(s.getChoice("init", List.of("kaiming-fan-out", "torch-default")));
         return new ModelSettings(s.getInt("width", 2, 1024), s.getInt("depth", 2, 7), norm, s.getInt("groups", 1, 1024), init);
@@ -35,6 +42,17 @@ public record ModelSettings(int width, int depth, NormType norm, int groups, Wei
     /** A new network of this configuration, its weights drawn by {@link #init} from {@code seed}. */
     public org.resfim.engine.UNet newNetwork(int inChannels, long seed) {
         return new org.resfim.engine.UNet(unet(inChannels), seed, init);
+    }
+
+    /** The settings under their configuration keys, as a configuration file writes them ({@code norm: batch}). */
+    public Map<String, Object> toConfig() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("width", width);
+        m.put("depth", depth);
+        m.put("norm", norm.name().toLowerCase(Locale.ROOT));
+        m.put("groups", groups);
+        m.put("init", init.key());
+        return m;
     }
 
     public UNetConfig unet(int inChannels) {

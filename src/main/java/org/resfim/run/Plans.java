@@ -2,7 +2,11 @@ package org.resfim.run;
 
 import org.resfim.algorithms.AlgorithmRegistry;
 import org.resfim.algorithms.AlgorithmSpec;
+import org.resfim.algorithms.PflResFim;
 import org.resfim.config.ConfigException;
+import org.resfim.config.KeyException;
+import org.resfim.config.OptionException;
+import org.resfim.config.Origin;
 import org.resfim.config.Section;
 import org.resfim.data.FederationConfig;
 import org.resfim.federation.EvaluationSettings;
@@ -46,85 +50,187 @@ public final class Plans {
         if (o.dataRoot() != null) {
             cfg = cfg.withDataRoot(o.dataRoot());
         }
+        Settings s = settings(cfg, o, true);
+        Path out = o.out() != null ? o.out() : Path.of("runs", "run-" + java.time.LocalDateTime.now().format(
+                java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Overrides origin = new Overrides(o.config() == null ? null : o.config().toAbsolutePath(),
+                o.dataRoot() == null ? null : o.dataRoot().toAbsolutePath(), List.copyOf(s.methods), s.seeds, s.fed.rounds(),
+                s.training.localEpochs(), s.eval.folds(), out);
+        return new SimulationPlan(cfg, List.copyOf(s.methods), s.params, s.seeds, s.fed, s.training, s.eval, s.model, out, origin);
+    }
+
+    /**
+     * Checks every section of a configuration that is not {@code data:} (federation, method, training,
+     * evaluation, model, style, resfim, bn) as {@link #build} reads them, without options; a configuration
+     * without {@code method.list} passes (the methods can come from {@code --methods}).
+     *
+     * @throws ConfigException naming the file and the key at fault
+     */
+    public static void check(FederationConfig cfg) {
+        settings(cfg, new Overrides(null, null, null, null, null, null, null, null), false);
+    }
+
+    private record Settings(List<String> methods, Map<String, Map<String, Object>> params, List<Long> seeds, FederationSettings fed,
+                            TrainingSettings training, EvaluationSettings eval, ModelSettings model) {
+    }
+
+    private static Settings settings(FederationConfig cfg, Overrides o, boolean needMethods) {
+        String file = cfg.source();
+        String at = file + ": ";
+        Origin origin = Origin.file(file);
+        Map<String, Object> fedSection = new LinkedHashMap<>(cfg.federation());
+        if (o.rounds() != null) {
+            fedSection.put("rounds", o.rounds());
+            origin = origin.withOption("federation.rounds", "--rounds");
+        }
+        Map<String, Object> trainingSection = new LinkedHashMap<>(cfg.training());
+        if (o.localEpochs() != null) {
+            trainingSection.put("local_epochs", o.localEpochs());
+            origin = origin.withOption("training.local_epochs", "--local-epochs");
+        }
+        Map<String, Object> evalSection = new LinkedHashMap<>(cfg.evaluation());
+        if (o.folds() != null) {
+            evalSection.put("folds", o.folds());
+            origin = origin.withOption("evaluation.folds", "--folds");
+        }
+        FederationSettings fed = FederationSettings.from(fedSection, origin);
+        TrainingSettings training = TrainingSettings.from(trainingSection, origin);
+        EvaluationSettings eval = EvaluationSettings.from(evalSection, origin);
+        eval.validate(fed.rounds(), origin);
+        ModelSettings model = ModelSettings.from(cfg.section("model"), origin);
+        int multiple = model.unet(cfg.channels()).sizeMultiple();
+        if (cfg.imageHeight() % multiple != 0 || cfg.imageWidth() % multiple != 0) {
+            throw new ConfigException(at + "data.image_size " + cfg.imageHeight() + "x" + cfg.imageWidth() + " is not a multiple of "
+                    + multiple + ", which a U-Net of model.depth = " + model.depth() + " needs (2^(depth-1))");
+        }
+
+        // method sections: where each parameter was written, so that an error names the file and key
         Map<String, Object> methodSection = new LinkedHashMap<>(cfg.method());
-        List<String> methods = o.methods() != null ? o.methods() : listOf(methodSection.remove("list"), "method.list");
-        methodSection.remove("list");
+        Object listed = methodSection.remove("list");
         Map<String, Map<String, Object>> params = new LinkedHashMap<>();
+        Map<String, Map<String, String>> paths = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : methodSection.entrySet()) {
             if (!AlgorithmRegistry.names().contains(e.getKey())) {
                 String near = Section.nearest(e.getKey(), AlgorithmRegistry.names());
-                throw new ConfigException("unknown key 'method." + e.getKey() + "'" + (near == null ? "" : " (did you mean 'method." + near + "'?)")
+                throw new ConfigException(at + "unknown key 'method." + e.getKey() + "'" + (near == null ? "" : " (did you mean 'method." + near + "'?)")
                         + "; method: takes 'list' and one section per method: " + String.join(", ", AlgorithmRegistry.names()));
             }
             if (!(e.getValue() instanceof Map)) {
-                throw new ConfigException("method." + e.getKey() + " must be a mapping of that method's parameters");
+                throw new ConfigException(at + "method." + e.getKey() + " must be a mapping of that method's parameters");
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> m = (Map<String, Object>) e.getValue();
             params.put(e.getKey(), m);
+            Map<String, String> where = new LinkedHashMap<>();
+            m.keySet().forEach(k -> where.put(k, "method." + e.getKey() + "." + k));
+            paths.put(e.getKey(), where);
         }
-        Map<String, Object> resfimDefaults = org.resfim.algorithms.PflResFim.fromSections(cfg.section("style"), cfg.section("resfim"),
-                cfg.section("bn"));
+        Map<String, Object> bn = cfg.section("bn");
+        for (String k : bn.keySet()) {
+            if (!k.equals("stats")) {
+                throw KeyException.unknown(origin, "bn", k, Section.nearest(k, List.of("stats")));
+            }
+        }
+        Map<String, Object> resfimDefaults = PflResFim.fromSections(cfg.section("style"), cfg.section("resfim"), bn);
         if (!resfimDefaults.isEmpty()) {
             Map<String, Object> merged = new LinkedHashMap<>(resfimDefaults);
-            merged.putAll(params.getOrDefault(org.resfim.algorithms.PflResFim.NAME, Map.of()));
-            params.put(org.resfim.algorithms.PflResFim.NAME, merged);
+            Map<String, String> where = new LinkedHashMap<>();
+            resfimDefaults.keySet().forEach(k -> where.put(k, k.equals("bn_stats") ? "bn.stats" : k));
+            merged.putAll(params.getOrDefault(PflResFim.NAME, Map.of()));
+            where.putAll(paths.getOrDefault(PflResFim.NAME, Map.of()));
+            params.put(PflResFim.NAME, merged);
+            paths.put(PflResFim.NAME, where);
         }
-        if (methods.isEmpty()) {
-            throw new ConfigException("no methods: give --methods or method.list");
+        // every method section is checked, listed or not: a typo in one is an error, not a silent default
+        for (Map.Entry<String, Map<String, Object>> e : params.entrySet()) {
+            try {
+                AlgorithmRegistry.create(new AlgorithmSpec(e.getKey(), e.getKey(), e.getValue()));
+            } catch (KeyException ex) {
+                throw inFile(at, ex, paths.get(e.getKey()));
+            } catch (ConfigException ex) {
+                throw new ConfigException(at + "method." + e.getKey() + ": " + ex.getMessage());
+            }
+        }
+
+        String listedBy = o.methods() != null ? "--methods " : at + "method.list entry ";
+        List<String> methods = o.methods() != null ? o.methods() : listOf(listed, "method.list", at);
+        if (methods.isEmpty() && needMethods) {
+            throw new ConfigException(at + "no methods: give --methods or method.list");
         }
         List<String> seen = new ArrayList<>();
         for (String m : methods) {
-            AlgorithmSpec spec = AlgorithmSpec.parse(m);
+            AlgorithmSpec spec;
+            try {
+                spec = AlgorithmSpec.parse(m);
+            } catch (ConfigException ex) {
+                throw new ConfigException(listedBy + "'" + m + "': " + ex.getMessage());
+            }
             if (seen.contains(spec.text())) {
-                throw new ConfigException("method '" + m + "' is listed twice");
+                throw new ConfigException(listedBy + "'" + m + "': the method is listed twice");
             }
             seen.add(spec.text());
-            AlgorithmRegistry.create(spec.withDefaults(params.get(spec.name())));
+            try {
+                AlgorithmRegistry.create(spec.withDefaults(params.get(spec.name())));
+            } catch (KeyException ex) {
+                if (!spec.params().containsKey(ex.key())) {
+                    throw inFile(at, ex, paths.getOrDefault(spec.name(), Map.of()));
+                }
+                throw new ConfigException(listedBy + "'" + m + "': " + (ex.unknown()
+                        ? spec.name() + " has no parameter '" + ex.key() + "'" + (ex.suggestion() == null ? "" : " (did you mean '" + ex.suggestion() + "'?)")
+                        + parametersOf(spec.name())
+                        : ex.key() + " " + ex.problem()));
+            } catch (ConfigException ex) {
+                throw new ConfigException(listedBy + "'" + m + "': " + ex.getMessage());
+            }
         }
-        List<Long> seeds = o.seeds() != null ? o.seeds() : seedsOf(cfg);
-        FederationSettings fed = FederationSettings.from(cfg.federation());
-        if (o.rounds() != null) {
-            fed = fed.withRounds(o.rounds());
+        List<Long> seeds = o.seeds() != null ? o.seeds() : seedsOf(cfg, at);
+        if (seeds.isEmpty()) {
+            throw new OptionException("--seeds is empty");
         }
-        TrainingSettings training = TrainingSettings.from(cfg.training());
-        if (o.localEpochs() != null) {
-            training = training.withLocalEpochs(o.localEpochs());
+        if (!eval.reference().isBlank() && !seen.contains(eval.reference()) && needMethods) {
+            throw new ConfigException(at + "evaluation.reference '" + eval.reference() + "' is not one of the methods " + seen);
         }
-        EvaluationSettings eval = EvaluationSettings.from(cfg.evaluation());
-        if (o.folds() != null) {
-            eval = eval.withFolds(o.folds());
-        }
-        eval.validate(fed.rounds());
-        if (!eval.reference().isBlank() && !seen.contains(eval.reference())) {
-            throw new ConfigException("evaluation.reference '" + eval.reference() + "' is not one of the methods " + seen);
-        }
-        ModelSettings model = ModelSettings.from(cfg.section("model"));
-        Path out = o.out() != null ? o.out() : Path.of("runs", "run-" + java.time.LocalDateTime.now().format(
-                java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        Overrides origin = new Overrides(o.config() == null ? null : o.config().toAbsolutePath(),
-                o.dataRoot() == null ? null : o.dataRoot().toAbsolutePath(), List.copyOf(methods), seeds, fed.rounds(),
-                training.localEpochs(), eval.folds(), out);
-        return new SimulationPlan(cfg, List.copyOf(methods), params, seeds, fed, training, eval, model, out, origin);
+        return new Settings(methods, params, seeds, fed, training, eval, model);
     }
 
-    private static List<Long> seedsOf(FederationConfig cfg) {
+    /** An error in a method's parameters from the configuration file, naming the key where it is written. */
+    private static ConfigException inFile(String at, KeyException ex, Map<String, String> paths) {
+        String path = paths.getOrDefault(ex.key(), "method." + ex.section() + "." + ex.key());
+        if (!ex.unknown()) {
+            return new ConfigException(at + path + " " + ex.problem());
+        }
+        String suggestion = null;
+        if (ex.suggestion() != null) {
+            // in the method's own section, or (pfl-resfim) in the top-level section the mistyped key was written in
+            suggestion = path.startsWith("method.") ? "method." + ex.section() + "." + ex.suggestion()
+                    : ex.suggestion().equals("bn_stats") ? "bn.stats" : ex.suggestion();
+        }
+        return new ConfigException(at + "unknown key '" + path + "'" + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)"));
+    }
+
+    /** "; its parameters: a, b" for a method with parameters, else "; it has none". */
+    private static String parametersOf(String method) {
+        List<String> keys = new ArrayList<>(AlgorithmRegistry.defaults(method).keySet());
+        return keys.isEmpty() ? "; it takes none" : "; its parameters: " + String.join(", ", keys);
+    }
+
+    private static List<Long> seedsOf(FederationConfig cfg, String at) {
         Object s = cfg.raw().get("seeds");
         if (s == null) {
             return List.of(cfg.seed());
         }
         List<Long> out = new ArrayList<>();
-        for (Object x : listOf(s, "seeds")) {
+        for (Object x : listOf(s, "seeds", at)) {
             try {
                 out.add(Long.parseLong(String.valueOf(x).trim()));
             } catch (NumberFormatException e) {
-                throw new ConfigException("seeds must be a list of integers, got '" + x + "'");
+                throw new ConfigException(at + "seeds must be a list of integers, got '" + x + "'");
             }
         }
         return out;
     }
 
-    private static List<String> listOf(Object v, String key) {
+    private static List<String> listOf(Object v, String key, String at) {
         List<String> out = new ArrayList<>();
         if (v == null) {
             return out;
@@ -139,7 +245,7 @@ public final class Plans {
             }
         }
         if (out.isEmpty()) {
-            throw new ConfigException(key + " is empty");
+            throw new ConfigException(at + key + " is empty");
         }
         return out;
     }

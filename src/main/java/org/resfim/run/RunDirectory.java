@@ -142,7 +142,8 @@ public final class RunDirectory {
         ObjectMapper json = new ObjectMapper();
         JsonNode before;
         try {
-            before = json.readTree(f.toFile());
+            // a run started by a build that wrote the settings under Java names continues if the settings are the same
+            before = upgrade(json.readTree(f.toFile()));
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot continue the run in " + root + ": " + f + " is unreadable (" + e.getMessage() + ")");
         }
@@ -193,8 +194,67 @@ public final class RunDirectory {
         return n == null || n.isMissingNode() ? "absent" : n.toString();
     }
 
+    /**
+     * Version of {@code config.resolved.json}: 2 writes the settings under their configuration keys with the
+     * values a configuration file holds ({@code training.lr}, {@code model.norm: batch}); files without it
+     * (version 1) hold the settings objects under their Java names ({@code learningRate}, {@code "BATCH"}).
+     */
+    public static final int RESOLVED_FORMAT = 2;
+
+    /** Version-1 names of the settings, per section: Java name → configuration key. */
+    private static final Map<String, Map<String, String>> LEGACY_NAMES = Map.of(
+            "federation", Map.of("rounds", "rounds", "sampleFraction", "sample_fraction", "minSites", "min_sites", "offloadSites", "offload_sites"),
+            "training", Map.of("learningRate", "lr", "weightDecay", "weight_decay", "batchSize", "batch_size", "localEpochs", "local_epochs",
+                    "lrDecayFactor", "lr_decay", "lrDecayEvery", "lr_decay_every"),
+            "evaluation", Map.of("selectAfter", "select_after", "folds", "folds", "reference", "reference", "bootstrap", "bootstrap"),
+            "model", Map.of("width", "width", "depth", "depth", "norm", "norm", "groups", "groups"));
+
+    /**
+     * A {@code config.resolved.json} in the current format: version 1 (settings under Java names, written before
+     * version 2) is rewritten with the configuration keys and values; the current format is returned as it is.
+     */
+    public static JsonNode upgrade(JsonNode resolved) {
+        if (!(resolved instanceof com.fasterxml.jackson.databind.node.ObjectNode doc)) {
+            return resolved;
+        }
+        if (resolved.has("format")) {
+            return withInit(doc);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode out = doc.objectNode();
+        out.put("format", RESOLVED_FORMAT);
+        doc.fields().forEachRemaining(e -> {
+            Map<String, String> names = LEGACY_NAMES.get(e.getKey());
+            if (names == null || !e.getValue().isObject()) {
+                out.set(e.getKey(), e.getValue());
+                return;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode section = out.putObject(e.getKey());
+            e.getValue().fields().forEachRemaining(f -> {
+                JsonNode v = f.getValue();
+                if (e.getKey().equals("model") && (f.getKey().equals("norm") || f.getKey().equals("init")) && v.isTextual()) {
+                    v = section.textNode(v.asText().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+                }
+                section.set(names.getOrDefault(f.getKey(), f.getKey()), v);
+            });
+        });
+        return withInit(out);
+    }
+
+    /** Runs written before {@code model.init} existed all drew Kaiming fan-out weights: say so, so they continue. */
+    private static JsonNode withInit(com.fasterxml.jackson.databind.node.ObjectNode doc) {
+        if (doc.get("model") instanceof com.fasterxml.jackson.databind.node.ObjectNode model && !model.has("init")) {
+            model.put("init", org.resfim.engine.WeightInit.KAIMING_FAN_OUT.key());
+        }
+        return doc;
+    }
+
+    /**
+     * The settings a run starts with, as written to {@code config.resolved.json} (format {@link #RESOLVED_FORMAT}):
+     * every section under its configuration keys, as a user writes them.
+     */
     static Map<String, Object> resolvedConfig(SimulationPlan plan) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", RESOLVED_FORMAT);
         m.put("source", plan.data().source());
         m.put("data", plan.data().raw().get("data"));
         m.put("image_size", List.of(plan.data().imageHeight(), plan.data().imageWidth()));
@@ -209,10 +269,10 @@ public final class RunDirectory {
         }
         m.put("method_defaults", defaults);
         m.put("seeds", plan.seeds());
-        m.put("federation", plan.federation());
-        m.put("training", plan.training());
-        m.put("evaluation", plan.evaluation());
-        m.put("model", plan.model());
+        m.put("federation", plan.federation().toConfig());
+        m.put("training", plan.training().toConfig());
+        m.put("evaluation", plan.evaluation().toConfig());
+        m.put("model", plan.model().toConfig());
         return m;
     }
 

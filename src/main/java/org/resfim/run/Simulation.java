@@ -91,10 +91,15 @@ public final class Simulation {
 
     /**
      * The checks on loaded data that would otherwise fail once training runs: the run directory outside every
-     * site folder, every site with training images in every fold.
+     * site folder, federation.min_sites against the sites there are, every site with training images in every fold.
      */
     private void check(List<SiteDataset> sites, long seed) {
         FederationData.refuseOutputInside(sites, plan.out());
+        try {
+            plan.federation().validate(sites.size()); // min_sites against the sites there are: before any training
+        } catch (org.resfim.config.ConfigException e) {
+            throw new org.resfim.config.ConfigException(plan.data().source() + ": " + e.getMessage());
+        }
         int folds = Math.max(1, plan.evaluation().folds());
         for (int fold = 0; fold < folds; fold++) {
             for (SiteDataset s : folds == 1 ? sites : Folds.split(sites, fold, folds, seed)) {

@@ -183,8 +183,8 @@ public final class Audit implements AutoCloseable {
                 t[2] += n.path("bytes").asLong();
             }
             sb.append('\n');
-            totals.forEach((site, t) -> sb.append(String.format(Locale.ROOT, "%s: %d messages, %d tensor elements, %.2f MB on the wire%n",
-                    site, t[0], t[1], t[2] / 1e6)));
+            totals.forEach((site, t) -> sb.append(String.format(Locale.ROOT, "%s: %d messages, %d tensor elements, %s on the wire%n",
+                    site, t[0], t[1], org.resfim.state.Bytes.mb(t[2]))));
             sb.append('\n');
         }
         return sb.toString();

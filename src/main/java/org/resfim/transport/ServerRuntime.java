@@ -85,7 +85,11 @@ public final class ServerRuntime {
     /** Runs (or continues) the whole plan with the connected sites and returns the result table. */
     public ResultTable run() throws InterruptedException {
         plan.evaluation().validate(plan.federation().rounds());
-        plan.federation().validate(sites.size());
+        try {
+            plan.federation().validate(sites.size());
+        } catch (org.resfim.config.ConfigException e) {
+            throw new org.resfim.config.ConfigException(plan.data().source() + ": " + e.getMessage());
+        }
         for (String m : plan.methods()) {
             AlgorithmRegistry.create(spec(m));
         }

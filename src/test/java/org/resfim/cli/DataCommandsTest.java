@@ -37,6 +37,36 @@ class DataCommandsTest {
         assertTrue((r.out() + r.err()).contains("samples"), "suggests the nearest key: " + r.out() + r.err());
     }
 
+    /**
+     * data check reads the whole configuration as simulate would: a wrong key outside data fails it (exit 1), and
+     * every problem is printed once (in the report; stderr has one summary line).
+     */
+    @Test
+    void dataCheckChecksTheWholeConfigurationAndPrintsEachProblemOnce(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("c.yaml");
+        Files.writeString(cfg, "data:\n  synthetic: {sites: 2, samples: 6, size: 32}\ntraining: {learning_rate: 0.01}\n");
+        Cli.Result r = Cli.run("data", "check", cfg.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        String problem = cfg + ": unknown key 'training.learning_rate' (did you mean 'training.lr'?)";
+        String all = r.out() + r.err();
+        assertEquals(1, all.split(java.util.regex.Pattern.quote(problem), -1).length - 1, "printed once:\n" + all);
+        assertTrue(r.out().contains("site synthetic-2"), "the data are still checked: " + r.out());
+        assertEquals("error: " + cfg + ": 1 problem (listed above)", r.err().strip());
+
+        Files.writeString(cfg, "data:\n  root: " + tmp + "\n  sites:\n    - {name: A, folder: nowhere, images: '*.png', mask: '{stem}.png'}\n");
+        r = Cli.run("data", "check", cfg.toString());
+        assertEquals(1, r.code());
+        all = r.out() + r.err();
+        assertEquals(1, all.split("folder does not exist", -1).length - 1, "printed once:\n" + all);
+        assertTrue(r.out().contains("FAILED (problem 1 below)"), r.out());
+
+        Files.writeString(cfg, "data: {image_size: abc}\n");
+        r = Cli.run("data", "check", cfg.toString());
+        assertEquals(1, r.code());
+        all = r.out() + r.err();
+        assertEquals(1, all.split("must be a number or a list", -1).length - 1, "printed once:\n" + all);
+    }
+
     @Test
     void previewsWriteMontages(@TempDir Path tmp) throws Exception {
         Path data = tmp.resolve("data.png");

@@ -142,12 +142,12 @@ class PredictCommandTest {
         assertTrue(a >= b, "a lower threshold marks at least as much: " + a + " vs " + b);
         Cli.Result r = Cli.run("predict", "--model", model.toString(), "--config", config.toString(), "--input", img.toString(), "--out", hi.toString(),
                 "--size", "30");
-        assertEquals(1, r.code());
-        assertTrue(r.err().contains("multiple of 4"), r.err());
+        assertEquals(2, r.code(), "an option the model cannot take is a usage error");
+        assertTrue(r.err().startsWith("error: --size must be a multiple of 4, which a depth-3 U-Net needs ("), r.err());
         r = Cli.run("predict", "--model", model.toString(), "--config", config.toString(), "--input", img.toString(), "--out", hi.toString(),
                 "--threshold", "1.5");
-        assertEquals(1, r.code());
-        assertTrue(r.err().contains("--threshold"), r.err());
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("error: --threshold must be in (0, 1), got 1.5\n"), r.err());
     }
 
     private static int count(boolean[] m) {

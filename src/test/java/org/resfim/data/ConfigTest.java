@@ -125,6 +125,46 @@ class ConfigTest {
         assertTrue(e.getMessage().contains("both 'sites' and 'synthetic'"), e.getMessage());
     }
 
+    /** A mistake in data.defaults is reported where it is written, not at the first site that inherits it. */
+    @Test
+    void errorsInTheDefaultsNameTheDefaults() {
+        String sites = "  sites:\n    - {name: a, images: '*.png', mask: 'm/{stem}.png'}\n";
+        ConfigException e = assertThrows(ConfigException.class, () -> FederationConfig.parse(
+                "data:\n  defaults:\n    label: {treshold: 3}\n" + sites, Path.of("."), "c.yaml"));
+        assertTrue(e.getMessage().startsWith("c.yaml: unknown key 'treshold' in 'data.defaults.label' — did you mean 'threshold'?"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> FederationConfig.parse(
+                "data:\n  defaults:\n    label: {treshold: 3}\n  sites:\n    - {name: a, images: '*.png', mask: 'm', label: {threshold: 2}}\n",
+                Path.of("."), "c.yaml"));
+        assertTrue(e.getMessage().contains("in 'data.defaults.label'"), "checked even where every site has its own: " + e.getMessage());
+        e = assertThrows(ConfigException.class, () -> FederationConfig.parse(
+                "data:\n  defaults:\n    label: {threshold: high}\n" + sites, Path.of("."), "c.yaml"));
+        assertTrue(e.getMessage().startsWith("c.yaml: 'data.defaults.label.threshold' must be an integer, got 'high'"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> FederationConfig.parse(
+                "data:\n  defaults:\n    match: '(unclosed'\n" + sites, Path.of("."), "c.yaml"));
+        assertTrue(e.getMessage().startsWith("c.yaml: data.defaults (for site 'a'): 'match' is not a valid regular expression"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("[rule: config.value of data.defaults.match]"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> FederationConfig.parse(
+                "data:\n  defaults:\n    sources: [{folder: x, imgs: '*.png'}]\n" + sites, Path.of("."), "c.yaml"));
+        assertTrue(e.getMessage().contains("in 'data.defaults.sources[0]' — did you mean 'images'?"), e.getMessage());
+        // the site's own value is still reported at the site
+        e = assertThrows(ConfigException.class, () -> FederationConfig.parse(
+                "data:\n  defaults:\n    label: {threshold: 3}\n  sites:\n    - {name: a, images: '*', mask: 'm', label: {treshold: 2}}\n",
+                Path.of("."), "c.yaml"));
+        assertTrue(e.getMessage().contains("in 'data.sites[0].label'"), e.getMessage());
+    }
+
+    @Test
+    void imageSizeSaysWhatItTakes() {
+        ConfigException e = assertThrows(ConfigException.class, () -> FederationConfig.parse("data: {image_size: abc}", Path.of("."), "c.yaml"));
+        assertTrue(e.getMessage().startsWith("c.yaml: 'data.image_size' must be a number or a list [height, width], got 'abc'"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> FederationConfig.parse("data: {image_size: [64, 64, 3]}", Path.of("."), "c.yaml"));
+        assertTrue(e.getMessage().startsWith("c.yaml: 'data.image_size' must be a number or a list [height, width], got a list of 3"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> FederationConfig.parse("data: {image_size: [64, x]}", Path.of("."), "c.yaml"));
+        assertTrue(e.getMessage().startsWith("c.yaml: 'data.image_size' must be a number or a list [height, width], got a list holding 'x'"),
+                e.getMessage());
+        assertEquals(96, FederationConfig.parse("data: {image_size: 96}", Path.of("."), "c.yaml").imageHeight());
+    }
+
     @Test
     void nearestKey() {
         assertEquals(3, ConfigNode.levenshtein("kitten", "sitting"));

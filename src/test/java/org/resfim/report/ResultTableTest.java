@@ -56,10 +56,14 @@ class ResultTableTest {
         assertEquals(0.0, t.siteStd("A", "X", "dice"), 0);
         assertEquals(10 * (1 - 0.6), t.siteMean("A", "X", "hd95"), 1e-12);
         String md = t.markdown();
-        assertTrue(md.contains("| A | 60.00 ± 0.00 | 40.00 ± 0.00 | 50.00 ± 0.00 |"), md);
+        assertTrue(md.contains("| A | 60.00 | 40.00 | 50.00 |"), "one seed: no ± (it would always read 0.00)\n" + md);
+        assertFalse(md.contains("±"), md);
+        assertEquals(1, md.split("one seed", -1).length - 1, "'one seed' said once:\n" + md);
+        assertFalse(t.html().contains("±"), t.html());
+        assertTrue(t.html().contains("selected round, one seed</caption>"), t.html());
         assertTrue(md.contains("+15.00"), md);
         assertTrue(t.csv().contains("B,X,dice,0.7,0,1,"), t.csv());
-        assertTrue(t.latex().contains("60.00 $\\pm$ 0.00"), t.latex());
+        assertTrue(t.latex().contains("& 60.00 & 40.00 & 50.00 &"), t.latex());
     }
 
     @Test
@@ -70,6 +74,10 @@ class ResultTableTest {
         ResultTable t = new ResultTable(r, List.of("A"), List.of("X"), List.of(0L, 1L), 2, "", 1000);
         assertEquals(0.7, t.siteMean("A", "X", "dice"), 1e-12);
         assertEquals(0.1, t.siteStd("A", "X", "dice"), 1e-12);
+        assertTrue(t.markdown().contains("| A | 70.00 ± 10.00 |"), t.markdown());
+        assertTrue(t.markdown().contains("mean ± std over 2 seeds."), t.markdown());
+        assertTrue(t.latex().contains("70.00 $\\pm$ 10.00"), t.latex());
+        assertTrue(t.html().contains("<td>70.00 ± 10.00</td>"), t.html());
     }
 
     @Test
@@ -81,7 +89,7 @@ class ResultTableTest {
         assertTrue(Double.isNaN(t.siteMean("A", "X", "dice")));
         assertEquals(0.8, t.siteMean("A", "Y", "dice"), 1e-12);
         assertTrue(Double.isNaN(t.average("A", "avg", "dice")), "no average over an incomplete set of sites");
-        assertTrue(t.markdown().contains("| A | — | 80.00 ± 0.00 |"), t.markdown());
+        assertTrue(t.markdown().contains("| A | — | 80.00 |"), t.markdown());
     }
 
     /** A site's round without validation images: test images only. */
@@ -109,7 +117,7 @@ class ResultTableTest {
         assertEquals(List.of("Z"), t.sitesWithoutValidation());
         assertEquals("Z: last round: no validation images", t.selectionNote());
         assertTrue(t.markdown().contains("test images at each site's best validation round after the first half of training"
-                + " (Z: last round: no validation images); mean ± std over seeds."), t.markdown());
+                + " (Z: last round: no validation images); one seed."), t.markdown());
         // every site with validation images: no note
         ResultTable only = new ResultTable(r.stream().filter(e -> e.site().equals("X")).toList(), List.of("A"), List.of("X"), List.of(0L), 3, "", 1000);
         assertEquals("", only.selectionNote());

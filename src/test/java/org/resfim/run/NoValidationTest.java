@@ -129,7 +129,7 @@ class NoValidationTest {
         }
         String md = Files.readString(out.resolve("results.md"));
         assertTrue(md.contains("Dice in %, test images at each site's last round (BIDMC, BMC, HK, I2CVB, RUNMC, UCL: last round:"
-                + " no validation images); mean ± std over seeds."), md);
+                + " no validation images); one seed."), md);
         assertFalse(md.contains("best validation round"), md);
         String html = Files.readString(RunReport.write(out));
         assertTrue(html.contains("Each site's test score is taken at its last round (BIDMC, BMC, HK, I2CVB, RUNMC, UCL: last round:"

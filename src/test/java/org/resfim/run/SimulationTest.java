@@ -108,7 +108,7 @@ class SimulationTest {
         Files.writeString(many, TinyRuns.yaml(4).replace("federation: {rounds: 4}", "federation: {rounds: 4, min_sites: 5}"));
         SimulationPlan p = Plans.build(TinyRuns.overrides(many, tmp.resolve("m"), List.of("fedavg")));
         e = assertThrows(ConfigException.class, () -> run(p));
-        assertTrue(e.getMessage().contains("federation.min_sites"), e.getMessage());
+        assertEquals(many + ": federation.min_sites = 5 but the federation has only 3 sites", e.getMessage());
         assertFalse(Files.exists(tmp.resolve("m/fedavg")), "nothing trained");
     }
 

@@ -3,19 +3,11 @@ package org.resfim.report.html;
 import org.resfim.report.*;
 
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.axis.SymbolAxis;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.PaintScale;
-import org.jfree.chart.renderer.xy.XYBlockRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
-import org.jfree.chart.title.PaintScaleLegend;
-import org.jfree.chart.title.TextTitle;
-import org.jfree.chart.ui.RectangleEdge;
-import org.jfree.chart.ui.RectangleInsets;
-import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -24,7 +16,6 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.Paint;
 import java.awt.image.BufferedImage;
-import java.util.List;
 import java.util.Map;
 
 /** The report's charts, drawn with JFreeChart into images. */
@@ -111,75 +102,7 @@ public final class Charts {
         return chart.createBufferedImage(width, height);
     }
 
-    /**
-     * A heat map: one row per tensor (network order, first at the top), one column per site, the colour the
-     * fraction of the tensor's elements kept personal.
-     *
-     * @param values values[tensor][site] in [0,1] (NaN: no estimate)
-     */
-    public static BufferedImage sensitivityHeatMap(String method, List<String> tensors, List<String> sites, double[][] values) {
-        int n = tensors.size();
-        int k = sites.size();
-        double max = 0;
-        double[][] xyz = new double[3][n * k];
-        int i = 0;
-        for (int t = 0; t < n; t++) {
-            for (int s = 0; s < k; s++) {
-                xyz[0][i] = s;
-                xyz[1][i] = t;
-                xyz[2][i] = values[t][s];
-                if (!Double.isNaN(values[t][s])) {
-                    max = Math.max(max, values[t][s]);
-                }
-                i++;
-            }
-        }
-        double upper = max <= 0 ? 1 : Math.min(1, Math.ceil(max * 10) / 10);
-        DefaultXYZDataset data = new DefaultXYZDataset();
-        data.addSeries("sensitive fraction", xyz);
-        SymbolAxis x = new SymbolAxis("site", sites.toArray(new String[0]));
-        x.setGridBandsVisible(false);
-        x.setAutoTickUnitSelection(false);
-        x.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1));
-        x.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        SymbolAxis y = new SymbolAxis(null, tensors.toArray(new String[0]));
-        y.setInverted(true);
-        y.setGridBandsVisible(false);
-        y.setTickLabelFont(new Font(Font.MONOSPACED, Font.PLAIN, 9));
-        y.setAutoTickUnitSelection(false);
-        y.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1)); // a label on every row, however many
-        y.setRange(-0.5, n - 0.5);
-        x.setRange(-0.5, k - 0.5);
-        XYBlockRenderer r = new XYBlockRenderer();
-        Viridis scale = new Viridis(0, upper);
-        r.setPaintScale(scale);
-        r.setBlockWidth(1);
-        r.setBlockHeight(1);
-        XYPlot plot = new XYPlot(data, x, y, r);
-        plot.setBackgroundPaint(new Color(0xeeeeee));
-        plot.setDomainGridlinesVisible(false);
-        plot.setRangeGridlinesVisible(false);
-        plot.setRangeAxisLocation(AxisLocation.TOP_OR_LEFT);
-        plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
-        JFreeChart chart = new JFreeChart(method + ": fraction of each tensor kept personal", TITLE, plot, false);
-        NumberAxis legendAxis = new NumberAxis("sensitive fraction");
-        legendAxis.setRange(0, upper);
-        legendAxis.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(upper <= 0.3 ? 0.05 : 0.1));
-        PaintScaleLegend legend = new PaintScaleLegend(scale, legendAxis);
-        legend.setPosition(RectangleEdge.RIGHT);
-        legend.setStripWidth(14);
-        legend.setMargin(new RectangleInsets(10, 10, 10, 10));
-        legend.setBackgroundPaint(Color.WHITE);
-        chart.addSubtitle(legend);
-        chart.addSubtitle(new TextTitle("rows: tensors in network order (encoder d.*, decoder u.*, head); columns: sites",
-                new Font(Font.SANS_SERIF, Font.PLAIN, 11)));
-        chart.setBackgroundPaint(Color.WHITE);
-        int width = 330 + 64 * k + 110;
-        int height = 150 + 12 * n;
-        return chart.createBufferedImage(width, height);
-    }
-
-    /** The viridis colour map between two bounds. */
+    /** The viridis colour map between two bounds (the cells of the report's personal-share tables). */
     static final class Viridis implements PaintScale {
         private static final int[] STOPS = {0x440154, 0x482878, 0x3e4989, 0x31688e, 0x26828e, 0x1f9e89, 0x35b779, 0x6ece58, 0xb5de2b, 0xfde725};
         private final double lower;

@@ -122,6 +122,10 @@ public final class ImagePredictor implements AutoCloseable {
         }
         int m = s.unet().sizeMultiple();
         Preprocessing p = s.preprocessing();
+        if (size != null && size % m != 0) {
+            throw new org.resfim.config.OptionException("--size must be a multiple of " + m + ", which a depth-" + s.unet().depth()
+                    + " U-Net needs (" + s.source() + "), got " + size);
+        }
         if (p.height() % m != 0 || p.width() % m != 0) {
             throw new IllegalArgumentException("the training resolution " + p.height() + "x" + p.width() + " (" + s.source()
                     + ") is not a multiple of " + m + ", which a depth-" + s.unet().depth() + " U-Net needs: choose another --size");

@@ -183,7 +183,9 @@ public final class RunComparison {
         for (String[] r : cells()) {
             sb.append("| ").append(String.join(" | ", r)).append(" |\n");
         }
-        sb.append("\nDice in %: test images at each site's selected round, averaged over sites, mean ± std over seeds. Δ: paired per-image "
+        boolean oneSeedEach = rows.stream().allMatch(r -> r.results().seeds().size() == 1);
+        sb.append("\nDice in %: test images at each site's selected round, averaged over sites, " + (oneSeedEach ? "one seed per run"
+                : "mean ± std over the seeds of each run (no ± for a run of one seed)") + ". Δ: paired per-image "
                 + "Dice difference, in points, with " + (referenceLabel == null ? "the first method (or evaluation.reference) of the same run"
                 : referenceLabel + " on the same images") + "; p: Wilcoxon signed-rank test of the same pairs.\n");
         return sb.toString();
@@ -219,9 +221,8 @@ public final class RunComparison {
                     : String.format(Locale.ROOT, "%+.2f [%+.2f, %+.2f]", 100 * p.meanDifference(), 100 * p.ciLow(), 100 * p.ciHigh());
             String pValue = none ? "—" : String.format(Locale.ROOT, "%.3g", p.wilcoxonP());
             out.add(new String[] {key(r.run(), r.method()), Integer.toString(t.sites().size()), Integer.toString(r.results().seeds().size()),
-                    Integer.toString(r.results().rounds()), ResultTable.pm(t.average(m, "avg", "dice"), t.averageStd(m, "avg", "dice"), 100),
-                    ResultTable.pm(t.average(m, "wavg", "dice"), t.averageStd(m, "wavg", "dice"), 100),
-                    ResultTable.pm(t.average(m, "avg", "hd95"), t.averageStd(m, "avg", "hd95"), 1), delta, pValue});
+                    Integer.toString(r.results().rounds()), t.averageCell(m, "avg", "dice", 100), t.averageCell(m, "wavg", "dice", 100),
+                    t.averageCell(m, "avg", "hd95", 1), delta, pValue});
         }
         return out;
     }

@@ -42,7 +42,7 @@ import static org.resfim.report.ResultTable.esc;
  * {@code report.html} of a run: one self-contained file that opens with no network (styles inline, every
  * picture a PNG data URI, no script): the comparison table, validation Dice per round per site for each
  * method, test images of every site with ground truth, prediction and error map of each method's selected
- * personal models, for pFL-ResFIM the fraction of every tensor each site keeps personal, the style-transfer
+ * personal models, what pFL-ResFIM keeps personal (a sentence for what follows its rule, a table of what varies), the style-transfer
  * grid, cost per round, failures, and the configuration and provenance. A section whose input is missing
  * (the data folder moved, a model not yet selected) says so and the rest is still written.
  */
@@ -401,44 +401,174 @@ public final class RunReport {
 
     private String sensitivity() {
         StringBuilder b = new StringBuilder();
-        int drawn = 0;
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        UNet.layout(run.model().unet(run.dataConfig().channels())).tensors().forEach(t -> sizes.put(t.name(), t.size()));
         for (String m : run.methods()) {
             Sensitivity h = sensitivityOf(m);
             if (h == null) {
                 continue;
             }
-            List<Double> cells = new ArrayList<>();
-            for (double[] row : h.fractions()) {
-                for (double x : row) {
-                    if (!Double.isNaN(x)) {
-                        cells.add(x);
-                    }
+            org.resfim.fisher.PartitionConfig partition = org.resfim.fisher.PartitionConfig.defaults();
+            try {
+                if (org.resfim.algorithms.AlgorithmRegistry.create(new AlgorithmSpec(m, AlgorithmSpec.parse(m).name(), run.methodParams(m)))
+                        instanceof org.resfim.algorithms.PflResFim p) {
+                    partition = p.partition();
                 }
+            } catch (RuntimeException e) {
+                // the run's parameters no longer parse: ρ and scope of the defaults, said in the text
             }
-            cells.sort(null);
-            double lo = cells.isEmpty() ? Double.NaN : cells.get(0);
-            double hi = cells.isEmpty() ? Double.NaN : cells.get(cells.size() - 1);
-            double median = cells.isEmpty() ? Double.NaN : cells.get(cells.size() / 2);
-            long nearMedian = cells.stream().filter(x -> Math.abs(x - median) <= 0.02).count();
-            BufferedImage img = Charts.sensitivityHeatMap(m, h.tensors(), h.sites(), h.fractions());
-            b.append("<figure><img class=\"chart\" alt=\"fraction of each tensor kept personal per site, ").append(esc(m)).append("\" src=\"")
-                    .append(Overlays.dataUri(img)).append("\" width=\"").append(img.getWidth()).append("\" height=\"").append(img.getHeight())
-                    .append("\"><figcaption>").append(esc(m)).append(": the last ResFIM estimate of each site (round ").append(h.lastRound())
-                    .append(run.seeds().size() * run.folds() > 1 ? ", mean over seeds and folds" : "")
-                    .append("); a cell is the fraction of the tensor's elements that are domain-sensitive and stay at the site. Range ")
-                    .append(fmt(lo)).append("–").append(fmt(hi));
-            if (!cells.isEmpty() && nearMedian >= 0.9 * cells.size()) {
-                b.append("; nearly every tensor keeps about ").append(fmt(median)).append(" personal, as resfim.scope = per-tensor does "
-                        + "(each tensor keeps its own top ρ; tiny tensors such as the head bias round away from it); resfim.scope = global or "
-                        + "resfim.variant = layerwise let the fraction differ between layers");
-            }
-            b.append(".</figcaption></figure>\n");
-            drawn++;
+            b.append(personalShares(m, h, sizes, partition.rho(), partition.scope().key(), partition.variant().key(),
+                    run.seeds().size() * run.folds() > 1));
         }
-        if (drawn == 0) {
+        if (b.length() == 0) {
             return note("No method of this run estimated a partition (pFL-ResFIM writes sensitive.* statistics to its fit lines once its warm-up is over).");
         }
         return b.toString();
+    }
+
+    /** Above this many tensors whose share varies, the table shows blocks of the network (d.0, u.1, head) instead of tensors. */
+    static final int MAX_TENSOR_ROWS = 30;
+
+    /**
+     * What a method's partition keeps personal, showing only what varies. A tensor keeps, at a site, the share of
+     * its elements it would keep if every tensor kept its own top ρ (round(ρ·n) of n) — the rule of resfim.scope =
+     * per-tensor — or it varies (across sites or from that share). One sentence covers the first kind; a table of
+     * the shares (per tensor, or per block of the network when many vary) covers the second.
+     *
+     * @param sizes elements of every tensor of the model, by name (tensors missing here count as varying)
+     */
+    static String personalShares(String method, Sensitivity h, Map<String, Integer> sizes, double rho, String scope, String variant,
+                                 boolean averaged) {
+        List<Integer> varying = new ArrayList<>();
+        List<String> roundAway = new ArrayList<>();
+        int k = h.sites().size();
+        for (int t = 0; t < h.tensors().size(); t++) {
+            Integer n = sizes.get(h.tensors().get(t));
+            double expected = n == null ? Double.NaN : (double) org.resfim.fisher.SensitivityPartition.count(n, rho) / n;
+            boolean same = n != null;
+            for (int s = 0; s < k && same; s++) {
+                double v = h.fractions()[t][s];
+                same = !Double.isNaN(v) && Math.abs(v - expected) <= 0.5 / n;
+            }
+            if (!same) {
+                varying.add(t);
+            } else if (Math.abs(expected - rho) > rho / 4) {
+                roundAway.add(h.tensors().get(t) + " (" + org.resfim.fisher.SensitivityPartition.count(n, rho) + " of " + n + ")");
+            }
+        }
+        int total = h.tensors().size();
+        StringBuilder b = new StringBuilder("<h3>").append(esc(method)).append("</h3>\n<p class=\"caption\">The last partition of each site (round ")
+                .append(h.lastRound()).append(averaged ? ", mean over seeds and folds" : "").append("; resfim.scope = ").append(esc(scope))
+                .append(", resfim.variant = ").append(esc(variant)).append(", ρ = ").append(org.resfim.config.Section.num(rho)).append("). ");
+        String rounding = roundAway.isEmpty() ? "" : " Tensors too small for ρ keep what rounding gives: " + String.join(", ",
+                roundAway.subList(0, Math.min(8, roundAway.size()))) + (roundAway.size() > 8 ? " and " + (roundAway.size() - 8) + " more" : "") + ".";
+        if (varying.isEmpty()) {
+            b.append(esc("Every one of the " + total + " trainable tensors keeps its top ρ = " + org.resfim.config.Section.num(rho)
+                    + " personal (ρ·n rounded to whole elements) at every site: the sites differ in which elements they keep, not in how many."
+                    + rounding)).append("</p>\n");
+            return b.toString();
+        }
+        int exact = total - varying.size();
+        b.append(esc(varying.size() + " of " + total + " trainable tensors " + (varying.size() == 1 ? "keeps" : "keep")
+                + " a share that differs between sites or from ρ; " + (exact == 0 ? "none keeps" : exact == 1 ? "the other one keeps"
+                : "the other " + exact + " keep") + " exactly ρ (rounded to whole elements) at every site." + rounding)).append(' ');
+        boolean blocks = varying.size() > MAX_TENSOR_ROWS;
+        List<String> labels = new ArrayList<>();
+        List<double[]> rows = new ArrayList<>();
+        List<Long> elements = new ArrayList<>();
+        if (!blocks) {
+            b.append("Share of each tensor's elements kept personal:</p>\n");
+            for (int t : varying) {
+                labels.add(h.tensors().get(t));
+                rows.add(h.fractions()[t]);
+                elements.add((long) sizes.getOrDefault(h.tensors().get(t), 0));
+            }
+        } else {
+            b.append(esc("Share of the elements kept personal per block of the network (encoder d.*, decoder u.*, head; weighted by "
+                    + "elements); per tensor: the sensitive.<tensor> fields of the fit lines in " + method + "/seed-S/metrics.jsonl.")).append("</p>\n");
+            Map<String, double[]> sum = new LinkedHashMap<>();
+            Map<String, double[]> weight = new LinkedHashMap<>();
+            Map<String, Long> blockElements = new LinkedHashMap<>();
+            for (int t = 0; t < total; t++) {
+                String name = h.tensors().get(t);
+                String block = block(name);
+                long n = sizes.getOrDefault(name, 1);
+                double[] s = sum.computeIfAbsent(block, x -> new double[k]);
+                double[] w = weight.computeIfAbsent(block, x -> new double[k]);
+                blockElements.merge(block, n, Long::sum);
+                for (int i = 0; i < k; i++) {
+                    double v = h.fractions()[t][i];
+                    if (!Double.isNaN(v)) {
+                        s[i] += n * v;
+                        w[i] += n;
+                    }
+                }
+            }
+            sum.forEach((block, s) -> {
+                double[] row = new double[k];
+                for (int i = 0; i < k; i++) {
+                    row[i] = weight.get(block)[i] == 0 ? Double.NaN : s[i] / weight.get(block)[i];
+                }
+                labels.add(block);
+                rows.add(row);
+                elements.add(blockElements.get(block));
+            });
+        }
+        // the whole model: the share of all trainable elements each site keeps personal
+        double[] all = new double[k];
+        long allElements = 0;
+        for (int t = 0; t < total; t++) {
+            long n = sizes.getOrDefault(h.tensors().get(t), 1);
+            allElements += n;
+            for (int i = 0; i < k; i++) {
+                all[i] += n * h.fractions()[t][i];
+            }
+        }
+        for (int i = 0; i < k; i++) {
+            all[i] /= allElements;
+        }
+        labels.add("all trainable");
+        rows.add(all);
+        elements.add(allElements);
+        double max = 0;
+        for (double[] r : rows) {
+            for (double v : r) {
+                max = Double.isNaN(v) ? max : Math.max(max, v);
+            }
+        }
+        Charts.Viridis colours = new Charts.Viridis(0, max <= 0 ? 1 : Math.min(1, Math.ceil(max * 10) / 10));
+        b.append("<table class=\"results shares\">\n<thead><tr><th>").append(blocks ? "block" : "tensor").append("</th><th>elements</th>");
+        h.sites().forEach(site -> b.append("<th>").append(esc(site)).append("</th>"));
+        b.append("<th>spread</th></tr></thead>\n<tbody>\n");
+        for (int r = 0; r < rows.size(); r++) {
+            boolean whole = r == rows.size() - 1;
+            b.append("<tr").append(whole ? " class=\"total\"" : "").append("><th scope=\"row\">").append(whole ? "" : "<code>")
+                    .append(esc(labels.get(r))).append(whole ? "" : "</code>").append("</th><td>").append(String.format(Locale.ROOT, "%,d", elements.get(r)))
+                    .append("</td>");
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (double v : rows.get(r)) {
+                if (Double.isNaN(v)) {
+                    b.append("<td>—</td>");
+                    continue;
+                }
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+                java.awt.Color c = (java.awt.Color) colours.getPaint(v);
+                boolean dark = 0.299 * c.getRed() + 0.587 * c.getGreen() + 0.114 * c.getBlue() < 140;
+                b.append("<td style=\"background:#").append(hex(c.getRGB())).append(dark ? ";color:#fff" : "").append("\">")
+                        .append(String.format(Locale.ROOT, "%.3f", v)).append("</td>");
+            }
+            b.append("<td>").append(lo > hi ? "—" : String.format(Locale.ROOT, "%.3f", hi - lo)).append("</td></tr>\n");
+        }
+        b.append("</tbody>\n</table>\n");
+        return b.toString();
+    }
+
+    /** The block of the network a tensor belongs to: {@code d.1.c2.weight} → {@code d.1}, {@code head.bias} → {@code head}. */
+    static String block(String tensor) {
+        String[] p = tensor.split("\\.");
+        return p.length >= 3 && p[1].chars().allMatch(Character::isDigit) ? p[0] + "." + p[1] : p[0];
     }
 
     /** Tensor names sorted as the U-Net of the run holds them (encoder, decoder, head); unknown names last. */
@@ -571,11 +701,33 @@ public final class RunReport {
         StringBuilder b = new StringBuilder();
         b.append("<h3>provenance.json</h3>\n");
         b.append(run.provenance() == null ? note("Not written yet: the run has not finished.") : pre(run.provenance()));
-        b.append("<h3>config.resolved.json</h3>\n").append(pre(run.resolvedConfig()));
+        b.append("<h3>Settings the run started with (config.resolved.json, as YAML)</h3>\n").append(yaml(run.resolvedConfig()));
         if (run.runInfo() != null) {
             b.append("<h3>run.json (command-line settings; <code>resfim simulate --resume</code> reads them)</h3>\n").append(pre(run.runInfo()));
         }
         return b.toString();
+    }
+
+    /** A JSON document as YAML, keys and values as a configuration file writes them. */
+    private static String yaml(JsonNode n) {
+        Object tree = RunResults.JSON.convertValue(n, Object.class);
+        org.yaml.snakeyaml.DumperOptions o = new org.yaml.snakeyaml.DumperOptions();
+        o.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
+        o.setIndent(2);
+        o.setWidth(120);
+        // mappings as blocks, lists of plain values on one line ([64, 64]), as configuration files are written
+        org.yaml.snakeyaml.representer.Representer r = new org.yaml.snakeyaml.representer.Representer(o) {
+            @Override
+            protected org.yaml.snakeyaml.nodes.Node representSequence(org.yaml.snakeyaml.nodes.Tag tag, Iterable<?> sequence,
+                                                                   org.yaml.snakeyaml.DumperOptions.FlowStyle style) {
+                boolean plain = true;
+                for (Object x : sequence) {
+                    plain &= !(x instanceof Map || x instanceof List);
+                }
+                return super.representSequence(tag, sequence, plain ? org.yaml.snakeyaml.DumperOptions.FlowStyle.FLOW : style);
+            }
+        };
+        return "<pre>" + esc(new org.yaml.snakeyaml.Yaml(r, o).dump(tree)) + "</pre>\n";
     }
 
     private static String pre(JsonNode n) {
@@ -601,13 +753,7 @@ public final class RunReport {
     }
 
     private static String bytes(double v) {
-        if (Double.isNaN(v)) {
-            return "—";
-        }
-        if (v >= 1 << 20) {
-            return String.format(Locale.ROOT, "%.2f MiB", v / (1 << 20));
-        }
-        return String.format(Locale.ROOT, "%.1f KiB", v / 1024);
+        return org.resfim.state.Bytes.mb(v);
     }
 
     private static String pct(boolean[] m) {
@@ -660,6 +806,7 @@ public final class RunReport {
             table.results td { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
             table.results thead th { background: #eef2f6; }
             table.results tbody th { text-align: left; }
+            table.results tr.total th, table.results tr.total td { border-top: 2px solid #8c959f; }
             table.examples { border-collapse: collapse; background: #fff; font-size: 0.85em; }
             table.examples th, table.examples td { border: 1px solid #e3e6ea; padding: 3px; text-align: center; vertical-align: top; }
             table.examples thead th { background: #eef2f6; }

@@ -46,7 +46,7 @@ public final class RunResults {
 
     private RunResults(Path root) {
         this.root = root;
-        this.resolved = readJson(root.resolve(RESOLVED), true);
+        this.resolved = RunDirectory.upgrade(readJson(root.resolve(RESOLVED), true));
         this.provenance = readJson(root.resolve("provenance.json"), false);
         this.runInfo = readJson(root.resolve(ResumeInfo.FILE), false);
         List<String> m = new ArrayList<>();
@@ -61,7 +61,7 @@ public final class RunResults {
         this.rounds = resolved.path("federation").path("rounds").asInt(0);
         JsonNode e = resolved.path("evaluation");
         Map<String, Object> ev = new LinkedHashMap<>();
-        ev.put("select_after", e.path("selectAfter").asDouble(0.5));
+        ev.put("select_after", e.path("select_after").asDouble(0.5));
         ev.put("folds", e.path("folds").asInt(1));
         ev.put("reference", e.path("reference").asText(""));
         ev.put("bootstrap", e.path("bootstrap").asInt(2000));

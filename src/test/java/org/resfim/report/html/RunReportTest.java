@@ -65,18 +65,32 @@ class RunReportTest {
         assertFalse(Pattern.compile("(src|href)=\"(?!data:|#)").matcher(html).find(), "only data: and #anchor references");
         assertFalse(html.contains("url("), "no CSS url()");
         List<BufferedImage> imgs = images(html);
-        // 2 curves + 3 sites × 2 test images × (image + truth + 2 methods × 2) + 1 heat map + 3×3 style tiles
-        assertEquals(2 + 3 * 2 * 6 + 1 + 9, imgs.size());
+        // 2 curves + 3 sites × 2 test images × (image + truth + 2 methods × 2) + 3×3 style tiles
+        assertEquals(2 + 3 * 2 * 6 + 9, imgs.size());
         // the provenance and configuration are in the page
         assertTrue(html.contains("config_sha256"));
-        assertTrue(html.contains("&quot;rounds&quot; : 3") || html.contains("\"rounds\" : 3"));
+        assertTrue(html.contains("&quot;rounds&quot; : 3") || html.contains("\"rounds\" : 3"), "run.json");
+        // the settings as a configuration file writes them: YAML keys and values, not Java names
+        String settings = html.substring(html.indexOf("<h3>Settings the run started with"));
+        assertTrue(settings.contains("training:\n  lr: 0.003\n"), settings);
+        assertTrue(settings.contains("model:\n  width: 4\n  depth: 3\n  norm: batch\n"), settings);
+        assertTrue(settings.contains("  select_after: 0.5\n"), settings);
+        for (String javaName : List.of("learningRate", "selectAfter", "BATCH", "lrDecayFactor", "sampleFraction")) {
+            assertFalse(html.contains(javaName), javaName);
+        }
     }
 
+    /**
+     * pFL-ResFIM at resfim.scope = per-tensor keeps round(ρ·n) of every tensor at every site: the report says so in
+     * one sentence instead of drawing a map of identical cells (FedAvg has no partition and no paragraph).
+     */
     @Test
-    void heatMapRowsAreTheTrainableTensorsInNetworkOrder() throws Exception {
+    void personalSharesOfTheTrainableTensorsInNetworkOrder() throws Exception {
         String html = Files.readString(RunReport.write(run));
-        assertTrue(html.contains("fraction of each tensor kept personal per site, pfl-resfim"));
-        assertFalse(html.contains("fraction of each tensor kept personal per site, fedavg"), "FedAvg has no partition");
+        String section = html.substring(html.indexOf("<section id=\"sensitivity\">"), html.indexOf("</section>", html.indexOf("<section id=\"sensitivity\">")));
+        assertTrue(section.contains("<h3>pfl-resfim</h3>"), section);
+        assertFalse(section.contains("<h3>fedavg</h3>"), "FedAvg has no partition");
+        assertFalse(section.contains("<img") || section.contains("<table"), "nothing varies, nothing drawn: " + section);
         RunReport.Sensitivity h = new RunReport(RunResults.read(run), 0).sensitivityOf("pfl-resfim");
         List<String> trainable = new ArrayList<>();
         org.resfim.engine.UNet.layout(new org.resfim.engine.UNetConfig(3, 1, 4, 3, org.resfim.engine.NormType.BATCH, 8)).tensors()
@@ -86,6 +100,8 @@ class RunReportTest {
                     }
                 });
         assertEquals(trainable, h.tensors(), "rows: the trainable tensors in network order");
+        assertTrue(section.contains("Every one of the " + trainable.size() + " trainable tensors keeps its top ρ = 0.2 personal"), section);
+        assertTrue(section.contains("head.bias (0 of 1)"), "the tensor that rounds away from ρ is named: " + section);
         assertEquals(List.of("synthetic-1", "synthetic-2", "synthetic-3"), h.sites());
         assertEquals(3, h.lastRound());
         double sum = 0;
@@ -98,6 +114,63 @@ class RunReportTest {
         double mean = sum / (h.tensors().size() * 3);
         assertTrue(mean > 0.1 && mean < 0.3, "about rho = 0.2 per tensor: " + mean);
         assertNull(new RunReport(RunResults.read(run), 0).sensitivityOf("fedavg"));
+    }
+
+    /** Upload sizes are in MB (10^6 bytes) in the report as in results.md and the console: the same numbers, the same unit. */
+    @Test
+    void uploadSizesUseTheUnitOfTheResultsFile() throws Exception {
+        String html = Files.readString(RunReport.write(run));
+        String cost = html.substring(html.indexOf("<section id=\"cost\">"), html.indexOf("</section>", html.indexOf("<section id=\"cost\">")));
+        String text = html.replaceAll("data:image/png;base64,[A-Za-z0-9+/=]*", "");
+        assertFalse(text.contains("MiB") || text.contains("KiB"), cost);
+        String md = readUnchecked(run.resolve("results.md"));
+        Matcher m = Pattern.compile("- pfl-resfim: .*uploads (\\S+ MB) per site-round = .*\\(FedAvg, (\\S+ MB)\\)").matcher(md);
+        assertTrue(m.find(), md);
+        assertTrue(cost.contains("<td>" + m.group(1) + "</td>"), "the report's upload is results.md's: " + m.group(1) + "\n" + cost);
+        assertTrue(cost.contains("a full model of " + m.group(2)), cost);
+    }
+
+    /** Only what varies is tabulated: tensors whose share differs between sites or from round(ρ·n)/n; many of them by block. */
+    @Test
+    void personalSharesShowWhatVaries() {
+        Map<String, Integer> sizes = new java.util.LinkedHashMap<>();
+        sizes.put("d.0.c1.weight", 100);
+        sizes.put("d.0.c1.bias", 10);
+        sizes.put("u.0.c1.weight", 200);
+        sizes.put("head.bias", 1);
+        List<String> tensors = List.copyOf(sizes.keySet());
+        List<String> sites = List.of("a", "b");
+        double[][] exact = {{0.2, 0.2}, {0.2, 0.2}, {0.2, 0.2}, {0, 0}};
+        String one = RunReport.personalShares("m", new RunReport.Sensitivity(tensors, sites, exact, 5), sizes, 0.2, "per-tensor", "resfim", false);
+        assertTrue(one.contains("Every one of the 4 trainable tensors keeps its top ρ = 0.2 personal"), one);
+        assertTrue(one.contains("head.bias (0 of 1)"), one);
+        assertFalse(one.contains("<table"), one);
+
+        double[][] two = {{0.2, 0.2}, {0.1, 0.3}, {0.35, 0.05}, {0, 0}};
+        String some = RunReport.personalShares("m", new RunReport.Sensitivity(tensors, sites, two, 5), sizes, 0.2, "global", "resfim", false);
+        assertTrue(some.contains("2 of 4 trainable tensors keep a share that differs between sites or from ρ; the other 2 keep exactly ρ"), some);
+        assertTrue(some.contains("<code>d.0.c1.bias</code>") && some.contains("<code>u.0.c1.weight</code>"), some);
+        assertFalse(some.contains("<code>d.0.c1.weight</code>") || some.contains("<code>head.bias</code>"), "only what varies: " + some);
+        assertEquals(3, some.split("<tr", -1).length - 2, "two tensors and the whole model: " + some);
+        // the whole model: (100·0.2 + 10·0.1 + 200·0.35 + 0) / 311 at site a
+        assertTrue(some.contains(String.format(java.util.Locale.ROOT, ">%.3f</td>", (20 + 1 + 70) / 311.0)), some);
+
+        Map<String, Integer> many = new java.util.LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < RunReport.MAX_TENSOR_ROWS + 2; i++) {
+            String name = (i % 2 == 0 ? "d." : "u.") + (i % 3) + ".c" + i + ".weight";
+            many.put(name, 50);
+            names.add(name);
+        }
+        double[][] varying = new double[names.size()][2];
+        for (int i = 0; i < names.size(); i++) {
+            varying[i] = new double[] {0.1 + 0.01 * i, 0.3};
+        }
+        String blocks = RunReport.personalShares("m", new RunReport.Sensitivity(names, sites, varying, 5), many, 0.2, "global", "resfim", true);
+        assertTrue(blocks.contains("<th>block</th>") && blocks.contains("<code>d.0</code>") && blocks.contains("<code>u.2</code>"), blocks);
+        assertEquals(6 + 1, blocks.split("<tr", -1).length - 2, "six blocks and the whole model: " + blocks);
+        assertEquals("d.1", RunReport.block("d.1.c2.weight"));
+        assertEquals("head", RunReport.block("head.bias"));
     }
 
     @Test
@@ -183,7 +256,7 @@ class RunReportTest {
         String html = new ResultTable(List.of(r), List.of("a<b>"), List.of("s&1"), List.of(0L), 1, "", 100).html();
         assertTrue(html.contains("a&lt;b&gt;") && html.contains("s&amp;1"), html);
         assertFalse(html.contains("a<b>"));
-        assertTrue(html.contains("<b>50.00 ± 0.00</b>"), "best average in bold: " + html);
+        assertTrue(html.contains("<b>50.00</b>"), "best average in bold: " + html);
     }
 
     private static String readUnchecked(Path p) {
