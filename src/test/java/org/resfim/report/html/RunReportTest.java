@@ -65,8 +65,8 @@ class RunReportTest {
         assertFalse(Pattern.compile("(src|href)=\"(?!data:|#)").matcher(html).find(), "only data: and #anchor references");
         assertFalse(html.contains("url("), "no CSS url()");
         List<BufferedImage> imgs = images(html);
-        // 2 curves + 3 sites × 2 test images × (image + truth + 2 methods × 2) + 1 heat map + 3×3 style tiles
-        assertEquals(2 + 3 * 2 * 6 + 1 + 9, imgs.size());
+        // 2 curves + 3 sites × 2 test images × (image + truth + 2 methods × 2) + 1 heat map + 1 residual diagnostics + 3×3 style tiles
+        assertEquals(2 + 3 * 2 * 6 + 1 + 1 + 9, imgs.size());
         // the provenance and configuration are in the page
         assertTrue(html.contains("config_sha256"));
         assertTrue(html.contains("&quot;rounds&quot; : 3") || html.contains("\"rounds\" : 3"));
@@ -98,6 +98,33 @@ class RunReportTest {
         double mean = sum / (h.tensors().size() * 3);
         assertTrue(mean > 0.1 && mean < 0.3, "about rho = 0.2 per tensor: " + mean);
         assertNull(new RunReport(RunResults.read(run), 0).sensitivityOf("fedavg"));
+    }
+
+    /** The diagnostics chart: one line per diagnostic over the trainable tensors, the means of the sites' fit lines. */
+    @Test
+    void residualDiagnosticsAreTheMeanOfTheSitesLastEstimate() throws Exception {
+        String html = Files.readString(RunReport.write(run));
+        assertTrue(html.contains("residual diagnostics per tensor, pfl-resfim"));
+        assertFalse(html.contains("residual diagnostics per tensor, fedavg"));
+        RunReport report = new RunReport(RunResults.read(run), 0);
+        RunReport.Diagnostics d = report.diagnosticsOf("pfl-resfim");
+        assertEquals(report.sensitivityOf("pfl-resfim").tensors(), d.tensors(), "the heat map's rows");
+        assertEquals(List.of("jaccard_fim", "spearman_fim", "gain"), List.copyOf(d.perTensor().keySet()));
+        // by hand from the metrics: tensor 0's Jaccard is the mean over the three sites' last fit lines
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.Map<String, Double> last = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Double> overall = new java.util.LinkedHashMap<>();
+        for (String line : Files.readAllLines(run.resolve("pfl-resfim/seed-0/metrics.jsonl"))) {
+            com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
+            if (n.has("jaccard_fim")) {
+                last.put(n.path("site").asText(), n.path("jaccard_fim." + d.tensors().get(0)).asDouble());
+                overall.put(n.path("site").asText(), n.path("gain").asDouble());
+            }
+        }
+        assertEquals(3, last.size());
+        assertEquals(last.values().stream().mapToDouble(x -> x).average().orElseThrow(), d.perTensor().get("jaccard_fim")[0], 1e-12);
+        assertEquals(overall.values().stream().mapToDouble(x -> x).average().orElseThrow(), d.overall().get("gain"), 1e-12);
+        assertNull(report.diagnosticsOf("fedavg"));
     }
 
     @Test
