@@ -265,25 +265,42 @@ public final class PflResFim implements Algorithm {
 
         @Override
         protected void train(ClientContext ctx, int round) {
-            ClientContext.SampleTransform t = null;
-            if (style.augment() && !bank.isEmpty()) {
-                List<String> others = bank.sites().stream().filter(s -> !s.equals(site)).toList();
-                if (!others.isEmpty()) {
-                    t = (s, rng) -> {
-                        if (rng.nextDouble() >= style.p()) {
-                            return s;
-                        }
-                        List<float[][][]> w = bank.windows(others.get(rng.nextInt(others.size())));
-                        float[] img = AmplitudeTransfer.transfer(s.image(), s.channels(), s.height(), s.width(),
-                                w.get(rng.nextInt(w.size())), rng.nextDouble());
-                        return new Sample(s.id(), s.patientId(), img, s.channels(), s.height(), s.width(), s.mask(), s.fov(), s.sourcePath());
-                    };
-                }
-            }
+            ClientContext.SampleTransform t = styleAugmentation();
             ClientContext.Trained tr = ctx.train(model, optimizer, round, ctx.training().localEpochs(), "fit", null, t);
             model = tr.model();
             optimizer = tr.optimizer();
             stats.put("train_loss", tr.result().meanLoss());
+        }
+
+        /**
+         * {@code style.augment} (METHOD.md step 2, FedDG-style): each training sample, with probability p, re-rendered in
+         * the style of a uniformly chosen other site of the bank (one of its windows, uniformly) with λ ~ U(0, 1), mask
+         * unchanged; draws from the epoch's augmentation stream in this order: the p test, the site, the window, λ.
+         * Null (no transform) when the option is off or the bank holds no other site.
+         */
+        ClientContext.SampleTransform styleAugmentation() {
+            if (!style.augment() || bank.isEmpty()) {
+                return null;
+            }
+            List<String> others = bank.sites().stream().filter(s -> !s.equals(site)).toList();
+            if (others.isEmpty()) {
+                return null;
+            }
+            StyleBank b = bank;
+            return (s, rng) -> {
+                if (rng.nextDouble() >= style.p()) {
+                    return s;
+                }
+                List<float[][][]> w = b.windows(others.get(rng.nextInt(others.size())));
+                float[] img = AmplitudeTransfer.transfer(s.image(), s.channels(), s.height(), s.width(),
+                        w.get(rng.nextInt(w.size())), rng.nextDouble());
+                return new Sample(s.id(), s.patientId(), img, s.channels(), s.height(), s.width(), s.mask(), s.fov(), s.sourcePath());
+            };
+        }
+
+        /** Replaces the style bank (as a FIT request carrying one does). */
+        void useBank(StyleBank b) {
+            bank = b;
         }
 
         @Override

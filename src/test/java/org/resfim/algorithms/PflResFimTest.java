@@ -266,6 +266,61 @@ class PflResFimTest {
         return assertThrows(ConfigException.class, () -> AlgorithmRegistry.create(spec)).getMessage();
     }
 
+    /** style.augment (METHOD.md step 2) as its own arm: the transform by hand, its rate, and that it trains on it. */
+    @Test
+    void styleAugmentationReRendersInAnotherSitesStyle() {
+        org.resfim.data.Sample x = SyntheticSites.generate(1, 8, SIZE, 5).get(0).train().get(0);
+        int side = AmplitudeTransfer.windowSide(AmplitudeTransfer.halfSize(SIZE, SIZE, 0.03));
+        float[][][] mine = new float[3][side][side];
+        float[][][] theirs = new float[3][side][side];
+        for (int c = 0; c < 3; c++) {
+            for (float[] row : theirs[c]) {
+                java.util.Arrays.fill(row, 5f + c);
+            }
+        }
+        StyleBank bank = new StyleBank();
+        bank.put("me", java.util.Collections.singletonList(mine));
+        bank.put("other", java.util.Collections.singletonList(theirs));
+
+        PflResFim.Client off = (PflResFim.Client) new PflResFim("pfl-resfim", Map.of()).newClient("me");
+        off.useBank(bank);
+        assertNull(off.styleAugmentation(), "style.augment = off: no transform");
+        PflResFim.Client alone = (PflResFim.Client) new PflResFim("pfl-resfim", Map.of("style.augment", "on")).newClient("me");
+        StyleBank onlyMe = new StyleBank();
+        onlyMe.put("me", java.util.Collections.singletonList(mine));
+        alone.useBank(onlyMe);
+        assertNull(alone.styleAugmentation(), "no other site: nothing to re-render in");
+
+        PflResFim.Client always = (PflResFim.Client) new PflResFim("pfl-resfim", Map.of("style.augment", "on", "style.p", 1.0)).newClient("me");
+        always.useBank(bank);
+        org.resfim.data.Sample y = always.styleAugmentation().apply(x, new java.util.Random(9));
+        // by hand: the stream gives the p test, the site (1 other), the window (1), then λ
+        java.util.Random r = new java.util.Random(9);
+        r.nextDouble();
+        r.nextInt(1);
+        r.nextInt(1);
+        double lambda = r.nextDouble();
+        assertArrayEquals(AmplitudeTransfer.transfer(x.image(), 3, SIZE, SIZE, theirs, lambda), y.image(), "re-rendered in 'other' with λ");
+        assertFalse(java.util.Arrays.equals(x.image(), y.image()));
+        assertSame(x.mask(), y.mask(), "labels unchanged");
+
+        PflResFim.Client half = (PflResFim.Client) new PflResFim("pfl-resfim", Map.of("style.augment", "on")).newClient("me");
+        half.useBank(bank);
+        java.util.Random draws = new java.util.Random(1);
+        int changed = 0;
+        for (int i = 0; i < 1000; i++) {
+            if (half.styleAugmentation().apply(x, draws) != x) {
+                changed++;
+            }
+        }
+        assertEquals(500, changed, 80, "p = 0.5: binomial(1000, 0.5), sd 16");
+
+        // in a federation the arm trains on the re-rendered images: another model than without augmentation
+        PflResFim.Client plain = fitOnce(Map.of("variant", "fim"));
+        PflResFim.Client augmented = fitOnce(Map.of("variant", "fim", "style.augment", "on", "style.p", 1.0));
+        assertFalse(java.util.Arrays.equals(plain.model().get("d.0.c1.weight").data(), augmented.model().get("d.0.c1.weight").data()));
+    }
+
     @Test
     void scheduleFollowsWarmupAndEvery() {
         // T = 20: W = ceil(20/10) = 2; the default R = 20 → one estimate, after round 3; R = 5 → 3, 8, 13, 18
