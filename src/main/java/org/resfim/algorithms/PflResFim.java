@@ -18,6 +18,8 @@ import org.resfim.federation.Message;
 import org.resfim.federation.Reply;
 import org.resfim.federation.ServerProcedure;
 import org.resfim.fisher.PartitionConfig;
+import org.resfim.fisher.Residual;
+import org.resfim.fisher.ResidualDiagnostics;
 import org.resfim.fisher.ResidualFisher;
 import org.resfim.fisher.SensitivityPartition;
 import org.resfim.spectral.AmplitudeTransfer;
@@ -47,11 +49,23 @@ import java.util.SplittableRandom;
 public final class PflResFim implements Algorithm {
     public static final String NAME = "pfl-resfim";
     private static final List<String> STYLE_KEYS = List.of("beta", "share", "m", "sigma", "lambda", "augment", "p");
-    private static final List<String> RESFIM_KEYS = List.of("variant", "residual", "scope", "rho", "eps");
+    private static final List<String> RESFIM_KEYS = List.of("variant", "residual", "scope", "rho", "eps", "ties", "budget", "gate");
+    /** Values of {@code null_controls}. */
+    static final List<String> NULL_CONTROLS = List.of("off", "own-style", "split", "both");
     public static final List<ConfigKey> OWN_KEYS = List.of(
             new ConfigKey(NAME, "warmup", -1, "rounds before the first ResFIM estimate (W); -1 = ceil(T/10); masks are all-shared until then"),
             new ConfigKey(NAME, "every", 20, "re-estimate the partition every R rounds; masks are reused in between (METHOD.md: 5; 20 keeps the estimate under a quarter of local training time on the synthetic default at no measurable Dice cost, README)"),
             new ConfigKey(NAME, "samples", 8, "training samples N per Fisher estimate (fixed per estimate, seeded); 8 keeps the estimate near a fifth of local training time at 128x128 (README)"),
+            new ConfigKey(NAME, "max_foreign", 0, "at most M foreign styles per estimate, a seeded sample of the other sites drawn anew at every estimate "
+                    + "(N·(M+1) per-sample passes instead of N·K); 0 = every other site; the number used is written as foreign_sites"),
+            new ConfigKey(NAME, "diagnostics", "on", "at every estimate that computes foreign Fishers, write to metrics.jsonl per tensor t: jaccard_fim.t "
+                    + "(overlap of the mask with the one variant = fim would choose on the same model and samples), spearman_fim.t (rank correlation "
+                    + "of log score with log F_k), gain.t (s_t = mean_p mean_n |F_k→n − F_k| / mean_p F_k), and overall jaccard_fim, spearman_fim, "
+                    + "gain; their time is diagnostics_seconds, not resfim_seconds; off skips them"),
+            new ConfigKey(NAME, "null_controls", "off", "null residuals written beside the gains (needs diagnostics on): own-style (the same samples "
+                    + "re-rendered in the site's own mean style: N more passes; null_style_gain.t), split (the Fisher of a second, disjoint draw of "
+                    + "up to N own samples against F_k, i.e. sampling noise: up to N more passes; null_split_gain.t), both, or off; a residual "
+                    + "whose gain does not exceed them carries no domain signal"),
             new ConfigKey(NAME, "bn_stats", "local", "BatchNorm running statistics: local (like FedBN) or shared"));
     public static final List<ConfigKey> KEYS;
     /**
@@ -67,10 +81,19 @@ public final class PflResFim implements Algorithm {
         sd.toMap().forEach((key, v) -> k.add(new ConfigKey(NAME, key, v, styleDoc(key))));
         PartitionConfig pd = PartitionConfig.defaults();
         k.add(new ConfigKey(NAME, "resfim.variant", pd.variant().key(), "resfim (residual), fim (own Fisher only), random (same ρ), layerwise (whole tensors)"));
-        k.add(new ConfigKey(NAME, "resfim.residual", pd.residual().key(), "absolute |F_{k→n} − F_k|, relative (÷ (F_k + F_{k→n} + ε)), or max over n"));
+        k.add(new ConfigKey(NAME, "resfim.residual", pd.residual().key(), "absolute |F_{k→n} − F_k|, relative (÷ (F_k + F_{k→n} + ε)), max over n, "
+                + "log-ratio (gain-free: |log((F_{k→n}+τ_t)/(F_k+τ_t)) − its median over the output channel|, τ_t the tensor's median F_k), "
+                + "or direction (Σ_i (g_i^{k→n} − g_i^k)² / Σ_i ((g_i^{k→n})² + (g_i^k)² + τ_t) from paired per-sample gradients, same N·K passes)"));
         k.add(new ConfigKey(NAME, "resfim.scope", pd.scope().key(), "per-tensor top ρ, or global after per-tensor normalisation"));
         k.add(new ConfigKey(NAME, "resfim.rho", pd.rho(), "fraction ρ of elements that are domain-sensitive (personal), in (0, 1)"));
-        k.add(new ConfigKey(NAME, "resfim.eps", pd.eps(), "ε of the relative residual"));
+        k.add(new ConfigKey(NAME, "resfim.eps", pd.eps(), "ε of the relative residual: a number >= 0, or tau for τ_t, the tensor's median F_k "
+                + "(its mean where the median is 0)"));
+        k.add(new ConfigKey(NAME, "resfim.ties", pd.ties().key(), "equal scores at the top-ρ threshold: lowest-index (the lower index wins) or random "
+                + "(a draw seeded per estimate; dead elements with F = 0 then do not pile up in the first channels)"));
+        k.add(new ConfigKey(NAME, "resfim.budget", pd.budget().key(), "personal elements per tensor: uniform (ρ of every tensor) or gain (a tensor's "
+                + "fraction ∝ its domain gain s_t, total ρ kept; elements within it by the variant's score: ResFIM, or F_k for variant = fim)"));
+        k.add(new ConfigKey(NAME, "resfim.gate", pd.gate(), "importance gate g: choose a tensor's personal elements by score only among its top "
+                + "g·(its count) by F_k (g >= 1; 1 gives the fim mask; 1.5, 2, 4 let the residual choose among the important); 0 = no gate"));
         KEYS = List.copyOf(k);
         List<ConfigKey> top = new ArrayList<>();
         for (ConfigKey c : k) {
@@ -123,6 +146,9 @@ public final class PflResFim implements Algorithm {
     private final int warmup;
     private final int every;
     private final int samples;
+    private final int maxForeign;
+    private final boolean diagnostics;
+    private final String nullControls;
     private final boolean localStats;
 
     public PflResFim(String spec, Map<String, Object> params) {
@@ -168,6 +194,16 @@ public final class PflResFim implements Algorithm {
         this.warmup = s.getInt("warmup", -1, 1_000_000);
         this.every = s.getInt("every", 1, 1_000_000);
         this.samples = s.getInt("samples", 1, 1_000_000);
+        this.maxForeign = s.getInt("max_foreign", 0, 1_000_000);
+        this.diagnostics = s.getBoolean("diagnostics");
+        String nc = String.valueOf(s.getString("null_controls")).trim();
+        this.nullControls = nc.equals("false") ? "off" : nc; // YAML reads a bare off as false
+        if (!NULL_CONTROLS.contains(nullControls)) {
+            throw new ConfigException(NAME + ".null_controls must be one of " + NULL_CONTROLS + ", got '" + nc + "'");
+        }
+        if (!nullControls.equals("off") && !diagnostics) {
+            throw new ConfigException(NAME + ".null_controls = " + nullControls + " needs " + NAME + ".diagnostics = on");
+        }
         this.localStats = s.getChoice("bn_stats", List.of("local", "shared")).equals("local");
     }
 
@@ -222,7 +258,7 @@ public final class PflResFim implements Algorithm {
         @Override
         public Message setup(ClientContext ctx, ModelState initial) {
             super.setup(ctx, initial);
-            if (!partition.variant().needsForeignFisher() && !style.augment()) {
+            if (!partition.needsForeignFisher() && !style.augment()) {
                 return null; // nothing to share: no style leaves the site
             }
             List<Sample> train = ctx.trainSamples();
@@ -236,25 +272,42 @@ public final class PflResFim implements Algorithm {
 
         @Override
         protected void train(ClientContext ctx, int round) {
-            ClientContext.SampleTransform t = null;
-            if (style.augment() && !bank.isEmpty()) {
-                List<String> others = bank.sites().stream().filter(s -> !s.equals(site)).toList();
-                if (!others.isEmpty()) {
-                    t = (s, rng) -> {
-                        if (rng.nextDouble() >= style.p()) {
-                            return s;
-                        }
-                        List<float[][][]> w = bank.windows(others.get(rng.nextInt(others.size())));
-                        float[] img = AmplitudeTransfer.transfer(s.image(), s.channels(), s.height(), s.width(),
-                                w.get(rng.nextInt(w.size())), rng.nextDouble());
-                        return new Sample(s.id(), s.patientId(), img, s.channels(), s.height(), s.width(), s.mask(), s.fov(), s.sourcePath());
-                    };
-                }
-            }
+            ClientContext.SampleTransform t = styleAugmentation();
             ClientContext.Trained tr = ctx.train(model, optimizer, round, ctx.training().localEpochs(), "fit", null, t);
             model = tr.model();
             optimizer = tr.optimizer();
             stats.put("train_loss", tr.result().meanLoss());
+        }
+
+        /**
+         * {@code style.augment} (METHOD.md step 2, FedDG-style): each training sample, with probability p, re-rendered in
+         * the style of a uniformly chosen other site of the bank (one of its windows, uniformly) with λ ~ U(0, 1), mask
+         * unchanged; draws from the epoch's augmentation stream in this order: the p test, the site, the window, λ.
+         * Null (no transform) when the option is off or the bank holds no other site.
+         */
+        ClientContext.SampleTransform styleAugmentation() {
+            if (!style.augment() || bank.isEmpty()) {
+                return null;
+            }
+            List<String> others = bank.sites().stream().filter(s -> !s.equals(site)).toList();
+            if (others.isEmpty()) {
+                return null;
+            }
+            StyleBank b = bank;
+            return (s, rng) -> {
+                if (rng.nextDouble() >= style.p()) {
+                    return s;
+                }
+                List<float[][][]> w = b.windows(others.get(rng.nextInt(others.size())));
+                float[] img = AmplitudeTransfer.transfer(s.image(), s.channels(), s.height(), s.width(),
+                        w.get(rng.nextInt(w.size())), rng.nextDouble());
+                return new Sample(s.id(), s.patientId(), img, s.channels(), s.height(), s.width(), s.mask(), s.fov(), s.sourcePath());
+            };
+        }
+
+        /** Replaces the style bank (as a FIT request carrying one does). */
+        void useBank(StyleBank b) {
+            bank = b;
         }
 
         @Override
@@ -274,30 +327,48 @@ public final class PflResFim implements Algorithm {
             SplittableRandom rng = ctx.random(round, "resfim");
             long partitionSeed = rng.nextLong();
             ModelState score = null;
+            ModelState own = null;
+            List<ModelState> foreign = null;
+            Map<String, Double> gains = null;
+            List<Sample> pool = null;
             if (partition.variant().needsFisher()) {
-                List<Sample> chosen = draw(ctx.trainSamples(), samples, rng);
+                pool = shuffled(ctx.trainSamples(), rng);
+                List<Sample> chosen = pool.subList(0, Math.min(samples, pool.size()));
                 try (UNet net = ctx.open(model)) {
-                    ModelState own = FisherEstimator.estimate(net, batches(ctx, chosen, null, null));
-                    if (partition.variant().needsForeignFisher()) {
-                        List<ModelState> foreign = new ArrayList<>();
+                    List<Batch> ownBatches = batches(ctx, chosen, null, null);
+                    if (partition.needsForeignFisher()) {
+                        List<String> others = foreignSites(ctx, round);
+                        stats.put("foreign_sites", (double) others.size());
                         Random pick = new Random(rng.nextLong());
-                        for (String other : bank.sites()) {
-                            if (other.equals(site)) {
-                                continue;
+                        ModelState residual;
+                        if (partition.residual() == Residual.DIRECTION) {
+                            List<List<Batch>> all = new ArrayList<>();
+                            for (String other : others) {
+                                all.add(batches(ctx, chosen, bank.windows(other), pick));
                             }
-                            foreign.add(FisherEstimator.estimate(net, batches(ctx, chosen, bank.windows(other), pick)));
+                            FisherEstimator.Paired p = FisherEstimator.paired(net, ownBatches, all);
+                            own = p.own();
+                            foreign = p.foreign();
+                            residual = ResidualFisher.direction(own, foreign, p.diffs());
+                        } else {
+                            own = FisherEstimator.estimate(net, ownBatches);
+                            foreign = new ArrayList<>();
+                            for (String other : others) {
+                                foreign.add(FisherEstimator.estimate(net, batches(ctx, chosen, bank.windows(other), pick)));
+                            }
+                            residual = ResidualFisher.compute(own, foreign, partition.residual(), partition.eps(), partition.epsTau());
                         }
-                        if (foreign.isEmpty()) {
-                            throw new IllegalStateException("site '" + site + "': the style bank holds no other site; "
-                                    + "resfim.variant = resfim needs at least two sites with valid style windows");
+                        score = partition.variant() == PartitionConfig.Variant.FIM ? own : residual;
+                        if (partition.budget() == PartitionConfig.Budget.GAIN) {
+                            gains = ResidualDiagnostics.gains(own, foreign);
                         }
-                        score = ResidualFisher.compute(own, foreign, partition.residual(), partition.eps());
                     } else {
+                        own = FisherEstimator.estimate(net, ownBatches);
                         score = own;
                     }
                 }
             }
-            Mask trainable = SensitivityPartition.partition(score, model, partition, partitionSeed);
+            Mask trainable = SensitivityPartition.partition(score, own, gains, model, partition, partitionSeed);
             Mask next = trainable.copy();
             for (Tensor t : model.tensors()) {
                 if (localStats && t.role().isNormStatistic()) {
@@ -317,6 +388,80 @@ public final class PflResFim implements Algorithm {
                 }
             }
             stats.put("sensitive_fraction", sensitive / (double) trainableElements);
+            if (diagnostics && foreign != null) {
+                long t1 = System.nanoTime();
+                Mask fim = SensitivityPartition.partition(own, null, null, model, partition.plainFim(), partitionSeed);
+                stats.putAll(ResidualDiagnostics.stats(own, foreign, score, trainable, fim));
+                nullControls(ctx, pool, own);
+                stats.put("diagnostics_seconds", (System.nanoTime() - t1) / 1e9);
+            }
+        }
+
+        /** The other sites whose styles this estimate uses: all of them, or a seeded sample of {@code max_foreign}, in bank order. */
+        private List<String> foreignSites(ClientContext ctx, int round) {
+            List<String> others = new ArrayList<>();
+            for (String other : bank.sites()) {
+                if (!other.equals(site)) {
+                    others.add(other);
+                }
+            }
+            if (others.isEmpty()) {
+                throw new IllegalStateException("site '" + site + "': the style bank holds no other site; "
+                        + "resfim.variant = resfim needs at least two sites with valid style windows");
+            }
+            if (maxForeign > 0 && others.size() > maxForeign) {
+                SplittableRandom r = ctx.random(round, "resfim-foreign");
+                List<String> picked = new ArrayList<>(others);
+                for (int i = 0; i < maxForeign; i++) {       // partial Fisher–Yates: the first M are a uniform sample
+                    int j = i + r.nextInt(picked.size() - i);
+                    String x = picked.get(j);
+                    picked.set(j, picked.get(i));
+                    picked.set(i, x);
+                }
+                java.util.Set<String> keep = new java.util.HashSet<>(picked.subList(0, maxForeign));
+                others.removeIf(o -> !keep.contains(o));
+            }
+            return others;
+        }
+
+        /**
+         * The null controls: the gains (as {@link ResidualDiagnostics#gains}) of the same samples re-rendered in the
+         * site's own mean style against F_k ({@code null_style_gain.*}), and of a second, disjoint draw of up to N own
+         * samples (the next ones of the same shuffle) against F_k ({@code null_split_gain.*}, with
+         * {@code null_split_samples}); a control that cannot be made (no own window in the bank, no samples left) is
+         * left out.
+         */
+        private void nullControls(ClientContext ctx, List<Sample> pool, ModelState own) {
+            boolean ownStyle = nullControls.equals("own-style") || nullControls.equals("both");
+            boolean split = nullControls.equals("split") || nullControls.equals("both");
+            if (!ownStyle && !split) {
+                return;
+            }
+            int n = Math.min(samples, pool.size());
+            List<Sample> second = pool.subList(n, Math.min(2 * n, pool.size()));
+            try (UNet net = ctx.open(model)) {
+                if (ownStyle && bank.contains(site)) {
+                    ModelState self = FisherEstimator.estimate(net, batches(ctx, pool.subList(0, n), java.util.Collections.singletonList(bank.meanWindow(site)), null));
+                    putGains("null_style_gain", own, self);
+                }
+                if (split && !second.isEmpty()) {
+                    ModelState other = FisherEstimator.estimate(net, batches(ctx, second, null, null));
+                    putGains("null_split_gain", own, other);
+                    stats.put("null_split_samples", (double) second.size());
+                }
+            }
+        }
+
+        private void putGains(String prefix, ModelState own, ModelState other) {
+            ResidualDiagnostics.gains(own, List.of(other)).forEach((t, g) -> {
+                if (!Double.isNaN(g)) {
+                    stats.put(prefix + "." + t, g);
+                }
+            });
+            double all = ResidualDiagnostics.overallGain(own, List.of(other));
+            if (!Double.isNaN(all)) {
+                stats.put(prefix, all);
+            }
         }
 
         /** The chosen samples as batches; with {@code windows}, every image re-rendered in that style (λ from the config). */
@@ -351,8 +496,14 @@ public final class PflResFim implements Algorithm {
         }
     }
 
-    /** N samples without replacement (all of them when N ≥ the training set). */
+    /** N samples without replacement (all of them when N ≥ the training set): the first N of {@link #shuffled}. */
     static List<Sample> draw(List<Sample> train, int n, SplittableRandom rng) {
+        List<Sample> pool = shuffled(train, rng);
+        return pool.subList(0, Math.min(n, pool.size()));
+    }
+
+    /** The training samples in a seeded random order (Fisher–Yates from the end); the estimate uses the first N. */
+    static List<Sample> shuffled(List<Sample> train, SplittableRandom rng) {
         List<Sample> pool = new ArrayList<>(train);
         for (int i = pool.size() - 1; i > 0; i--) {
             int j = rng.nextInt(i + 1);
@@ -360,7 +511,7 @@ public final class PflResFim implements Algorithm {
             pool.set(i, pool.get(j));
             pool.set(j, t);
         }
-        return pool.subList(0, Math.min(n, pool.size()));
+        return pool;
     }
 
     /** The server side: the shared masked-aggregation path plus forwarding the validated style bank. */

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 /** {@code resfim bench}: benchmarks, separate from the test suite. */
 @Command(name = "bench", description = {"Benchmarks (not tests): print figures and the ratio to the PyTorch peer.",
         "Without a subcommand: train --peer (128 and 256) and core, in one invocation."},
-        subcommands = {BenchCommand.Train.class, BenchCommand.Core.class, BenchCommand.Quality.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.Core.class, BenchCommand.Quality.class, BenchCommand.Estimate.class})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Threads (0 = all cores).")
     int threads;
@@ -83,6 +83,50 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.println();
             System.out.println(table);
             System.out.println("Written: " + out.resolve("quality.md"));
+            return 0;
+        }
+    }
+
+    /** The ResFIM estimate's share of local training time as K grows, with and without max_foreign (issue #15 item 5). */
+    @Command(name = "estimate", description = {"The cost of one pFL-ResFIM estimate as a share of local training time.",
+            "At K synthetic sites (64x64, 30 images per site, reference U-Net, N = 8): all K - 1 foreign styles, and a seeded sample of "
+                    + "max_foreign of them.",
+            "Prints per K: per-sample passes, seconds of one training round and of one estimate, and the share at R = 20 (the default) and R = 5."})
+    public static final class Estimate implements Callable<Integer> {
+        @Option(names = "--sites", split = ",", defaultValue = "3,10,50", description = "Federation sizes K (default: ${DEFAULT-VALUE}).")
+        List<Integer> sites;
+        @Option(names = "--max-foreign", split = ",", defaultValue = "0,3", description = "max_foreign values, 0 = all (default: ${DEFAULT-VALUE}).")
+        List<Integer> maxForeign;
+        @Option(names = "--samples", defaultValue = "8", description = "Samples N (default: ${DEFAULT-VALUE}, pfl-resfim's default).")
+        int samples;
+        @Option(names = "--size", defaultValue = "64", description = "Image size (default: ${DEFAULT-VALUE}, simulate's synthetic default).")
+        int size;
+        @Option(names = "--threads", defaultValue = "0", description = "Threads (0 = all cores).")
+        int threads;
+
+        @Override
+        public Integer call() {
+            Djl.setThreads(threads);
+            System.out.println("machine: " + MachineInfo.describe());
+            double load = org.resfim.bench.CoreBenchmarks.loadAverage();
+            int cores = Runtime.getRuntime().availableProcessors();
+            if (load > cores / 2.0) {
+                System.out.printf("warning: the machine is busy (1-minute load %.2f on %d cores): these figures measure sharing, not ResFIM%n", load, cores);
+            }
+            System.out.printf("| K | max_foreign | foreign styles | passes N(M+1) | training s / round | estimate s | share at R = 20 | share at R = 5 |%n");
+            System.out.printf("|---:|---:|---:|---:|---:|---:|---:|---:|%n");
+            for (int k : sites) {
+                for (int m : maxForeign) {
+                    if (m > 0 && m >= k - 1) {
+                        continue; // the same as all
+                    }
+                    org.resfim.bench.EstimateCost.Row r = org.resfim.bench.EstimateCost.measure(k, m, samples, size, 30, 0);
+                    System.out.printf(java.util.Locale.ROOT, "| %d | %s | %d | %d | %.2f | %.2f | %.1f%% | %.1f%% |%n", k, m == 0 ? "all" : Integer.toString(m),
+                            r.foreign(), r.passes(), r.trainSeconds(), r.estimateSeconds(), 100 * r.share(20), 100 * r.share(5));
+                }
+            }
+            System.out.printf("%d threads; share = estimate / (R x training + estimate), the ratio a run's cost line prints when one round in R estimates.%n",
+                    Djl.threads());
             return 0;
         }
     }

@@ -11,8 +11,78 @@ import java.util.Map;
  * @param scope    {@code resfim.scope}: {@code per-tensor} or {@code global} [per-tensor]
  * @param rho      {@code resfim.rho}: fraction of elements (tensors, for layerwise) made personal; in (0, 1) [0.2]
  * @param eps      {@code resfim.eps}: ε of the relative residual; finite, ≥ 0 [1e-12]
+ * @param epsTau   {@code resfim.eps = tau}: ε of the relative residual is τ_t, the tensor's median own Fisher (its
+ *                 mean where the median is 0; {@link ResidualFisher#tau}) instead of {@code eps} [false]
+ * @param ties     {@code resfim.ties}: how equal scores at the top-ρ threshold are broken [lowest-index]
+ * @param budget   {@code resfim.budget}: how many elements of each tensor are personal [uniform]
+ * @param gate     {@code resfim.gate}: g; when &gt; 0, elements are chosen by score only among the top
+ *                 {@code count(n, g·ρ_t)} of their tensor by own Fisher F_k (g = 1 gives the fim mask); 0 = no gate [0]
  */
-public record PartitionConfig(Variant variant, Residual residual, Scope scope, double rho, double eps) {
+public record PartitionConfig(Variant variant, Residual residual, Scope scope, double rho, double eps, boolean epsTau,
+                              Ties ties, Budget budget, double gate) {
+
+    /** The first five options; {@code eps} a number, ties to the lowest index, uniform budget, no gate. */
+    public PartitionConfig(Variant variant, Residual residual, Scope scope, double rho, double eps) {
+        this(variant, residual, scope, rho, eps, false, Ties.LOWEST_INDEX, Budget.UNIFORM, 0.0);
+    }
+
+    /** How equal scores at the top-ρ threshold are broken ({@link TopK}). */
+    public enum Ties {
+        /** The lower index wins (deterministic, the default: the README's tables were made with it). */
+        LOWEST_INDEX("lowest-index"),
+        /** A seeded uniform draw among the tied elements (seeded per estimate). */
+        RANDOM("random");
+
+        private final String key;
+
+        Ties(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        public static Ties parse(String value) {
+            for (Ties t : values()) {
+                if (t.key.equalsIgnoreCase(String.valueOf(value).trim())) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException("resfim.ties must be lowest-index or random, got '" + value + "'");
+        }
+    }
+
+    /** How many elements of each tensor are personal. */
+    public enum Budget {
+        /** {@code count(n_t, ρ)} in every tensor (METHOD.md). */
+        UNIFORM("uniform"),
+        /**
+         * Each tensor's personal fraction ∝ its domain gain s_t ({@link GainBudget}), the total kept at
+         * {@code count(Σ n_t, ρ)}; needs the foreign Fishers (also for {@code variant = fim}, which then ranks the
+         * elements within a tensor by F_k).
+         */
+        GAIN("gain");
+
+        private final String key;
+
+        Budget(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        public static Budget parse(String value) {
+            for (Budget b : values()) {
+                if (b.key.equalsIgnoreCase(String.valueOf(value).trim())) {
+                    return b;
+                }
+            }
+            throw new IllegalArgumentException("resfim.budget must be uniform or gain, got '" + value + "'");
+        }
+    }
 
     /** Which score decides the partition, and how. */
     public enum Variant {
@@ -87,7 +157,7 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
             throw new IllegalArgumentException("resfim.variant must be resfim, fim, random or layerwise, got null");
         }
         if (residual == null) {
-            throw new IllegalArgumentException("resfim.residual must be absolute, relative or max, got null");
+            throw new IllegalArgumentException("resfim.residual must be absolute, relative, max, log-ratio or direction, got null");
         }
         if (scope == null) {
             throw new IllegalArgumentException("resfim.scope must be per-tensor or global, got null");
@@ -96,8 +166,38 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
             throw new IllegalArgumentException("resfim.rho must be in (0, 1), got " + rho);
         }
         if (!(eps >= 0 && Double.isFinite(eps))) {
-            throw new IllegalArgumentException("resfim.eps must be a finite number >= 0, got " + eps);
+            throw new IllegalArgumentException("resfim.eps must be a finite number >= 0 or tau, got " + eps);
         }
+        if (ties == null) {
+            throw new IllegalArgumentException("resfim.ties must be lowest-index or random, got null");
+        }
+        if (budget == null) {
+            throw new IllegalArgumentException("resfim.budget must be uniform or gain, got null");
+        }
+        if (!(gate == 0 || (gate >= 1 && Double.isFinite(gate)))) {
+            throw new IllegalArgumentException("resfim.gate must be 0 (no gate) or a number >= 1, got " + gate);
+        }
+        if (budget == Budget.GAIN && (scope != Scope.PER_TENSOR || variant == Variant.RANDOM || variant == Variant.LAYERWISE)) {
+            throw new IllegalArgumentException("resfim.budget = gain needs resfim.scope = per-tensor and resfim.variant resfim or fim, got "
+                    + scope.key() + " and " + variant.key());
+        }
+        if (gate > 0 && (scope != Scope.PER_TENSOR || variant == Variant.RANDOM || variant == Variant.LAYERWISE)) {
+            throw new IllegalArgumentException("resfim.gate needs resfim.scope = per-tensor and resfim.variant resfim or fim, got "
+                    + scope.key() + " and " + variant.key());
+        }
+    }
+
+    /**
+     * The partition {@code variant = fim} makes with these options (scope, ρ, ties) and the METHOD.md budget, no
+     * gate: what the diagnostics compare a mask with.
+     */
+    public PartitionConfig plainFim() {
+        return new PartitionConfig(Variant.FIM, residual, scope, rho, eps, epsTau, ties, Budget.UNIFORM, 0.0);
+    }
+
+    /** Whether the estimate needs the foreign (style-transferred) Fishers: ResFIM, layerwise, or a gain budget. */
+    public boolean needsForeignFisher() {
+        return variant.needsForeignFisher() || budget == Budget.GAIN;
     }
 
     /** The METHOD.md defaults: resfim, absolute, per-tensor, ρ 0.2, ε 1e-12. */
@@ -106,7 +206,7 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
     }
 
     /**
-     * The defaults overridden by {@code values}, keyed {@code variant, residual, scope, rho, eps} (a
+     * The defaults overridden by {@code values}, keyed {@code variant, residual, scope, rho, eps, ties, budget, gate} (a
      * {@code resfim.} prefix is accepted), e.g. from the method spec {@code pfl-resfim:variant=fim,rho=0.1}.
      * Unknown keys and unparsable values are refused with the key named.
      */
@@ -117,6 +217,10 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
         Scope scope = d.scope;
         double rho = d.rho;
         double eps = d.eps;
+        boolean epsTau = d.epsTau;
+        Ties ties = d.ties;
+        Budget budget = d.budget;
+        double gate = d.gate;
         for (Map.Entry<String, ?> e : values.entrySet()) {
             String key = e.getKey().startsWith("resfim.") ? e.getKey().substring(7) : e.getKey();
             Object v = e.getValue();
@@ -125,12 +229,20 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
                 case "residual" -> residual = Residual.parse(String.valueOf(v));
                 case "scope" -> scope = Scope.parse(String.valueOf(v));
                 case "rho" -> rho = number(key, v);
-                case "eps" -> eps = number(key, v);
+                case "eps" -> {
+                    epsTau = "tau".equalsIgnoreCase(String.valueOf(v).trim());
+                    if (!epsTau) {
+                        eps = number(key, v);
+                    }
+                }
+                case "ties" -> ties = Ties.parse(String.valueOf(v));
+                case "budget" -> budget = Budget.parse(String.valueOf(v));
+                case "gate" -> gate = number(key, v);
                 default -> throw new IllegalArgumentException("unknown key 'resfim." + key
-                        + "'; known: resfim.variant, resfim.residual, resfim.scope, resfim.rho, resfim.eps");
+                        + "'; known: resfim.variant, resfim.residual, resfim.scope, resfim.rho, resfim.eps, resfim.ties, resfim.budget, resfim.gate");
             }
         }
-        return new PartitionConfig(variant, residual, scope, rho, eps);
+        return new PartitionConfig(variant, residual, scope, rho, eps, epsTau, ties, budget, gate);
     }
 
     private static double number(String key, Object v) {
@@ -140,7 +252,8 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
         try {
             return Double.parseDouble(String.valueOf(v).trim());
         } catch (NumberFormatException ex) {
-            throw new IllegalArgumentException("resfim." + key + " must be a number, got '" + v + "'");
+            throw new IllegalArgumentException("resfim." + key + " must be a number" + (key.equals("eps") ? " or tau" : "")
+                    + ", got '" + v + "'");
         }
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import org.resfim.fisher.PartitionConfig.Scope;
@@ -26,7 +27,8 @@ import org.resfim.state.Tensor;
  *
  * <p><b>Variants</b> ({@link Variant}):
  * <ul>
- *   <li>{@code resfim}, {@code fim}: the top-ρ elements by score ({@link TopK}: ties to the lower index); the
+ *   <li>{@code resfim}, {@code fim}: the top-ρ elements by score ({@link TopK}: ties to the lower index, or a
+ *       seeded draw among the tied elements with {@code resfim.ties = random}); the
  *       caller passes ResFIM or the own Fisher. Scope {@code per-tensor}: {@code count(n, ρ)} in every candidate
  *       tensor. Scope {@code global}: every tensor's scores are divided by that tensor's mean score (0 where the
  *       mean is 0), then the top {@code count(N, ρ)} of all N candidate elements, concatenated in layout order,
@@ -34,16 +36,37 @@ import org.resfim.state.Tensor;
  *   <li>{@code random}: uniformly random elements with the same counts (per tensor, or over all N for global
  *       scope), from {@code new Random(seed)}, tensors in layout order (Floyd's sampling).</li>
  *   <li>{@code layerwise}: whole candidate tensors ranked by mean score (raw, scope ignored); the top
- *       {@code max(1, round(ρ·T))} of the T candidates are fully personal; ties to the earlier tensor.</li>
+ *       {@code max(1, round(ρ·T))} of the T candidates are fully personal; ties to the earlier tensor (or drawn,
+ *       with {@code resfim.ties = random}).</li>
  * </ul>
+ *
+ * <p><b>Options of {@link PartitionConfig}</b> (per-tensor scope, variants resfim and fim):
+ * <ul>
+ *   <li>{@code resfim.budget = gain}: tensor t keeps k_t elements from {@link GainBudget#counts} over the candidate
+ *       tensors' gains s_t (instead of {@code count(n_t, ρ)}).</li>
+ *   <li>{@code resfim.gate = g > 0}: the k_t elements are the top k_t by score among the top
+ *       {@code G_t = min(n_t, floor(g·k_t + 0.5))} of the tensor by own Fisher F_k (so g = 1 gives the fim mask).</li>
+ * </ul>
+ * With {@code resfim.ties = random} one {@code new Random(seed)} breaks every tie, tensors in layout order (the gate's
+ * selection by F_k first, then the selection by score, in each tensor).
  */
 public final class SensitivityPartition {
     private SensitivityPartition() {
     }
 
-    /** {@link #partition(ModelState, ModelState, Variant, Scope, double, long)} with the config's fields. */
+    /** {@link #partition(ModelState, ModelState, Map, ModelState, PartitionConfig, long)} without own Fisher or gains. */
     public static Mask partition(ModelState scores, ModelState layout, PartitionConfig config, long seed) {
-        return partition(scores, layout, config.variant(), config.scope(), config.rho(), seed);
+        return partition(scores, null, null, layout, config, seed);
+    }
+
+    /** The METHOD.md partition (ties to the lower index, uniform budget, no gate) for the given variant, scope and ρ. */
+    public static Mask partition(ModelState scores, ModelState layout, Variant variant, Scope scope, double rho, long seed) {
+        Objects.requireNonNull(variant, "variant");
+        Objects.requireNonNull(scope, "scope");
+        if (!(rho > 0 && rho < 1)) {
+            throw new IllegalArgumentException("resfim.rho must be in (0, 1), got " + rho);
+        }
+        return partition(scores, layout, new PartitionConfig(variant, Residual.ABSOLUTE, scope, rho, 1e-12), seed);
     }
 
     /**
@@ -51,30 +74,45 @@ public final class SensitivityPartition {
      *
      * @param scores per-element scores (ResFIM or Fisher): each tensor must be in {@code layout} with its shape,
      *               values finite and ≥ 0; may be null for {@code random}
-     * @param seed   used by {@code random} only
-     * @throws IllegalArgumentException naming the tensor at fault, or for ρ outside (0, 1)
+     * @param own    the own Fisher F_k, needed with {@code resfim.gate > 0} (may be null otherwise)
+     * @param gains  s_t by tensor name, needed with {@code resfim.budget = gain} (a missing tensor counts as 0)
+     * @param seed   used by {@code random} and by {@code resfim.ties = random}
+     * @throws IllegalArgumentException naming the tensor or the key at fault
      */
-    public static Mask partition(ModelState scores, ModelState layout, Variant variant, Scope scope, double rho, long seed) {
+    public static Mask partition(ModelState scores, ModelState own, Map<String, Double> gains, ModelState layout,
+                                 PartitionConfig config, long seed) {
         Objects.requireNonNull(layout, "layout");
-        Objects.requireNonNull(variant, "variant");
-        Objects.requireNonNull(scope, "scope");
-        if (!(rho > 0 && rho < 1)) {
-            throw new IllegalArgumentException("resfim.rho must be in (0, 1), got " + rho);
-        }
+        Objects.requireNonNull(config, "config");
+        Variant variant = config.variant();
+        Scope scope = config.scope();
+        double rho = config.rho();
         if (scores == null && variant != Variant.RANDOM) {
             throw new IllegalArgumentException("resfim.variant " + variant.key() + " needs scores");
         }
+        if (config.gate() > 0 && own == null) {
+            throw new IllegalArgumentException("resfim.gate needs the own Fisher F_k");
+        }
+        if (config.budget() == PartitionConfig.Budget.GAIN && gains == null) {
+            throw new IllegalArgumentException("resfim.budget = gain needs the tensors' gains (the foreign Fishers)");
+        }
+        Random ties = config.ties() == PartitionConfig.Ties.RANDOM ? new Random(seed) : null;
         List<Tensor> candidates = candidates(scores, layout);
         Mask mask = Mask.allInvariant(layout);
         switch (variant) {
             case RESFIM, FIM -> {
                 if (scope == Scope.PER_TENSOR) {
-                    for (Tensor t : candidates) {
-                        mask.setBits(t.name(), TopK.select(t.data(), count(t.size(), rho)));
+                    int[] k = counts(candidates, config, gains);
+                    for (int i = 0; i < k.length; i++) {
+                        Tensor t = candidates.get(i);
+                        float[] score = t.data();
+                        if (config.gate() > 0) {
+                            score = gated(score, own, t, k[i], config.gate(), ties);
+                        }
+                        mask.setBits(t.name(), TopK.select(score, k[i], ties));
                     }
                 } else {
                     float[] all = concatNormalised(candidates);
-                    scatter(mask, candidates, TopK.select(all, count(all.length, rho)));
+                    scatter(mask, candidates, TopK.select(all, count(all.length, rho), ties));
                 }
             }
             case RANDOM -> {
@@ -94,7 +132,7 @@ public final class SensitivityPartition {
                     means[i] = (float) mean(candidates.get(i).data());
                 }
                 int k = means.length == 0 ? 0 : Math.max(1, count(means.length, rho));
-                BitSet chosen = TopK.select(means, k);
+                BitSet chosen = TopK.select(means, k, ties);
                 for (int i = chosen.nextSetBit(0); i >= 0; i = chosen.nextSetBit(i + 1)) {
                     mask.setAll(candidates.get(i).name(), true);
                 }
@@ -102,6 +140,38 @@ public final class SensitivityPartition {
             default -> throw new AssertionError(variant);
         }
         return mask;
+    }
+
+    /** k_t per candidate tensor: {@code count(n_t, ρ)}, or the gain budget. */
+    private static int[] counts(List<Tensor> candidates, PartitionConfig config, Map<String, Double> gains) {
+        int[] sizes = new int[candidates.size()];
+        double[] g = new double[candidates.size()];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = candidates.get(i).size();
+            g[i] = gains == null ? 0 : gains.getOrDefault(candidates.get(i).name(), 0.0);
+        }
+        if (config.budget() == PartitionConfig.Budget.GAIN) {
+            return GainBudget.counts(sizes, g, config.rho());
+        }
+        int[] k = new int[sizes.length];
+        for (int i = 0; i < k.length; i++) {
+            k[i] = count(sizes[i], config.rho());
+        }
+        return k;
+    }
+
+    /** The scores with every element outside the tensor's top G = min(n, floor(g·k + 0.5)) by F_k set to −1. */
+    private static float[] gated(float[] score, ModelState own, Tensor t, int k, double g, Random ties) {
+        if (!own.contains(t.name()) || !own.get(t.name()).sameLayout(t)) {
+            throw new IllegalArgumentException("resfim.gate: the own Fisher has no tensor '" + t.name() + "' of the score's shape");
+        }
+        int gate = (int) Math.min(t.size(), Math.floor(g * k + 0.5));
+        BitSet in = TopK.select(own.get(t.name()).data(), gate, ties);
+        float[] out = new float[score.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = in.get(i) ? score[i] : -1f;
+        }
+        return out;
     }
 
     /** Personal elements in a set of n at ratio ρ: {@code floor(ρ·n + 0.5)}, clipped to [0, n]. */

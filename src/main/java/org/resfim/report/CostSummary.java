@@ -13,6 +13,8 @@ import java.util.Locale;
 /**
  * What a method cost, from the fit lines of its metrics logs: local-training seconds, the share of them
  * spent in the ResFIM estimate, and bytes uploaded per site and round against a full-model (FedAvg) upload.
+ * pFL-ResFIM's diagnostics ({@code diagnostics_seconds}) are measurement, not method: they are left out of the
+ * training seconds, so the ResFIM share is the same with diagnostics on or off.
  */
 public record CostSummary(String method, int fits, double fitSeconds, double resfimSeconds, double uploadBytes, long fullModelBytes) {
 
@@ -37,7 +39,7 @@ public record CostSummary(String method, int fits, double fitSeconds, double res
                         continue;
                     }
                     fits++;
-                    fit += n.path("fit_seconds").asDouble();
+                    fit += n.path("fit_seconds").asDouble() - n.path("diagnostics_seconds").asDouble(0);
                     resfim += n.path("resfim_seconds").asDouble(0);
                     bytes += n.path("upload_bytes").asDouble();
                 }

@@ -22,7 +22,9 @@ import java.util.Set;
 public final class UploadCheck {
     public static final int MAX_NAME_LENGTH = 256;
     public static final int MAX_SCORES = 100_000;
-    public static final int MAX_STATS = 256;
+    /** pFL-ResFIM writes a few statistics per trainable tensor (sensitive fraction and, by default, its diagnostics: 4 × 106 for the
+     * reference U-Net, 6 × with null controls); 4096 leaves room for deeper networks. */
+    public static final int MAX_STATS = 4096;
     private static final Set<String> SPLITS = Set.of("val", "test");
 
     private final ModelState layout;

@@ -169,6 +169,158 @@ class PflResFimTest {
         assertArrayEquals(c.model().get("head.weight").data(), d.model().get("head.weight").data());
     }
 
+    /** Site 0 of three tiny synthetic sites after one fit with an estimate (round 1, W = 0, R = 1, N = 4). */
+    private static PflResFim.Client fitOnce(Map<String, Object> params) {
+        Map<String, Object> all = new java.util.LinkedHashMap<>(Map.of("warmup", 0, "every", 1, "samples", 4));
+        all.putAll(params);
+        PflResFim algo = new PflResFim("pfl-resfim", all);
+        List<SiteParticipant> ps = sites(algo, 3);
+        ModelState init = init();
+        StyleBank bank = new StyleBank();
+        for (SiteParticipant q : ps) {
+            Message m = q.procedure().setup(q, init);
+            if (m != null) { // variant = fim shares no style
+                bank = StyleBank.merge(List.of(bank, StyleBank.fromState(m.tensors())));
+            }
+        }
+        PflResFim.Client c = (PflResFim.Client) ps.get(0).procedure();
+        c.fit(ps.get(0), 1, Message.of(bank.toState()));
+        return c;
+    }
+
+    private static List<String> trainable(ModelState m) {
+        return m.tensors().stream().filter(t -> t.role().trainable()).map(Tensor::name).toList();
+    }
+
+    @Test
+    void everyEstimateWritesTheDiagnosticsAndTheNullControls() {
+        PflResFim.Client c = fitOnce(Map.of("null_controls", "both"));
+        Map<String, Double> st = c.stats();
+        for (String t : trainable(c.model())) {
+            double j = st.get("jaccard_fim." + t);
+            assertTrue(j >= 0 && j <= 1, t + " " + j);
+            assertTrue(st.containsKey("gain." + t), t);
+            assertTrue(st.containsKey("null_style_gain." + t), t);
+            assertTrue(st.containsKey("null_split_gain." + t), t);
+        }
+        assertTrue(st.get("gain") > 0);
+        assertTrue(st.get("spearman_fim") >= -1 && st.get("spearman_fim") <= 1);
+        assertEquals(2.0, st.get("foreign_sites"));
+        int train = sites(new PflResFim("pfl-resfim", Map.of()), 3).get(0).trainSamples().size();
+        assertEquals(Math.min(4, train - 4), st.get("null_split_samples"), "the next samples of the same shuffle");
+        assertTrue(st.containsKey("null_style_gain") && st.containsKey("null_split_gain") && st.containsKey("diagnostics_seconds"));
+
+        // gate = 1 makes the fim mask: the diagnostics must say Jaccard 1 everywhere
+        PflResFim.Client gated = fitOnce(Map.of("gate", 1));
+        for (String t : trainable(gated.model())) {
+            assertEquals(1.0, gated.stats().get("jaccard_fim." + t), t);
+        }
+        // diagnostics do not change the partition; off writes none; fim computes no foreign Fisher, so has none
+        PflResFim.Client off = fitOnce(Map.of("diagnostics", "off"));
+        assertEquals(c.mask(), off.mask());
+        assertFalse(off.stats().containsKey("jaccard_fim"));
+        assertFalse(fitOnce(Map.of("variant", "fim")).stats().containsKey("gain"));
+    }
+
+    @Test
+    void residualDesignsAndMaxForeignRun() {
+        PflResFim.Client one = fitOnce(Map.of("max_foreign", 1));
+        assertEquals(1.0, one.stats().get("foreign_sites"));
+        for (Map<String, Object> p : List.<Map<String, Object>>of(Map.of("residual", "direction"), Map.of("residual", "log-ratio", "gate", 2),
+                Map.of("residual", "relative", "eps", "tau", "ties", "random"), Map.of("budget", "gain"), Map.of("budget", "gain", "variant", "fim"))) {
+            PflResFim.Client c = fitOnce(p);
+            long personal = 0;
+            long total = 0;
+            for (Tensor t : c.model().tensors()) {
+                if (t.role().trainable()) {
+                    personal += c.mask().count(t.name());
+                    total += t.size();
+                }
+            }
+            assertEquals(org.resfim.fisher.SensitivityPartition.count((int) total, 0.2), personal,
+                    p.containsKey("budget") ? 0 : 0.01 * total, p + ": ρ of the trainable elements");
+            assertTrue(c.stats().containsKey("jaccard_fim"), p.toString());
+        }
+    }
+
+    @Test
+    void newOptionsAreCheckedNamingTheKey() {
+        PflResFim a = (PflResFim) AlgorithmRegistry.create("pfl-resfim:ties=random,budget=gain,gate=2,eps=tau,residual=log-ratio,max_foreign=3,null_controls=split");
+        assertEquals(PartitionConfig.Ties.RANDOM, a.partition().ties());
+        assertEquals(PartitionConfig.Budget.GAIN, a.partition().budget());
+        assertEquals(2.0, a.partition().gate());
+        assertTrue(a.partition().epsTau());
+        assertEquals(org.resfim.fisher.Residual.LOG_RATIO, a.partition().residual());
+        assertTrue(message("pfl-resfim:null_controls=sometimes").startsWith("pfl-resfim.null_controls must be one of"));
+        assertTrue(message("pfl-resfim:null_controls=both,diagnostics=off").contains("pfl-resfim.diagnostics = on"));
+        assertTrue(message("pfl-resfim:diagnostics=maybe").startsWith("pfl-resfim.diagnostics"));
+        assertTrue(message("pfl-resfim:max_foreign=-1").startsWith("pfl-resfim.max_foreign"));
+        assertTrue(message("pfl-resfim:gate=0.5").contains("resfim.gate"));
+        assertTrue(message("pfl-resfim:budget=gain,scope=global").contains("resfim.budget"));
+        for (String m : List.of(message("pfl-resfim:null_controls=sometimes"), message("pfl-resfim:gate=0.5"))) {
+            assertFalse(m.contains("\n"), "one line: " + m);
+        }
+    }
+
+    private static String message(String spec) {
+        return assertThrows(ConfigException.class, () -> AlgorithmRegistry.create(spec)).getMessage();
+    }
+
+    /** style.augment (METHOD.md step 2) as its own arm: the transform by hand, its rate, and that it trains on it. */
+    @Test
+    void styleAugmentationReRendersInAnotherSitesStyle() {
+        org.resfim.data.Sample x = SyntheticSites.generate(1, 8, SIZE, 5).get(0).train().get(0);
+        int side = AmplitudeTransfer.windowSide(AmplitudeTransfer.halfSize(SIZE, SIZE, 0.03));
+        float[][][] mine = new float[3][side][side];
+        float[][][] theirs = new float[3][side][side];
+        for (int c = 0; c < 3; c++) {
+            for (float[] row : theirs[c]) {
+                java.util.Arrays.fill(row, 5f + c);
+            }
+        }
+        StyleBank bank = new StyleBank();
+        bank.put("me", java.util.Collections.singletonList(mine));
+        bank.put("other", java.util.Collections.singletonList(theirs));
+
+        PflResFim.Client off = (PflResFim.Client) new PflResFim("pfl-resfim", Map.of()).newClient("me");
+        off.useBank(bank);
+        assertNull(off.styleAugmentation(), "style.augment = off: no transform");
+        PflResFim.Client alone = (PflResFim.Client) new PflResFim("pfl-resfim", Map.of("style.augment", "on")).newClient("me");
+        StyleBank onlyMe = new StyleBank();
+        onlyMe.put("me", java.util.Collections.singletonList(mine));
+        alone.useBank(onlyMe);
+        assertNull(alone.styleAugmentation(), "no other site: nothing to re-render in");
+
+        PflResFim.Client always = (PflResFim.Client) new PflResFim("pfl-resfim", Map.of("style.augment", "on", "style.p", 1.0)).newClient("me");
+        always.useBank(bank);
+        org.resfim.data.Sample y = always.styleAugmentation().apply(x, new java.util.Random(9));
+        // by hand: the stream gives the p test, the site (1 other), the window (1), then λ
+        java.util.Random r = new java.util.Random(9);
+        r.nextDouble();
+        r.nextInt(1);
+        r.nextInt(1);
+        double lambda = r.nextDouble();
+        assertArrayEquals(AmplitudeTransfer.transfer(x.image(), 3, SIZE, SIZE, theirs, lambda), y.image(), "re-rendered in 'other' with λ");
+        assertFalse(java.util.Arrays.equals(x.image(), y.image()));
+        assertSame(x.mask(), y.mask(), "labels unchanged");
+
+        PflResFim.Client half = (PflResFim.Client) new PflResFim("pfl-resfim", Map.of("style.augment", "on")).newClient("me");
+        half.useBank(bank);
+        java.util.Random draws = new java.util.Random(1);
+        int changed = 0;
+        for (int i = 0; i < 1000; i++) {
+            if (half.styleAugmentation().apply(x, draws) != x) {
+                changed++;
+            }
+        }
+        assertEquals(500, changed, 80, "p = 0.5: binomial(1000, 0.5), sd 16");
+
+        // in a federation the arm trains on the re-rendered images: another model than without augmentation
+        PflResFim.Client plain = fitOnce(Map.of("variant", "fim"));
+        PflResFim.Client augmented = fitOnce(Map.of("variant", "fim", "style.augment", "on", "style.p", 1.0));
+        assertFalse(java.util.Arrays.equals(plain.model().get("d.0.c1.weight").data(), augmented.model().get("d.0.c1.weight").data()));
+    }
+
     @Test
     void scheduleFollowsWarmupAndEvery() {
         // T = 20: W = ceil(20/10) = 2; the default R = 20 → one estimate, after round 3; R = 5 → 3, 8, 13, 18

@@ -43,6 +43,51 @@ class GradientsTest {
         }
     }
 
+    /** The paired sums of the direction residual against per-sample gradients combined by hand. */
+    @Test
+    void pairedSumsAreSquaredGradientsAndSquaredDifferencesSampleBySample() {
+        List<Batch> own = List.of(EngineFixtures.randomBatch(2, 3, 16, 5), EngineFixtures.randomBatch(1, 3, 16, 6));
+        List<Batch> other = List.of(EngineFixtures.randomBatch(2, 3, 16, 7), EngineFixtures.randomBatch(1, 3, 16, 8));
+        try (UNet net = new UNet(CFG, 3)) {
+            Gradients.PairedSums p = Gradients.pairedSquaredSums(net, own, List.of(other, own));
+            ModelState[] g = new ModelState[3];
+            ModelState[] h = new ModelState[3];
+            for (int i = 0; i < 3; i++) {
+                g[i] = Gradients.perSample(net, own.get(i / 2), i % 2);
+                h[i] = Gradients.perSample(net, other.get(i / 2), i % 2);
+            }
+            for (Tensor t : p.own().tensors()) {
+                for (int e = 0; e < t.size(); e++) {
+                    double sq = 0;
+                    double sqOther = 0;
+                    double diff = 0;
+                    for (int i = 0; i < 3; i++) {
+                        double a = g[i].get(t.name()).data()[e];
+                        double b = h[i].get(t.name()).data()[e];
+                        sq += a * a;
+                        sqOther += b * b;
+                        diff += (b - a) * (b - a);
+                    }
+                    String at = t.name() + "[" + e + "]";
+                    assertEquals(sq, t.data()[e], 1e-9 + 1e-5 * sq, at);
+                    assertEquals(sqOther, p.foreign().get(0).get(t.name()).data()[e], 1e-9 + 1e-5 * sqOther, at);
+                    assertEquals(diff, p.diffs().get(0).get(t.name()).data()[e], 1e-9 + 1e-5 * (sq + sqOther), at);
+                    // the own samples paired with themselves: no difference at all
+                    assertEquals(0f, p.diffs().get(1).get(t.name()).data()[e], at);
+                }
+            }
+            // F_k and F_{k→n} of the paired estimate are the plain estimates, bit for bit (same passes, same order)
+            FisherEstimator.Paired f = FisherEstimator.paired(net, own, List.of(other));
+            ModelState plainOwn = FisherEstimator.estimate(net, own);
+            ModelState plainOther = FisherEstimator.estimate(net, other);
+            for (Tensor t : plainOwn.tensors()) {
+                assertArrayEquals(t.data(), f.own().get(t.name()).data(), t.name());
+                assertArrayEquals(plainOther.get(t.name()).data(), f.foreign().get(0).get(t.name()).data(), t.name());
+            }
+            assertThrows(IllegalArgumentException.class, () -> Gradients.pairedSquaredSums(net, own, List.of(List.of(other.get(0)))));
+        }
+    }
+
     @Test
     void perSampleGradientMatchesFiniteDifferences() {
         Batch b = EngineFixtures.randomBatch(2, 3, 16, 3);

@@ -96,11 +96,78 @@ class ResidualFisherTest {
     }
 
     @Test
+    void tauIsTheMedianOwnFisherOrItsMean() {
+        assertEquals(1.5, ResidualFisher.tau(new float[] {1, 2, 0, 4}), 0, "even count: mean of the middle two (1, 2)");
+        assertEquals(0.5, ResidualFisher.tau(new float[] {0.5f, 0, 3}), 0);
+        assertEquals(1.0, ResidualFisher.tau(new float[] {0, 0, 0, 4}), 0, "median 0 (dead elements): the mean");
+        assertEquals(0.0, ResidualFisher.tau(new float[] {0, 0, 0}), 0);
+    }
+
+    @Test
+    void relativeWithEpsTauUsesEachTensorsMedian() {
+        ModelState r = ResidualFisher.compute(OWN, List.of(F1), Residual.RELATIVE, 1e-12, true);
+        // w: τ = 1.5; |F1−F| = [2,0,1,4], F + F1 + τ = [5.5, 5.5, 2.5, 5.5]
+        assertArrayEquals(new float[] {(float) (2 / 5.5), 0, 0.4f, (float) (4 / 5.5)}, r.get("w").data(), 1e-7f);
+        // b: τ = 0.5; |F1−F| = [0,0,2], F + F1 + τ = [1.5, 0.5, 4.5]
+        assertArrayEquals(new float[] {0, 0, (float) (2 / 4.5)}, r.get("b").data(), 1e-7f);
+        // with ε = 1e-12 the dead element w[2] (F_k = 0, F1 = 1) scores the maximum 1: the complaint
+        assertEquals(1.0, ResidualFisher.compute(OWN, List.of(F1), Residual.RELATIVE, 1e-12).get("w").data()[2], 1e-9);
+    }
+
+    @Test
+    void logRatioSubtractsTheChannelMedianSoACommonGainCancels() {
+        // w [2,3]: F_k = [1,1,1 | 2,2,2], τ = median = 1.5. The foreign Fisher scales channel 0 by 4 except its last
+        // element, and keeps channel 1 except its last element.
+        ModelState own = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {2, 3}, 1, 1, 1, 2, 2, 2),
+                FisherFixtures.t("b", TensorRole.CONV_BIAS, new int[] {3}, 0.5f, 0, 3));
+        ModelState f = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {2, 3}, 4, 4, 1, 2, 2, 8),
+                FisherFixtures.t("b", TensorRole.CONV_BIAS, new int[] {3}, 0.5f, 0, 1));
+        ModelState r = ResidualFisher.compute(own, List.of(f), Residual.LOG_RATIO, 1e-12);
+        // channel 0: d = [log(5.5/2.5), log(5.5/2.5), 0], median log 2.2 → [0, 0, log 2.2]
+        // channel 1: d = [0, 0, log(9.5/3.5)], median 0 → [0, 0, log(9.5/3.5)]
+        float[] w = r.get("w").data();
+        assertArrayEquals(new float[] {0, 0, (float) Math.log(2.2), 0, 0, (float) Math.log(9.5 / 3.5)}, w, 1e-6f);
+        // the absolute residual ranks the gained elements w[0], w[1] (3 each) above the odd one out w[2] (0)
+        assertArrayEquals(new float[] {3, 3, 0, 0, 0, 6}, ResidualFisher.compute(own, List.of(f), Residual.ABSOLUTE, 0).get("w").data());
+        // b is one-dimensional: the median over the tensor. τ = 0.5, d = [0, 0, log(1.5/3.5)], median 0
+        assertArrayEquals(new float[] {0, 0, (float) Math.log(3.5 / 1.5)}, r.get("b").data(), 1e-6f);
+        // two foreign sites: the mean over them; a second copy of f halves nothing
+        ModelState two = ResidualFisher.compute(own, List.of(f, f), Residual.LOG_RATIO, 1e-12);
+        assertArrayEquals(w, two.get("w").data(), 1e-7f);
+        // against an unchanged style the score is 0
+        ModelState same = ResidualFisher.compute(own, List.of(own), Residual.LOG_RATIO, 1e-12);
+        assertArrayEquals(new float[6], same.get("w").data());
+    }
+
+    @Test
+    void directionDividesThePairedDifferenceBySumPlusTau() {
+        ModelState own = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {2}, 1, 4));
+        ModelState f1 = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {2}, 4, 1));
+        ModelState d1 = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {2}, 1, 9));
+        ModelState f2 = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {2}, 1, 4));
+        ModelState d2 = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {2}, 0, 0));
+        // τ = median(1, 4) = 2.5; site 1: [1/(4+1+2.5), 9/(1+4+2.5)]; site 2 (same gradients): [0, 0]
+        ModelState r = ResidualFisher.direction(own, List.of(f1, f2), List.of(d1, d2));
+        assertArrayEquals(new float[] {(float) (1 / 7.5 / 2), (float) (9 / 7.5 / 2)}, r.get("w").data(), 1e-7f);
+        // a pure gain c = 2 of every per-sample gradient: D = (c−1)²F, F_n = c²F → (c−1)²F/((c²+1)F + τ), near 1/5 for F ≫ τ
+        ModelState big = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {3}, 100, 1000, 10000));
+        ModelState gained = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {3}, 400, 4000, 40000));
+        ModelState dg = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {3}, 100, 1000, 10000));
+        float[] g = ResidualFisher.direction(big, List.of(gained), List.of(dg)).get("w").data();
+        assertArrayEquals(new float[] {(float) (100 / 1500.0), (float) (1000 / 6000.0), (float) (10000 / 51000.0)}, g, 1e-7f);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ResidualFisher.compute(own, List.of(f1), Residual.DIRECTION, 1e-12));
+        assertTrue(e.getMessage().contains("resfim.residual = direction"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ResidualFisher.direction(own, List.of(f1, f2), List.of(d1)));
+        assertTrue(e.getMessage().contains("1 gradient differences for 2"), e.getMessage());
+    }
+
+    @Test
     void parseNamesTheKey() {
         assertEquals(Residual.MAX, Residual.parse("max"));
         assertEquals(Residual.RELATIVE, Residual.parse(" Relative "));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Residual.parse("squared"));
-        assertEquals("resfim.residual must be absolute, relative or max, got 'squared'", e.getMessage());
+        assertEquals("resfim.residual must be absolute, relative, max, log-ratio or direction, got 'squared'", e.getMessage());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.resfim.fisher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.BitSet;
@@ -50,6 +51,55 @@ class TopKTest {
                 expect.set(order[i]);
             }
             assertEquals(expect, TopK.select(s, k), "n=" + n + " k=" + k);
+        }
+    }
+
+    /** resfim.ties = random: above the threshold nothing changes; among the tied the draw is seeded and unbiased. */
+    @Test
+    void randomTiesAreDrawnAmongTheTiedOnly() {
+        // no tie at the threshold: the same set as lowest-index, and the draw is not touched
+        Random untouched = new Random(3);
+        assertEquals(bits(1, 3), TopK.select(new float[] {0.1f, 0.9f, 0.5f, 0.95f, 0.2f}, 2, untouched));
+        assertEquals(new Random(3).nextLong(), untouched.nextLong(), "no choice needed: the random stream is not used");
+        // all tied elements needed: taken without a draw
+        Random all = new Random(4);
+        assertEquals(bits(1, 2, 3, 4), TopK.select(new float[] {1, 5, 3, 3, 3, 0}, 4, all));
+        assertEquals(new Random(4).nextLong(), all.nextLong());
+
+        // index 4 (score 5) always; two of the four zeros; the same seed gives the same two
+        float[] dead = {0, 0, 0, 0, 5};
+        BitSet a = TopK.select(dead, 3, new Random(11));
+        assertEquals(a, TopK.select(dead, 3, new Random(11)), "seeded");
+        assertTrue(a.get(4));
+        assertEquals(3, a.cardinality());
+        // the documented draw, by hand: tied = [0,1,2,3]; place 0 takes tied[0 + r0], place 1 tied[1 + r1] of the rest
+        Random r = new Random(11);
+        int[] tied = {0, 1, 2, 3};
+        BitSet expect = bits(4);
+        for (int j = 0; j < 2; j++) {
+            int q = j + r.nextInt(4 - j);
+            int x = tied[q];
+            tied[q] = tied[j];
+            tied[j] = x;
+            expect.set(x);
+        }
+        assertEquals(expect, a);
+
+        // 20 dead elements (F = 0) of which 10 are needed: lowest-index takes the first half every time (a
+        // structured bias toward the first channels); random takes each with probability 1/2
+        float[] zeros = new float[20];
+        assertEquals(bits(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), TopK.select(zeros, 10));
+        int[] hits = new int[20];
+        int draws = 4000;
+        Random seeds = new Random(7);
+        for (int d = 0; d < draws; d++) {
+            BitSet b = TopK.select(zeros, 10, new Random(seeds.nextLong()));
+            assertEquals(10, b.cardinality());
+            b.stream().forEach(i -> hits[i]++);
+        }
+        for (int i = 0; i < 20; i++) {
+            // binomial(4000, 0.5): sd 31.6; 5 sd
+            assertEquals(draws / 2.0, hits[i], 160, "element " + i);
         }
     }
 }

@@ -102,6 +102,71 @@ public final class Charts {
         return chart.createBufferedImage(width, height);
     }
 
+    /**
+     * Whether the residual finds other elements than the own Fisher (issue #15), one compact chart: per tensor in
+     * network order (x), the Jaccard overlap of the mask with the fim mask and the Spearman correlation of the score
+     * with F_k (left axis, −1 to 1), and the tensor's domain gain s_t with its null controls where present (right
+     * axis, logarithmic).
+     *
+     * @param series name → values per tensor (NaN: none), drawn on the left axis when the name starts with "Jaccard"
+     *               or "Spearman", on the right (gain) axis otherwise; all as long as {@code tensors}
+     */
+    public static BufferedImage residualDiagnostics(String method, int tensors, Map<String, double[]> series) {
+        XYSeriesCollection left = new XYSeriesCollection();
+        XYSeriesCollection right = new XYSeriesCollection();
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
+        for (Map.Entry<String, double[]> e : series.entrySet()) {
+            boolean onLeft = e.getKey().startsWith("Jaccard") || e.getKey().startsWith("Spearman");
+            XYSeries s = new XYSeries(e.getKey());
+            double[] v = e.getValue();
+            for (int t = 0; t < v.length; t++) {
+                if (!Double.isNaN(v[t]) && (onLeft || v[t] > 0)) {
+                    s.add(t, v[t]);
+                    if (!onLeft) {
+                        min = Math.min(min, v[t]);
+                        max = Math.max(max, v[t]);
+                    }
+                }
+            }
+            (onLeft ? left : right).addSeries(s);
+        }
+        NumberAxis x = new NumberAxis("tensor in network order (encoder d.*, decoder u.*, head)");
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        x.setRange(-0.5, Math.max(1, tensors) - 0.5);
+        NumberAxis y = new NumberAxis("Jaccard with fim mask, Spearman with F_k");
+        y.setRange(-1, 1.05);
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, tensors <= 40);
+        for (int k = 0; k < left.getSeriesCount(); k++) {
+            r.setSeriesPaint(k, PALETTE[k % PALETTE.length]);
+            r.setSeriesStroke(k, new BasicStroke(1.6f));
+        }
+        XYPlot plot = new XYPlot(left, x, y, r);
+        if (right.getSeriesCount() > 0 && max > 0) {
+            org.jfree.chart.axis.LogAxis g = new org.jfree.chart.axis.LogAxis("domain gain s_t (log)");
+            g.setRange(min / 1.5, max * 1.5);
+            g.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+            g.setNumberFormatOverride(new java.text.DecimalFormat("0.###", java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT)));
+            plot.setRangeAxis(1, g);
+            plot.setDataset(1, right);
+            plot.mapDatasetToRangeAxis(1, 1);
+            XYLineAndShapeRenderer rr = new XYLineAndShapeRenderer(true, false);
+            for (int k = 0; k < right.getSeriesCount(); k++) {
+                rr.setSeriesPaint(k, k == 0 ? Color.DARK_GRAY : PALETTE[(left.getSeriesCount() + k) % PALETTE.length]);
+                rr.setSeriesStroke(k, k == 0 ? new BasicStroke(2f)
+                        : new BasicStroke(1.4f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1f, new float[] {5f, 4f}, 0f));
+            }
+            plot.setRenderer(1, rr);
+        }
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(new Color(0xdddddd));
+        plot.setRangeGridlinePaint(new Color(0xdddddd));
+        JFreeChart chart = new JFreeChart(method + ": does the residual pick other elements than F_k?", TITLE, plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.setAntiAlias(true);
+        return chart.createBufferedImage(760, 320);
+    }
+
     /** The viridis colour map between two bounds (the cells of the report's personal-share tables). */
     static final class Viridis implements PaintScale {
         private static final int[] STOPS = {0x440154, 0x482878, 0x3e4989, 0x31688e, 0x26828e, 0x1f9e89, 0x35b779, 0x6ece58, 0xb5de2b, 0xfde725};

@@ -399,6 +399,105 @@ public final class RunReport {
         return new Sensitivity(tensors, run.sites(), v, lastRound);
     }
 
+    /** The diagnostics of the last estimate of every site of a method, per tensor and overall, mean over sites, seeds and folds; null when none. */
+    record Diagnostics(List<String> tensors, Map<String, double[]> perTensor, Map<String, Double> overall, int lastRound) {
+    }
+
+    /** Per-tensor diagnostic fields (prefix + ".tensor") and their chart labels. */
+    static final Map<String, String> DIAGNOSTIC_FIELDS = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(Map.of(
+            "jaccard_fim", "Jaccard with fim mask", "spearman_fim", "Spearman of log score with log F_k", "gain", "gain s_t",
+            "null_style_gain", "null: own style", "null_split_gain", "null: split draw")));
+    private static final List<String> DIAGNOSTIC_ORDER = List.of("jaccard_fim", "spearman_fim", "gain", "null_style_gain", "null_split_gain");
+
+    Diagnostics diagnosticsOf(String m) {
+        List<JsonNode> last = new ArrayList<>();
+        for (long seed : run.seeds()) {
+            for (int fold = 0; fold < run.folds(); fold++) {
+                Map<String, JsonNode> bySite = new LinkedHashMap<>();
+                for (JsonNode n : MetricsLog.readEvents(run.metrics(m, seed, fold), "fit")) {
+                    if (n.has("jaccard_fim")) {
+                        bySite.put(n.path("site").asText(), n);
+                    }
+                }
+                last.addAll(bySite.values());
+            }
+        }
+        if (last.isEmpty()) {
+            return null;
+        }
+        List<String> tensors = new ArrayList<>();
+        Map<String, Map<String, double[]>> acc = new LinkedHashMap<>(); // field → tensor → {sum, count}
+        Map<String, double[]> overall = new LinkedHashMap<>();
+        int lastRound = 0;
+        for (JsonNode n : last) {
+            lastRound = Math.max(lastRound, n.path("round").asInt());
+            for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                int dot = f.indexOf('.');
+                String field = dot < 0 ? f : f.substring(0, dot);
+                if (!DIAGNOSTIC_ORDER.contains(field)) {
+                    continue;
+                }
+                double[] a;
+                if (dot < 0) {
+                    a = overall.computeIfAbsent(field, x -> new double[2]);
+                } else {
+                    String t = f.substring(dot + 1);
+                    if (!tensors.contains(t)) {
+                        tensors.add(t);
+                    }
+                    a = acc.computeIfAbsent(field, x -> new LinkedHashMap<>()).computeIfAbsent(t, x -> new double[2]);
+                }
+                a[0] += n.path(f).asDouble();
+                a[1]++;
+            }
+        }
+        tensors = networkOrder(tensors);
+        Map<String, double[]> per = new LinkedHashMap<>();
+        for (String field : DIAGNOSTIC_ORDER) {
+            Map<String, double[]> byTensor = acc.get(field);
+            if (byTensor == null) {
+                continue;
+            }
+            double[] v = new double[tensors.size()];
+            for (int t = 0; t < v.length; t++) {
+                double[] a = byTensor.get(tensors.get(t));
+                v[t] = a == null ? Double.NaN : a[0] / a[1];
+            }
+            per.put(field, v);
+        }
+        Map<String, Double> all = new LinkedHashMap<>();
+        overall.forEach((k, a) -> all.put(k, a[0] / a[1]));
+        return new Diagnostics(tensors, per, all, lastRound);
+    }
+
+    private String diagnostics(String m) {
+        Diagnostics d = diagnosticsOf(m);
+        if (d == null) {
+            return "";
+        }
+        Map<String, double[]> series = new LinkedHashMap<>();
+        d.perTensor().forEach((k, v) -> series.put(DIAGNOSTIC_FIELDS.get(k), v));
+        BufferedImage img = Charts.residualDiagnostics(m, d.tensors().size(), series);
+        StringBuilder b = new StringBuilder();
+        b.append("<figure><img class=\"chart\" alt=\"residual diagnostics per tensor, ").append(esc(m)).append("\" src=\"")
+                .append(Overlays.dataUri(img)).append("\" width=\"").append(img.getWidth()).append("\" height=\"").append(img.getHeight())
+                .append("\"><figcaption>").append(esc(m)).append(": at the last estimate of each site (round ").append(d.lastRound())
+                .append(", mean over sites").append(run.seeds().size() * run.folds() > 1 ? ", seeds and folds" : "").append("), per tensor: ")
+                .append("the overlap (Jaccard) of the personal elements with those <code>variant = fim</code> (own Fisher only) would choose on "
+                        + "the same model and samples, the rank correlation of the score with F_k, and the domain gain s_t = mean |F_k→n − F_k| / "
+                        + "mean F_k. Overall: Jaccard ").append(fmt(d.overall().getOrDefault("jaccard_fim", Double.NaN)))
+                .append(", Spearman ").append(fmt(d.overall().getOrDefault("spearman_fim", Double.NaN)))
+                .append(", gain ").append(fmt(d.overall().getOrDefault("gain", Double.NaN)));
+        if (d.overall().containsKey("null_style_gain") || d.overall().containsKey("null_split_gain")) {
+            b.append(" (null controls: own style ").append(fmt(d.overall().getOrDefault("null_style_gain", Double.NaN)))
+                    .append(", a second draw of own samples ").append(fmt(d.overall().getOrDefault("null_split_gain", Double.NaN))).append(")");
+        }
+        b.append(". Jaccard and Spearman near 1 mean the residual keeps what the own Fisher keeps; a gain not above its null controls "
+                + "carries no domain signal (<code>pfl-resfim:null_controls=both</code> draws them).</figcaption></figure>\n");
+        return b.toString();
+    }
+
     private String sensitivity() {
         StringBuilder b = new StringBuilder();
         Map<String, Integer> sizes = new LinkedHashMap<>();
@@ -419,6 +518,7 @@ public final class RunReport {
             }
             b.append(personalShares(m, h, sizes, partition.rho(), partition.scope().key(), partition.variant().key(),
                     run.seeds().size() * run.folds() > 1));
+            b.append(diagnostics(m));
         }
         if (b.length() == 0) {
             return note("No method of this run estimated a partition (pFL-ResFIM writes sensitive.* statistics to its fit lines once its warm-up is over).");

@@ -65,8 +65,8 @@ class RunReportTest {
         assertFalse(Pattern.compile("(src|href)=\"(?!data:|#)").matcher(html).find(), "only data: and #anchor references");
         assertFalse(html.contains("url("), "no CSS url()");
         List<BufferedImage> imgs = images(html);
-        // 2 curves + 3 sites × 2 test images × (image + truth + 2 methods × 2) + 3×3 style tiles
-        assertEquals(2 + 3 * 2 * 6 + 9, imgs.size());
+        // 2 curves + 3 sites × 2 test images × (image + truth + 2 methods × 2) + 1 residual diagnostics + 3×3 style tiles
+        assertEquals(2 + 3 * 2 * 6 + 1 + 9, imgs.size());
         // the provenance and configuration are in the page
         assertTrue(html.contains("config_sha256"));
         assertTrue(html.contains("&quot;rounds&quot; : 3") || html.contains("\"rounds\" : 3"), "run.json");
@@ -90,7 +90,8 @@ class RunReportTest {
         String section = html.substring(html.indexOf("<section id=\"sensitivity\">"), html.indexOf("</section>", html.indexOf("<section id=\"sensitivity\">")));
         assertTrue(section.contains("<h3>pfl-resfim</h3>"), section);
         assertFalse(section.contains("<h3>fedavg</h3>"), "FedAvg has no partition");
-        assertFalse(section.contains("<img") || section.contains("<table"), "nothing varies, nothing drawn: " + section);
+        assertFalse(section.contains("<table") || section.contains("kept personal per site"), "nothing varies, nothing drawn: " + section);
+        assertEquals(1, section.split("<img", -1).length - 1, "only the residual diagnostics chart: " + section);
         RunReport.Sensitivity h = new RunReport(RunResults.read(run), 0).sensitivityOf("pfl-resfim");
         List<String> trainable = new ArrayList<>();
         org.resfim.engine.UNet.layout(new org.resfim.engine.UNetConfig(3, 1, 4, 3, org.resfim.engine.NormType.BATCH, 8)).tensors()
@@ -171,6 +172,33 @@ class RunReportTest {
         assertEquals(6 + 1, blocks.split("<tr", -1).length - 2, "six blocks and the whole model: " + blocks);
         assertEquals("d.1", RunReport.block("d.1.c2.weight"));
         assertEquals("head", RunReport.block("head.bias"));
+    }
+
+    /** The diagnostics chart: one line per diagnostic over the trainable tensors, the means of the sites' fit lines. */
+    @Test
+    void residualDiagnosticsAreTheMeanOfTheSitesLastEstimate() throws Exception {
+        String html = Files.readString(RunReport.write(run));
+        assertTrue(html.contains("residual diagnostics per tensor, pfl-resfim"));
+        assertFalse(html.contains("residual diagnostics per tensor, fedavg"));
+        RunReport report = new RunReport(RunResults.read(run), 0);
+        RunReport.Diagnostics d = report.diagnosticsOf("pfl-resfim");
+        assertEquals(report.sensitivityOf("pfl-resfim").tensors(), d.tensors(), "the trainable tensors in network order");
+        assertEquals(List.of("jaccard_fim", "spearman_fim", "gain"), List.copyOf(d.perTensor().keySet()));
+        // by hand from the metrics: tensor 0's Jaccard is the mean over the three sites' last fit lines
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.Map<String, Double> last = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Double> overall = new java.util.LinkedHashMap<>();
+        for (String line : Files.readAllLines(run.resolve("pfl-resfim/seed-0/metrics.jsonl"))) {
+            com.fasterxml.jackson.databind.JsonNode n = json.readTree(line);
+            if (n.has("jaccard_fim")) {
+                last.put(n.path("site").asText(), n.path("jaccard_fim." + d.tensors().get(0)).asDouble());
+                overall.put(n.path("site").asText(), n.path("gain").asDouble());
+            }
+        }
+        assertEquals(3, last.size());
+        assertEquals(last.values().stream().mapToDouble(x -> x).average().orElseThrow(), d.perTensor().get("jaccard_fim")[0], 1e-12);
+        assertEquals(overall.values().stream().mapToDouble(x -> x).average().orElseThrow(), d.overall().get("gain"), 1e-12);
+        assertNull(report.diagnosticsOf("fedavg"));
     }
 
     @Test
