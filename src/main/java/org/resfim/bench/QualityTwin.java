@@ -90,6 +90,10 @@ public final class QualityTwin {
         if (!o.stacks().equals("resfim")) {
             Path script = extractScript(out);
             for (long seed : plan.seeds()) {
+                if (twinComplete(plan, twinDir, seed)) {
+                    log.println("twin seed " + seed + ": complete, results read from " + twinDir);
+                    continue;
+                }
                 Path data = twinDir.resolve("data-seed-" + seed);
                 Path recipe = twinDir.resolve("recipe-seed-" + seed + ".json");
                 export(plan, seed, unet, data, recipe, o);
@@ -99,6 +103,17 @@ public final class QualityTwin {
         String table = table(plan, twinDir);
         Files.writeString(out.resolve("quality.md"), table);
         return table;
+    }
+
+    /** Whether the twin already trained every method of this seed for every round with this recipe (a rerun continues). */
+    static boolean twinComplete(SimulationPlan plan, Path twinDir, long seed) {
+        for (String m : plan.methods()) {
+            List<EvalRecord> r = MetricsLog.readEvaluations(twinDir.resolve(RunDirectory.slug(m)).resolve("seed-" + seed).resolve("metrics.jsonl"));
+            if (r.stream().noneMatch(e -> e.round() == plan.federation().rounds())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The seed's preprocessed split and initial weights as a raw export, and the recipe the twin follows. */
