@@ -90,7 +90,7 @@ public final class QualityTwin {
         if (!o.stacks().equals("resfim")) {
             Path script = extractScript(out);
             for (long seed : plan.seeds()) {
-                if (twinComplete(plan, twinDir, seed)) {
+                if (twinComplete(plan, twinDir, seed, o)) {
                     log.println("twin seed " + seed + ": complete, results read from " + twinDir);
                     continue;
                 }
@@ -105,8 +105,17 @@ public final class QualityTwin {
         return table;
     }
 
-    /** Whether the twin already trained every method of this seed for every round with this recipe (a rerun continues). */
-    static boolean twinComplete(SimulationPlan plan, Path twinDir, long seed) {
+    /** Whether the twin already trained every method of this seed for every round with this recipe (init, augmentation, rounds). */
+    static boolean twinComplete(SimulationPlan plan, Path twinDir, long seed, Options o) throws IOException {
+        Path recipe = twinDir.resolve("recipe-seed-" + seed + ".json");
+        if (!Files.isRegularFile(recipe)) {
+            return false;
+        }
+        var given = JSON.readTree(recipe.toFile());
+        if (!given.path("init").asText().equals(o.init()) || !given.path("augment_per").asText().equals(o.augmentPer())
+                || given.path("rounds").asInt() != plan.federation().rounds()) {
+            return false; // another recipe: train again
+        }
         for (String m : plan.methods()) {
             List<EvalRecord> r = MetricsLog.readEvaluations(twinDir.resolve(RunDirectory.slug(m)).resolve("seed-" + seed).resolve("metrics.jsonl"));
             if (r.stream().noneMatch(e -> e.round() == plan.federation().rounds())) {
