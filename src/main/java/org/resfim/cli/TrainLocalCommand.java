@@ -58,6 +58,8 @@ public final class TrainLocalCommand implements Callable<Integer> {
     double lr;
     @Option(names = "--val", defaultValue = "0.2", description = "Validation fraction (default: ${DEFAULT-VALUE}).")
     double val;
+    @Option(names = "--init", description = "Initial weights: torch-default (the default, as model.init) or kaiming-fan-out.")
+    String weightInit;
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--out", defaultValue = "runs/train-local", description = "Output folder for the model (default: ${DEFAULT-VALUE}).")
@@ -70,6 +72,12 @@ public final class TrainLocalCommand implements Callable<Integer> {
         OptionChecks.range("--threshold", threshold, 0, 65535, "a stored mask value");
         OptionChecks.imageSize("--size", size);
         OptionChecks.range("--epochs", epochs, 1, 100_000);
+        org.resfim.engine.WeightInit weights;
+        try {
+            weights = weightInit == null ? org.resfim.run.ModelSettings.defaultInit() : org.resfim.engine.WeightInit.parse(weightInit);
+        } catch (IllegalArgumentException e) {
+            throw new org.resfim.config.OptionException("--init must be torch-default or kaiming-fan-out, got '" + weightInit + "'");
+        }
         OptionChecks.range("--batch", batch, 1, 4096);
         OptionChecks.range("--lr", lr, 0, 10, false, true);
         OptionChecks.range("--val", val, 0, 1, false, false);
@@ -105,7 +113,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
         }
         UNetConfig unet = UNetConfig.reference().withInChannels(cfg.channels());
         ModelState init;
-        try (UNet net = new UNet(unet, seed, org.resfim.run.ModelSettings.defaultInit())) {
+        try (UNet net = new UNet(unet, seed, weights)) {
             init = net.toState();
         }
         Map<String, Object> tr = new LinkedHashMap<>();

@@ -19,8 +19,9 @@ public record ModelSettings(int width, int depth, NormType norm, int groups, Wei
             new ConfigKey("model", "depth", 5, "encoder stages"),
             new ConfigKey("model", "norm", "batch", "normalisation: batch, group, instance or none"),
             new ConfigKey("model", "groups", 8, "groups of GroupNorm (norm = group)"),
-            new ConfigKey("model", "init", "kaiming-fan-out", "initial weights: kaiming-fan-out (Kaiming normal, fan_out, zero conv biases) "
-                    + "or torch-default (PyTorch's Conv2d initialisation: uniform, bound 1/sqrt(fan_in), weights and biases)"));
+            new ConfigKey("model", "init", "torch-default", "initial weights: torch-default (PyTorch's Conv2d initialisation: uniform, "
+                    + "bound 1/sqrt(fan_in), weights and biases; +5.7 Dice on the vessel sites' Local, see README) or kaiming-fan-out "
+                    + "(Kaiming normal, fan_out, zero conv biases: the default before 2026-12)"));
 
     public static ModelSettings from(Map<String, Object> section) {
         return from(section, Origin.NONE);

@@ -55,6 +55,7 @@ class OptionRangesTest {
                 refused("train-local", "--images", images, "--masks", images, "--size", "20"));
         assertEquals("error: --epochs must be at least 1, got 0", refused("train-local", "--images", images, "--masks", images, "--epochs", "0"));
         assertEquals("error: --batch must be between 1 and 4096, got 0", refused("train-local", "--images", images, "--masks", images, "--batch", "0"));
+        assertEquals("error: --init must be torch-default or kaiming-fan-out, got 'xavier'", refused("train-local", "--images", images, "--masks", images, "--init", "xavier"));
         assertEquals("error: --lr must be in (0, 10], got 0", refused("train-local", "--images", images, "--masks", images, "--lr", "0"));
         assertEquals("error: --val must be in (0, 1), got 1.5", refused("train-local", "--images", images, "--masks", images, "--val", "1.5"));
         assertEquals("error: --threads must be between 0 and 1024, got -1 (0 = all cores)",

@@ -106,12 +106,12 @@ class ContinueSettingsTest {
                 .path("model").path("init").asText());
         assertEquals("torch-default", RunDirectory.upgrade(json.readTree("{\"model\":{\"init\":\"TORCH_DEFAULT\"}}"))
                 .path("model").path("init").asText());
-        // a run started with the default initialisation does not continue with another one
+        // a run started with one initialisation does not continue with another one
         Path cfg = TinyRuns.config(tmp, 2);
         Path out = tmp.resolve("run");
         new Simulation(Plans.build(TinyRuns.overrides(cfg, out, List.of("fedavg"))), new java.io.PrintStream(
                 new java.io.ByteArrayOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8)).run();
-        Files.writeString(cfg, TinyRuns.yaml(2).replace("model: {width: 4, depth: 3}", "model: {width: 4, depth: 3, init: torch-default}"));
+        Files.writeString(cfg, TinyRuns.yaml(2).replace("init: kaiming-fan-out", "init: torch-default"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Simulation(Plans.build(TinyRuns.overrides(cfg, out, List.of("fedavg"))), System.out).run());
         assertTrue(e.getMessage().contains("model.init: \"kaiming-fan-out\" → \"torch-default\""), e.getMessage());
