@@ -366,6 +366,7 @@ public final class PflResFim implements Algorithm {
 
         @Override
         public Message setup(List<Reply> replies) {
+            super.setup(replies); // the declared sample counts
             List<StyleBank> banks = new ArrayList<>();
             Integer channels = null;
             int b = -1;

@@ -216,7 +216,12 @@ public final class Simulation {
 
             @Override
             public void onFit(int round, Reply reply) {
-                metrics.fit(round, reply.site(), reply.stats());
+                metrics.fit(round, reply.site(), reply.numSamples(), reply.stats());
+            }
+
+            @Override
+            public void onAggregate(int round, List<org.resfim.federation.UploadSummary> uploads) {
+                uploads.forEach(u -> metrics.upload(round, u));
             }
 
             @Override

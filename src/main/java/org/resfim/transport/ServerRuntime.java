@@ -16,6 +16,7 @@ import org.resfim.federation.Message;
 import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
 import org.resfim.federation.RoundListener;
+import org.resfim.federation.UploadSummary;
 import org.resfim.report.EvalRecord;
 import org.resfim.report.MetricsLog;
 import org.resfim.report.ResultTable;
@@ -175,8 +176,16 @@ public final class ServerRuntime {
 
             @Override
             public void onFit(int round, Reply reply) {
-                metrics.fit(round, reply.site(), reply.stats());
+                metrics.fit(round, reply.site(), reply.numSamples(), reply.stats());
                 progress(label, round, "fit " + reply.site());
+            }
+
+            @Override
+            public void onAggregate(int round, List<UploadSummary> uploads) {
+                for (UploadSummary u : uploads) {
+                    metrics.upload(round, u);
+                    auditAggregation(method, seed, round, u);
+                }
             }
 
             @Override
@@ -255,13 +264,22 @@ public final class ServerRuntime {
 
     /** The server's view of what a site sent: the same record the site writes, plus the reason if it was rejected. */
     private synchronized void audit(String site, String run, long seed, Frame.Answer a, Message upload, long wireBytes, String rejected) {
-        Audit audit = audits.computeIfAbsent(site, s -> new Audit(plan.out().resolve(Audit.SERVER_DIR).resolve(s + ".jsonl")));
+        Audit audit = serverAudit(site);
         String kind = a.phase().equals(Phase.SETUP.name()) && a.round() > 0 ? "restore" : a.phase().toLowerCase(Locale.ROOT);
-        ObjectNode n = Audit.record(site, run, seed, kind, a.round(), upload, wireBytes, a.scores(), a.stats(), a.error());
+        ObjectNode n = Audit.record(site, run, seed, kind, a.round(), upload, wireBytes, a.numSamples(), a.scores(), a.stats(), a.error());
         if (rejected != null && !a.failed()) {
             n.put("rejected", rejected);
         }
         audit.write(n);
+    }
+
+    private Audit serverAudit(String site) {
+        return audits.computeIfAbsent(site, s -> new Audit(plan.out().resolve(Audit.SERVER_DIR).resolve(s + ".jsonl")));
+    }
+
+    /** The server's own record of what an accepted upload weighed: its sample count, weight and update norm. */
+    private synchronized void auditAggregation(String run, long seed, int round, UploadSummary u) {
+        serverAudit(u.site()).write(Audit.aggregated(u.site(), run, seed, round, u.numSamples(), u.weight(), u.updateNorm(), u.clipped()));
     }
 
     private void writeResults(ResultTable table) {

@@ -255,7 +255,8 @@ public final class SiteClient {
 
         private void send(Frame.Call c, Frame.Answer a, Payload up, Message upload) {
             String kind = Phase.SETUP.name().equals(c.phase()) && c.round() > 0 ? "restore" : c.phase().toLowerCase(java.util.Locale.ROOT);
-            audit.write(Audit.record(options.site(), c.run(), c.seed(), kind, c.round(), upload, up.size(), a.scores(), a.stats(), a.error()));
+            audit.write(Audit.record(options.site(), c.run(), c.seed(), kind, c.round(), upload, up.size(), a.numSamples(), a.scores(), a.stats(),
+                    a.error()));
             try {
                 out.send(a, TimeUnit.MINUTES.toMillis(10));
                 for (Frame.Chunk ch : up.chunks(a.id())) {

@@ -3,6 +3,7 @@ package org.resfim.transport;
 import org.resfim.federation.ImageScore;
 import org.resfim.federation.Message;
 import org.resfim.federation.Phase;
+import org.resfim.metrics.MetricSummary;
 import org.resfim.state.ModelState;
 import org.resfim.state.StateFormatException;
 import org.resfim.state.StateValidator;
@@ -16,13 +17,16 @@ import java.util.Set;
  * Checks a site's answer where it enters the server, before any algorithm sees it: it answers the call it
  * was asked (phase, round, site), in float32, its encodings decode with valid checksums, names are
  * well-formed, a FIT upload holds only tensors of the model with the model's shapes, every value is finite,
- * the mask matches the tensors, and the counts stay within limits. The algorithm's server step checks again
+ * the mask matches the tensors, every score is in its range (overlap scores in [0, 1], HD95 finite and
+ * non-negative), and the counts stay within limits. The algorithm's server step checks again
  * (e.g. {@code SharedModelServer.validate}); this is the transport's own line of defence.
  */
 public final class UploadCheck {
     public static final int MAX_NAME_LENGTH = 256;
     public static final int MAX_SCORES = 100_000;
     public static final int MAX_STATS = 256;
+    /** The most training samples a site can report (a site's training list is a Java list). */
+    public static final long MAX_SAMPLES = Integer.MAX_VALUE;
     private static final Set<String> SPLITS = Set.of("val", "test");
 
     private final ModelState layout;
@@ -49,8 +53,8 @@ public final class UploadCheck {
         if (payload.size() > 0 && !Protocol.DTYPE.equals(answer.dtype())) {
             throw new TransportException("sent values of type '" + answer.dtype() + "'; only " + Protocol.DTYPE + " is accepted");
         }
-        if (answer.numSamples() < 0) {
-            throw new TransportException("reports " + answer.numSamples() + " training samples");
+        if (answer.numSamples() < 0 || answer.numSamples() > MAX_SAMPLES) {
+            throw new TransportException("reports " + answer.numSamples() + " training samples (a site holds 0 to " + MAX_SAMPLES + ")");
         }
         checkScores(answer);
         checkStats(answer.stats());
@@ -107,6 +111,22 @@ public final class UploadCheck {
                 throw new TransportException("sent a score for split '" + s.split() + "'; splits are val and test");
             }
             name(s.imageId(), "image id");
+            MetricSummary m = s.metrics();
+            fraction(m.dice(), "Dice", s);
+            fraction(m.iou(), "IoU", s);
+            fraction(m.sensitivity(), "sensitivity", s);
+            fraction(m.specificity(), "specificity", s);
+            if (!(m.hd95() >= 0 && Double.isFinite(m.hd95()))) {
+                throw new TransportException("sent HD95 " + m.hd95() + " for " + s.split() + " image '" + s.imageId()
+                        + "'; a distance is finite and >= 0");
+            }
+        }
+    }
+
+    /** An overlap score: a fraction in [0, 1] (what the evaluation protocol computes, never NaN). */
+    private static void fraction(double v, String what, ImageScore s) throws TransportException {
+        if (!(v >= 0 && v <= 1)) {
+            throw new TransportException("sent " + what + " " + v + " for " + s.split() + " image '" + s.imageId() + "'; scores are in [0, 1]");
         }
     }
 

@@ -1,0 +1,222 @@
+package org.resfim.transport;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.resfim.algorithms.AlgorithmRegistry;
+import org.resfim.algorithms.SharedModelServer;
+import org.resfim.federation.Aggregation;
+import org.resfim.federation.ClientState;
+import org.resfim.federation.Coordinator;
+import org.resfim.federation.FederationSettings;
+import org.resfim.federation.ImageScore;
+import org.resfim.federation.Message;
+import org.resfim.federation.Phase;
+import org.resfim.federation.Reply;
+import org.resfim.federation.Request;
+import org.resfim.federation.RoundListener;
+import org.resfim.federation.UploadSummary;
+import org.resfim.metrics.MetricSummary;
+import org.resfim.state.Aggregator;
+import org.resfim.state.ModelState;
+import org.resfim.state.Tensor;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Issue #17: an authenticated site built from the project's own classes, behaving badly against a server on
+ * 127.0.0.1 (real gRPC streams, stand-in training). Each test is one attack of the issue.
+ */
+class HostileSiteTest {
+    private static final List<String> SITES = List.of("a", "b", "c");
+    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void close() throws Exception {
+        Collections.reverse(closing);
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+        threads.shutdownNow();
+    }
+
+    FederationServer server(EventLog log) {
+        FederationServer s = new FederationServer(new FederationServer.Options("127.0.0.1", 0, null, null, SITES, "plan-1", 256L << 20), log);
+        closing.add(s);
+        return s;
+    }
+
+    void site(int port, String site, SiteClient.Handler h) {
+        SiteClient c = new SiteClient(new SiteClient.Options("127.0.0.1", port, site, null, "plan-1", 100, 300, 0, null), h,
+                new Audit(Path.of(System.getProperty("java.io.tmpdir"), "resfim-hostile-audit-" + site + "-" + System.nanoTime() + ".jsonl")),
+                new EventLog(null, site));
+        threads.submit(c::run);
+    }
+
+    /** A stand-in site: keeps the model it is sent; its FIT answer and EVALUATE scores are what the test says. */
+    static final class Site implements SiteClient.Handler {
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        final Function<Integer, Long> fitCount;
+        final Function<ModelState, ModelState> fit;
+        final long setupCount;
+        final double dice;
+        volatile ModelState model = new ModelState();
+
+        Site(long setupCount, Function<Integer, Long> fitCount, Function<ModelState, ModelState> fit, double dice) {
+            this.setupCount = setupCount;
+            this.fitCount = fitCount;
+            this.fit = fit;
+            this.dice = dice;
+        }
+
+        static Site honest(float add) {
+            return new Site(10, r -> 10L, m -> map(m, v -> v + add), 0.5);
+        }
+
+        @Override
+        public Reply handle(String run, long seed, Request r) {
+            calls.add(r.phase() + " " + r.round());
+            return switch (r.phase()) {
+                case SETUP -> {
+                    if (r.round() == 0) {
+                        model = r.message().tensors();
+                    }
+                    yield new Reply("x", Phase.SETUP, r.round(), null, setupCount, null, null);
+                }
+                case FIT -> new Reply("x", Phase.FIT, r.round(), Message.of(fit.apply(model)), fitCount.apply(r.round()), null,
+                        Map.of("train_loss", 0.1));
+                case EVALUATE -> {
+                    model = model.overlay(r.message().tensors());
+                    yield new Reply("x", Phase.EVALUATE, r.round(), null, setupCount,
+                            List.of(new ImageScore("val", "img", new MetricSummary(dice, 0.3, 0.6, 0.9, 2.0))), null);
+                }
+            };
+        }
+    }
+
+    static ModelState map(ModelState m, java.util.function.DoubleUnaryOperator f) {
+        ModelState out = new ModelState();
+        for (Tensor t : m.tensors()) {
+            float[] d = t.data().clone();
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (float) f.applyAsDouble(d[i]);
+            }
+            out.put(t.withData(d));
+        }
+        return out;
+    }
+
+    /** ±1e30 everywhere: finite, so every value check passes. */
+    static ModelState huge(ModelState m) {
+        ModelState out = new ModelState();
+        for (Tensor t : m.tensors()) {
+            float[] d = new float[t.size()];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = i % 2 == 0 ? 1e30f : -1e30f;
+            }
+            out.put(t.withData(d));
+        }
+        return out;
+    }
+
+    static double maxAbs(ModelState s) {
+        double m = 0;
+        for (Tensor t : s.tensors()) {
+            for (float v : t.data()) {
+                m = Math.max(m, Math.abs(v));
+            }
+        }
+        return m;
+    }
+
+    /** Records failures, evaluations and aggregation summaries. */
+    static final class Recorder implements RoundListener {
+        final List<String> failures = new CopyOnWriteArrayList<>();
+        final List<String> evaluated = new CopyOnWriteArrayList<>();
+        final List<UploadSummary> uploads = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onFailure(int round, Phase phase, String site, String message, boolean permanent) {
+            failures.add(round + " " + phase + " " + site + ": " + message);
+        }
+
+        @Override
+        public void onEvaluate(int round, Reply reply) {
+            evaluated.add(round + " " + reply.site() + " " + reply.scores().get(0).metrics().dice());
+        }
+
+        @Override
+        public void onAggregate(int round, List<UploadSummary> u) {
+            uploads.addAll(u);
+        }
+
+        @Override
+        public void onRoundEnd(int round, ClientState serverState) {
+        }
+    }
+
+    @Test
+    void aSiteCannotTakeTheModelOverWithAHugeSampleCountHugeValuesOrAnImpossibleScore() throws Exception {
+        EventLog log = new EventLog(null, "server");
+        FederationServer server = server(log);
+        int port = server.start();
+        site(port, "a", Site.honest(1f));
+        site(port, "b", Site.honest(3f));
+        // c: an honest count at SETUP, then Long.MAX_VALUE (round 1) and a million (round 2) with ±1e30; Dice 1e6
+        Site c = new Site(10, r -> r == 1 ? Long.MAX_VALUE : 1_000_000L, HostileSiteTest::huge, 1e6);
+        site(port, "c", c);
+        assertEquals(new java.util.TreeSet<>(SITES), server.awaitSites(SITES, 20_000));
+        ModelState initial = UploadCheckTest.model(0f);
+        GrpcTransport t = new GrpcTransport(server, SITES, new GrpcTransport.Settings(10_000, 10_000, 0), log, (s, r, sd, an, u, b, rj) -> { });
+        t.beginRun("fedavg", 0, initial, 0, 1000);
+        SharedModelServer fedavg = (SharedModelServer) AlgorithmRegistry.create("fedavg").newServer(initial);
+        Recorder rec = new Recorder();
+        new Coordinator(t, fedavg, new FederationSettings(2, 1.0, 2), rec, 0).run(initial);
+
+        assertTrue(maxAbs(fedavg.global()) < 10, "the global model stays the honest sites' (max |w| " + maxAbs(fedavg.global()) + ")");
+        String all = String.join("\n", rec.failures);
+        assertTrue(all.contains("1 FIT c: ") && all.contains("reports " + Long.MAX_VALUE + " training samples"), all);
+        assertTrue(all.contains("2 FIT c: it reports 1000000 training samples but declared 10 at SETUP"), all);
+        assertTrue(all.contains("1 EVALUATE c: ") && all.contains("Dice 1000000.0"), all);
+        assertTrue(rec.evaluated.stream().noneMatch(e -> e.endsWith(" c 1000000.0")), rec.evaluated.toString());
+        assertEquals(4, rec.evaluated.size(), "a and b evaluated both rounds: " + rec.evaluated);
+        // every accepted upload's count and update norm is reported (metrics and audit write them)
+        assertEquals(List.of("a", "b", "a", "b"), rec.uploads.stream().map(UploadSummary::site).toList());
+        assertTrue(rec.uploads.stream().allMatch(u -> u.numSamples() == 10 && u.updateNorm() > 0), rec.uploads.toString());
+    }
+
+    @Test
+    void aSiteDeclaringAHugeCountFromTheStartIsBoundedByTheMedianOrByClipping() throws Exception {
+        EventLog log = new EventLog(null, "server");
+        FederationServer server = server(log);
+        int port = server.start();
+        site(port, "a", Site.honest(1f));
+        site(port, "b", Site.honest(3f));
+        site(port, "c", new Site(Integer.MAX_VALUE, r -> (long) Integer.MAX_VALUE, HostileSiteTest::huge, 0.5));
+        assertEquals(new java.util.TreeSet<>(SITES), server.awaitSites(SITES, 20_000));
+        ModelState initial = UploadCheckTest.model(0f);
+        GrpcTransport t = new GrpcTransport(server, SITES, new GrpcTransport.Settings(10_000, 10_000, 0), log, (s, r, sd, an, u, b, rj) -> { });
+        for (Aggregation a : List.of(new Aggregation(Aggregator.median(), Aggregation.Weights.SAMPLES, 0, 0),
+                new Aggregation(Aggregator.MEAN, Aggregation.Weights.SAMPLES, 0, 2.0))) {
+            t.beginRun("fedavg " + a, 0, initial, 0, 1000);
+            SharedModelServer fedavg = (SharedModelServer) AlgorithmRegistry.create("fedavg").newServer(initial);
+            Recorder rec = new Recorder();
+            new Coordinator(t, fedavg, new FederationSettings(1, 1.0, 2).withAggregation(a), rec, 0).run(initial);
+            assertTrue(rec.failures.isEmpty(), rec.failures.toString());
+            assertTrue(maxAbs(fedavg.global()) <= 3 + 1e-6, a + ": max |w| " + maxAbs(fedavg.global()));
+            UploadSummary hostile = rec.uploads.stream().filter(u -> u.site().equals("c")).findFirst().orElseThrow();
+            assertEquals(Integer.MAX_VALUE, hostile.numSamples());
+            assertTrue(hostile.updateNorm() > 1e30, hostile.toString());
+        }
+    }
+}
