@@ -193,6 +193,21 @@ public final class PflResFim implements Algorithm {
         return new Client(site);
     }
 
+    /**
+     * A site's style bank, as the configuration fixes it: 1 window (site-mean) or at most {@code style.m}
+     * (per-image) of {@code [C, 2b+1, 2b+1]}, b from {@code style.beta} and the image size; nothing when no style is
+     * shared (variant without foreign Fisher and no augmentation).
+     */
+    @Override
+    public org.resfim.federation.SetupBound setupBound(int channels, int height, int width) {
+        if (!partition.variant().needsForeignFisher() && !style.augment()) {
+            return org.resfim.federation.SetupBound.NONE;
+        }
+        int windows = style.share() == StyleConfig.Share.SITE_MEAN ? 1 : style.m();
+        int side = AmplitudeTransfer.windowSide(AmplitudeTransfer.halfSize(height, width, style.beta()));
+        return new org.resfim.federation.SetupBound(windows, (long) windows * channels * side * side, side);
+    }
+
     @Override
     public ServerProcedure newServer(ModelState initial) {
         return new Server(initial);

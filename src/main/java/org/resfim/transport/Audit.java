@@ -36,6 +36,8 @@ import java.util.stream.Stream;
 public final class Audit implements AutoCloseable {
     public static final String SITE_FILE = "audit.jsonl";
     public static final String SERVER_DIR = "audit";
+    /** Tensors (and style-bank windows) listed one by one in a record; a larger message is summarised by its totals. */
+    public static final int MAX_LISTED = 512;
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private BufferedWriter out;
@@ -57,19 +59,27 @@ public final class Audit implements AutoCloseable {
         ArrayNode bank = n.putArray("style_bank");
         long elements = 0;
         long personal = 0;
+        int unlisted = 0;
         if (m != null) {
             for (Tensor t : m.tensors().tensors()) {
                 long p = m.mask() != null && m.mask().contains(t.name()) ? m.mask().count(t.name()) : 0;
+                elements += t.size();
+                personal += p;
+                if (tensors.size() + bank.size() >= MAX_LISTED) {
+                    unlisted++; // a large upload is summarised: its totals, not a line per tensor
+                    continue;
+                }
                 ObjectNode o = tensors.addObject().put("name", t.name()).put("shape", Arrays.toString(t.shape())).put("elements", t.size());
                 if (p > 0) {
                     o.put("personal", p);
                 }
-                elements += t.size();
-                personal += p;
                 if (t.role() == TensorRole.STYLE_AMPLITUDE) {
                     bank.addObject().put("name", t.name()).put("shape", Arrays.toString(t.shape()));
                 }
             }
+        }
+        if (unlisted > 0) {
+            n.put("tensors_not_listed", unlisted);
         }
         n.put("elements", elements).put("personal_elements", personal).put("bytes", wireBytes);
         Map<String, Integer> splits = new TreeMap<>();
@@ -196,7 +206,7 @@ public final class Audit implements AutoCloseable {
                 }
                 sb.append(String.format(Locale.ROOT, "| %-14s | %-22s | %5d | %-10s | %7d | %10d | %9d | %12d | %10s | %-22s | %-13s |%n",
                         n.path("site").asText(), n.path("run").asText() + " s" + n.path("seed").asLong(), n.path("round").asInt(), kind,
-                        n.path("tensors").size(), n.path("elements").asLong(), n.path("personal_elements").asLong(), n.path("bytes").asLong(),
+                        n.path("tensors").size() + n.path("tensors_not_listed").asInt(), n.path("elements").asLong(), n.path("personal_elements").asLong(), n.path("bytes").asLong(),
                         n.has("num_samples") ? Long.toString(n.path("num_samples").asLong()) : "", bank.isEmpty() ? "" : String.join(" ", bank),
                         String.join(", ", sc)));
                 if (AGGREGATED.equals(n.path("kind").asText())) {

@@ -221,7 +221,9 @@ public final class ServerRuntime {
         };
         try {
             int done = ckpt.completedRound();
-            transport.beginRun(method, seed, initial, done, Math.max(4 * initial.numElements(), 1L << 24));
+            int[] size = Deployment.siteImageSize(plan.data());
+            transport.beginRun(method, seed, initial, done, Math.max(4 * initial.numElements(), 1L << 24),
+                    algorithm.setupBound(plan.data().channels(), size[0], size[1]));
             Coordinator c = new Coordinator(transport, algorithm.newServer(initial), plan.federation(), listener, seed);
             coordinator[0] = c;
             if (done > 0) {

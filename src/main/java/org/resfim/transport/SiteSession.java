@@ -139,7 +139,8 @@ public final class SiteSession {
                         return;
                     }
                     pending.answer = a;
-                    pending.assembler = new Payload.Assembler(a.id(), a.stateBytes(), a.maskBytes(), pending.limit);
+                    pending.assembler = new Payload.Assembler(a.id(), a.stateBytes(), a.maskBytes(), pending.limit,
+                            "its " + pending.call.phase() + " answer (round " + pending.call.round() + ")");
                     finishIfComplete();
                 } else if (f instanceof Frame.Chunk c) {
                     if (pending == null || pending.assembler == null || c.id() != pending.call.id()) {

@@ -3,6 +3,7 @@ package org.resfim.transport;
 import org.resfim.federation.ImageScore;
 import org.resfim.federation.Message;
 import org.resfim.federation.Phase;
+import org.resfim.federation.SetupBound;
 import org.resfim.metrics.MetricSummary;
 import org.resfim.state.ModelState;
 import org.resfim.state.StateFormatException;
@@ -29,16 +30,43 @@ public final class UploadCheck {
     public static final long MAX_SAMPLES = Integer.MAX_VALUE;
     private static final Set<String> SPLITS = Set.of("val", "test");
 
+    /** Most metadata entries in an answer's header or its state encoding (uploads carry none today). */
+    public static final int MAX_METADATA = 64;
+
     private final ModelState layout;
     private final long maxElements;
+    private final SetupBound setup;
 
     /**
      * @param layout      the model every FIT upload must be a part of (the run's initial model)
      * @param maxElements the most tensor elements one upload may hold (any phase)
      */
     public UploadCheck(ModelState layout, long maxElements) {
+        this(layout, maxElements, SetupBound.NONE);
+    }
+
+    /**
+     * @param setup what a SETUP answer of round 0 may carry (the method's style bank, from the configuration)
+     */
+    public UploadCheck(ModelState layout, long maxElements, SetupBound setup) {
         this.layout = layout;
         this.maxElements = maxElements;
+        this.setup = setup;
+    }
+
+    /**
+     * How many tensors, mask tensors and metadata entries an answer to {@code call} may decode to: a FIT upload at
+     * most the model's tensors, a SETUP answer of round 0 the method's style windows, anything else nothing. The
+     * counts are checked as the encoding is read, before anything is built for them.
+     */
+    public Payload.Limits limits(Frame.Call call) {
+        if (Phase.FIT.name().equals(call.phase())) {
+            return new Payload.Limits(layout.size(), layout.size(), MAX_METADATA);
+        }
+        if (Phase.SETUP.name().equals(call.phase()) && call.round() == 0) {
+            return new Payload.Limits(setup.tensors(), 0, MAX_METADATA);
+        }
+        return new Payload.Limits(0, 0, 0);
     }
 
     /** The decoded upload of {@code answer}; fails with the reason for the site. */
@@ -58,6 +86,9 @@ public final class UploadCheck {
         }
         checkScores(answer);
         checkStats(answer.stats());
+        if (answer.meta().size() > MAX_METADATA) {
+            throw new TransportException("sent " + answer.meta().size() + " metadata entries, more than " + MAX_METADATA);
+        }
         for (Map.Entry<String, String> e : answer.meta().entrySet()) {
             name(e.getKey(), "metadata key");
             if (e.getValue().length() > 4096) {
@@ -66,7 +97,7 @@ public final class UploadCheck {
         }
         Message m;
         try {
-            m = payload.toMessage(answer.meta(), "upload of site '" + site + "'");
+            m = payload.toMessage(answer.meta(), "upload of site '" + site + "'", limits(call));
         } catch (StateFormatException e) {
             throw new TransportException("sent a corrupted encoding: " + e.getMessage(), e);
         }
