@@ -5,6 +5,7 @@ import org.resfim.run.Plans;
 import org.resfim.run.ResumeInfo;
 import org.resfim.run.SimulationPlan;
 import org.resfim.transport.AllowList;
+import org.resfim.transport.FederationServer;
 import org.resfim.transport.ServerRuntime;
 import org.resfim.transport.Tls;
 import picocli.CommandLine.Command;
@@ -60,6 +61,14 @@ public final class ServerCommand implements Callable<Integer> {
     double waitForSites;
     @Option(names = "--max-upload-mb", defaultValue = "2048", description = "Largest upload one site may send in one answer, MB (default: ${DEFAULT-VALUE}).")
     long maxUploadMb;
+    @Option(names = "--hello-timeout", defaultValue = "10", description = "Seconds a new stream has to say Hello before it is refused (default: ${DEFAULT-VALUE}).")
+    double helloTimeout;
+    @Option(names = "--idle-timeout", defaultValue = "120", description = "Seconds a connection without any stream stays open (default: ${DEFAULT-VALUE}).")
+    double idleTimeout;
+    @Option(names = "--max-streams-per-connection", defaultValue = "4", description = "Streams one connection may hold; a site needs one (default: ${DEFAULT-VALUE}).")
+    int maxStreams;
+    @Option(names = "--max-connections-per-site", defaultValue = "4", description = "Connections one certificate identity may hold (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
 
     @Override
     public Integer call() throws Exception {
@@ -87,7 +96,8 @@ public final class ServerCommand implements Callable<Integer> {
         System.out.printf("ResFIM server: %s, methods %s, seeds %s, %d rounds -> %s%n", plan.data().source(), plan.methods(), plan.seeds(),
                 plan.federation().rounds(), plan.out().toAbsolutePath());
         ServerRuntime runtime = new ServerRuntime(plan, new ServerRuntime.Options(host, listen, tls, allowList, millis(callTimeout),
-                millis(roundTimeout), millis(rejoinGrace), millis(waitForSites), maxUploadMb << 20, resume != null), System.out);
+                millis(roundTimeout), millis(rejoinGrace), millis(waitForSites), maxUploadMb << 20, resume != null,
+                new FederationServer.Limits(millis(helloTimeout), maxStreams, maxConnections, millis(idleTimeout))), System.out);
         ResultTable table = runtime.run();
         System.out.println();
         System.out.println(table.markdown());

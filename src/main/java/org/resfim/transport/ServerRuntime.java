@@ -50,7 +50,13 @@ import java.util.Set;
 public final class ServerRuntime {
     /** How the server listens and how long it waits. */
     public record Options(String host, int port, Tls.Pem tls, AllowList allow, long callTimeoutMillis, long roundTimeoutMillis,
-                          long rejoinGraceMillis, long waitForSitesMillis, long maxUploadBytes, boolean resume) {
+                          long rejoinGraceMillis, long waitForSitesMillis, long maxUploadBytes, boolean resume,
+                          FederationServer.Limits limits) {
+        public Options(String host, int port, Tls.Pem tls, AllowList allow, long callTimeoutMillis, long roundTimeoutMillis,
+                       long rejoinGraceMillis, long waitForSitesMillis, long maxUploadBytes, boolean resume) {
+            this(host, port, tls, allow, callTimeoutMillis, roundTimeoutMillis, rejoinGraceMillis, waitForSitesMillis, maxUploadBytes, resume,
+                    FederationServer.Limits.DEFAULT);
+        }
     }
 
     public static final String ADDRESS_FILE = "server-address";
@@ -98,7 +104,7 @@ public final class ServerRuntime {
         String planHash = Deployment.planSha256(plan);
         roundsTotal = plan.methods().size() * plan.seeds().size() * plan.federation().rounds();
         server = new FederationServer(new FederationServer.Options(options.host(), options.port(), options.tls(), options.allow(), sites,
-                planHash, options.maxUploadBytes()), log);
+                planHash, options.maxUploadBytes(), options.limits()), log);
         server.onChange(what -> writeStatus());
         try {
             int port = server.start();

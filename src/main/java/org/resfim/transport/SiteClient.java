@@ -65,7 +65,7 @@ public final class SiteClient {
         this.log = log;
     }
 
-    /** Why the server last refused this site, or "". */
+    /** Why the server last refused this site (for good or for now), or "". */
     public String lastRefusal() {
         return lastRefusal;
     }
@@ -173,6 +173,7 @@ public final class SiteClient {
                     log.info("connected to " + options.host() + ":" + options.port() + " as site '" + options.site() + "'"
                             + (options.tls() == null ? " WITHOUT TLS" : " over mutual TLS") + " (server " + w.software() + ")");
                 } else if (f instanceof Frame.Refusal r) {
+                    lastRefusal = r.reason();
                     finish(r.permanent() ? EndKind.REFUSED : EndKind.LOST, r.reason());
                 } else if (f instanceof Frame.Notice n) {
                     log.warn("server notice (round " + n.round() + "): " + n.text());

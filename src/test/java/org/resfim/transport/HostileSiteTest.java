@@ -57,10 +57,78 @@ class HostileSiteTest {
     }
 
     void site(int port, String site, SiteClient.Handler h) {
-        SiteClient c = new SiteClient(new SiteClient.Options("127.0.0.1", port, site, null, "plan-1", 100, 300, 0, null), h,
+        site(port, site, null, 0, h);
+    }
+
+    SiteClient site(int port, String site, Tls.Pem tls, int maxAttempts, SiteClient.Handler h) {
+        SiteClient c = new SiteClient(new SiteClient.Options("127.0.0.1", port, site, tls, "plan-1", 100, 300, maxAttempts, null), h,
                 new Audit(Path.of(System.getProperty("java.io.tmpdir"), "resfim-hostile-audit-" + site + "-" + System.nanoTime() + ".jsonl")),
                 new EventLog(null, site));
         threads.submit(c::run);
+        return c;
+    }
+
+    FederationServer tlsServer(Path pki, EventLog log, FederationServer.Limits limits) {
+        Tls.Pem tls = new Tls.Pem(pki.resolve("ca.pem"), pki.resolve("server.pem"), pki.resolve("server-key.pem"));
+        FederationServer s = new FederationServer(new FederationServer.Options("127.0.0.1", 0, tls, AllowList.read(pki.resolve("allowlist.txt")),
+                SITES, "plan-1", 256L << 20, limits), log);
+        closing.add(s);
+        return s;
+    }
+
+    static Path pki(Path tmp) {
+        Path pki = tmp.resolve("pki");
+        DevCertificates.create(pki, SITES, List.of(), java.time.Duration.ofDays(1));
+        return pki;
+    }
+
+    /** A TLS connection of its own (one channel = one connection) with a site's certificate. */
+    io.grpc.ManagedChannel channel(int port, Tls.Pem tls) {
+        io.grpc.ManagedChannel ch = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", port)
+                .sslContext(Tls.client(tls)).negotiationType(io.grpc.netty.shaded.io.grpc.netty.NegotiationType.TLS).build();
+        closing.add(ch::shutdownNow);
+        return ch;
+    }
+
+    /** A stream that sends nothing; collects what the server says and whether it ended. */
+    static final class Silent implements io.grpc.stub.StreamObserver<Frame> {
+        final List<Frame> got = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+
+        static Silent open(io.grpc.ManagedChannel ch) {
+            Silent s = new Silent();
+            io.grpc.stub.ClientCalls.asyncBidiStreamingCall(ch.newCall(Protocol.SESSION, io.grpc.CallOptions.DEFAULT), s);
+            return s;
+        }
+
+        String refusal() {
+            return got.stream().filter(f -> f instanceof Frame.Refusal).map(f -> ((Frame.Refusal) f).reason()).findFirst().orElse(null);
+        }
+
+        @Override
+        public void onNext(Frame f) {
+            got.add(f);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            ended.countDown();
+        }
+
+        @Override
+        public void onCompleted() {
+            ended.countDown();
+        }
+    }
+
+    static void await(String what, java.util.function.BooleanSupplier done) throws InterruptedException {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** A stand-in site: keeps the model it is sent; its FIT answer and EVALUATE scores are what the test says. */
@@ -193,6 +261,74 @@ class HostileSiteTest {
         // every accepted upload's count and update norm is reported (metrics and audit write them)
         assertEquals(List.of("a", "b", "a", "b"), rec.uploads.stream().map(UploadSummary::site).toList());
         assertTrue(rec.uploads.stream().allMatch(u -> u.numSamples() == 10 && u.updateNorm() > 0), rec.uploads.toString());
+    }
+
+    /** #17 item 3: a stolen key neither knocks the live site out nor takes its place. */
+    @Test
+    void aSecondConnectionWithALiveSitesCertificateIsRefusedAndTheSiteKeepsItsSession(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        Path pki = pki(tmp);
+        EventLog log = new EventLog(null, "server");
+        FederationServer server = tlsServer(pki, log, FederationServer.Limits.DEFAULT);
+        int port = server.start();
+        Tls.Pem a = SessionTest.siteTls(pki, "site-a");
+        site(port, "a", a, 0, Site.honest(1f));
+        await("site a", () -> server.session("a") != null);
+        long number = server.session("a").number();
+        SiteClient thief = site(port, "a", a, 2, Site.honest(9f));
+        await("the thief's refusals", () -> thief.lastRefusal().contains("a second connection for a live site is refused"));
+        assertTrue(thief.lastRefusal().startsWith("site 'a' is already connected (from /127.0.0.1:"), thief.lastRefusal());
+        assertEquals(number, server.session("a").number(), "the live session was not replaced");
+        String all = String.join("\n", log.lines());
+        assertTrue(all.matches("(?s).*refused /127\\.0\\.0\\.1:\\d+ \\(a\\): site 'a' is already connected.*"), all);
+        assertEquals(1, log.lines().stream().filter(l -> l.contains("site 'a' connected")).count(), all);
+    }
+
+    @Test
+    void aStreamThatNeverSaysHelloIsRefusedAndLoggedWithItsAddress(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path pki = pki(tmp);
+        EventLog log = new EventLog(null, "server");
+        FederationServer server = tlsServer(pki, log, new FederationServer.Limits(300, 4, 4, 120_000));
+        int port = server.start();
+        Silent s = Silent.open(channel(port, SessionTest.siteTls(pki, "site-a")));
+        assertTrue(s.ended.await(30, java.util.concurrent.TimeUnit.SECONDS), "the server closed the stream");
+        assertTrue(s.refusal() != null && s.refusal().startsWith("no Hello within 0.3 s"), s.got.toString());
+        assertTrue(log.contains("(a): no Hello within 0.3 s") && log.contains("refused /127.0.0.1:"), String.join("\n", log.lines()));
+    }
+
+    @Test
+    void streamsPerConnectionAndConnectionsPerIdentityAreCappedAndEachRefusalLogged(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        Path pki = pki(tmp);
+        EventLog log = new EventLog(null, "server");
+        FederationServer server = tlsServer(pki, log, new FederationServer.Limits(60_000, 2, 2, 120_000));
+        int port = server.start();
+        Tls.Pem a = SessionTest.siteTls(pki, "site-a");
+        io.grpc.ManagedChannel first = channel(port, a);
+        List<Silent> streams = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            streams.add(Silent.open(first));
+        }
+        await("3 of 5 streams refused", () -> streams.stream().filter(x -> x.refusal() != null).count() == 3);
+        assertTrue(streams.stream().filter(x -> x.refusal() != null).allMatch(x -> x.refusal().equals("more than 2 streams on one connection")));
+        assertEquals(3, log.lines().stream().filter(l -> l.contains("(a): more than 2 streams on one connection")).count());
+        // a second connection with the same identity is admitted, a third is not
+        Silent second = Silent.open(channel(port, a));
+        Silent third = Silent.open(channel(port, a));
+        assertTrue(third.ended.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals("more than 2 connections with certificate identity 'a'", third.refusal());
+        assertNull(second.refusal(), second.got.toString());
+        assertTrue(log.contains("(a): more than 2 connections with certificate identity 'a'"), String.join("\n", log.lines()));
+    }
+
+    @Test
+    void aConnectionWithoutStreamsIsClosedWhenIdle(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path pki = pki(tmp);
+        FederationServer server = tlsServer(pki, new EventLog(null, "server"), new FederationServer.Limits(10_000, 4, 4, 300));
+        int port = server.start();
+        io.grpc.ManagedChannel ch = channel(port, SessionTest.siteTls(pki, "site-a"));
+        await("the connection", () -> ch.getState(true) == io.grpc.ConnectivityState.READY);
+        await("the server to close the idle connection", () -> ch.getState(false) != io.grpc.ConnectivityState.READY);
     }
 
     @Test
