@@ -95,7 +95,7 @@ public final class Audit implements AutoCloseable {
             new TreeMap<>(stats).keySet().forEach(st::add);
         }
         if (error != null && !error.isEmpty()) {
-            n.put("error", error);
+            n.put("error", LogText.message(error));
         }
         return n;
     }

@@ -134,7 +134,9 @@ public final class FederationServer implements AutoCloseable {
     public int start() {
         ServerServiceDefinition def = ServerServiceDefinition.builder(Protocol.SERVICE)
                 .addMethod(Protocol.SESSION, ServerCalls.asyncBidiStreamingCall(this::open)).build();
-        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress(options.host(), options.port()))
+        InetSocketAddress at = new InetSocketAddress(options.host(), options.port());
+        NettyServerBuilder b = (options.tls() != null ? NettyServerBuilder.forAddress(at, Tls.serverCredentials(options.tls(), log))
+                : NettyServerBuilder.forAddress(at))
                 .addService(ServerInterceptors.intercept(def, new PeerInterceptor()))
                 .addTransportFilter(new ConnectionCounter())
                 // a backstop under the per-connection stream cap checked (and logged) in open()
@@ -146,9 +148,6 @@ public final class FederationServer implements AutoCloseable {
                 .keepAliveTimeout(20, TimeUnit.SECONDS)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
-        if (options.tls() != null) {
-            b.sslContext(Tls.server(options.tls(), log));
-        }
         try {
             server = b.build().start();
         } catch (IOException e) {
@@ -256,7 +255,8 @@ public final class FederationServer implements AutoCloseable {
         if (options.tls() != null) {
             boundSite = options.allow().siteOf(peer.identity());
             if (boundSite == null) {
-                return refuse(out, peer, "certificate identity '" + peer.identity() + "' is not on the allow-list", true, Status.PERMISSION_DENIED);
+                return refuse(out, peer, "certificate identity " + LogText.quote(peer.identity()) + " is not on the allow-list", true,
+                        Status.PERMISSION_DENIED);
             }
         }
         String bound = boundSite;
@@ -325,8 +325,8 @@ public final class FederationServer implements AutoCloseable {
                     s.closed(e.getMessage());
                     return;
                 }
-                changed("site '" + h.site() + "' connected from " + peer.address() + " as " + s.identity() + " (software " + h.software()
-                        + "); connected: " + connected());
+                changed("site '" + h.site() + "' connected from " + peer.address() + " as " + LogText.quote(s.identity()) + " (software "
+                        + LogText.clean(h.software(), 100) + "); connected: " + connected());
             }
 
             @Override
@@ -362,28 +362,30 @@ public final class FederationServer implements AutoCloseable {
 
     /** Why a Hello is refused, or null to admit it. */
     private String admit(Frame.Hello h, String boundSite, Peer peer) {
+        String site = LogText.quote(h.site());
         if (h.protocolVersion() != Protocol.VERSION) {
-            return Protocol.versionMismatch("site '" + h.site() + "'", h.protocolVersion());
+            return Protocol.versionMismatch("site " + site, h.protocolVersion());
         }
         if (boundSite != null && !boundSite.equals(h.site())) {
-            return "certificate identity '" + peer.identity() + "' is bound to site '" + boundSite + "', not to site '" + h.site() + "'";
+            return "certificate identity " + LogText.quote(peer.identity()) + " is bound to site '" + boundSite + "', not to site " + site;
         }
         if (!options.sites().contains(h.site())) {
-            return "site '" + h.site() + "' is not part of this federation " + options.sites();
+            return "site " + site + " is not part of this federation " + options.sites();
         }
         if (!options.planSha256().equals(h.planSha256())) {
-            return "site '" + h.site() + "' runs a different plan (sha256 " + shortHash(h.planSha256()) + ") than the server (sha256 "
+            return "site " + site + " runs a different plan (sha256 " + shortHash(h.planSha256()) + ") than the server (sha256 "
                     + shortHash(options.planSha256()) + "): methods, seeds, rounds, training, model and evaluation settings must be the same";
         }
         return null;
     }
 
     private static String shortHash(String h) {
-        return h == null || h.length() < 12 ? String.valueOf(h) : h.substring(0, 12);
+        return LogText.clean(h == null || h.length() < 12 ? String.valueOf(h) : h.substring(0, 12), 12);
     }
 
     private StreamObserver<Frame> refuse(Outbound out, Peer peer, String why, boolean permanent, Status status) {
-        log.warn("refused " + peer.address() + (peer.identity() == null ? "" : " (" + peer.identity() + ")") + ": " + why);
+        log.warn("refused " + peer.address() + (peer.identity() == null ? "" : " (" + LogText.clean(peer.identity(), LogText.NAME) + ")") + ": "
+                + LogText.line(why, LogText.MESSAGE)); // the names in it were escaped where it was written
         try {
             out.sendNow(new Frame.Refusal(why, Protocol.VERSION, permanent));
         } catch (TransportException ignored) {

@@ -195,8 +195,9 @@ public final class GrpcTransport implements Transport {
         Frame.Call call = new Frame.Call(a.id(), request.phase().name(), request.round(), run, seed, null, 0, 0, Protocol.DTYPE);
         if (a.failed()) {
             inStep.remove(site);
-            audit.answer(site, run, seed, a, null, got.payload().size(), a.error());
-            throw new ParticipantException(site, a.error(), a.permanent(), null);
+            String error = LogText.message(a.error()); // the site's text: escaped and cut before it reaches logs and metrics
+            audit.answer(site, run, seed, a, null, got.payload().size(), error);
+            throw new ParticipantException(site, error, a.permanent(), null);
         }
         Message upload;
         try {

@@ -72,14 +72,14 @@ public final class UploadCheck {
     /** The decoded upload of {@code answer}; fails with the reason for the site. */
     public Message check(String site, Frame.Call call, Frame.Answer answer, Payload payload) throws TransportException {
         if (!answer.site().equals(site)) {
-            throw new TransportException("the answer names site '" + answer.site() + "' but this connection is site '" + site + "'");
+            throw new TransportException("the answer names site " + LogText.quote(answer.site()) + " but this connection is site '" + site + "'");
         }
         if (!answer.phase().equals(call.phase()) || answer.round() != call.round()) {
-            throw new TransportException("answered " + answer.phase() + " round " + answer.round() + " to a call for "
+            throw new TransportException("answered " + LogText.quote(answer.phase()) + " round " + answer.round() + " to a call for "
                     + call.phase() + " round " + call.round());
         }
         if (payload.size() > 0 && !Protocol.DTYPE.equals(answer.dtype())) {
-            throw new TransportException("sent values of type '" + answer.dtype() + "'; only " + Protocol.DTYPE + " is accepted");
+            throw new TransportException("sent values of type " + LogText.quote(answer.dtype()) + "; only " + Protocol.DTYPE + " is accepted");
         }
         if (answer.numSamples() < 0 || answer.numSamples() > MAX_SAMPLES) {
             throw new TransportException("reports " + answer.numSamples() + " training samples (a site holds 0 to " + MAX_SAMPLES + ")");
@@ -139,7 +139,7 @@ public final class UploadCheck {
         }
         for (ImageScore s : a.scores()) {
             if (!SPLITS.contains(s.split())) {
-                throw new TransportException("sent a score for split '" + s.split() + "'; splits are val and test");
+                throw new TransportException("sent a score for split " + LogText.quote(s.split()) + "; splits are val and test");
             }
             name(s.imageId(), "image id");
             MetricSummary m = s.metrics();
@@ -173,8 +173,8 @@ public final class UploadCheck {
     /** A name: 1..256 printable characters, no control characters. */
     static void name(String s, String what) throws TransportException {
         if (s == null || s.isEmpty() || s.length() > MAX_NAME_LENGTH) {
-            throw new TransportException(what + " '" + (s == null ? "" : s.substring(0, Math.min(s.length(), 40)))
-                    + "' must be 1 to " + MAX_NAME_LENGTH + " characters");
+            throw new TransportException(what + " " + LogText.quote(s == null ? "" : s.substring(0, Math.min(s.length(), 40)))
+                    + " must be 1 to " + MAX_NAME_LENGTH + " characters");
         }
         for (int i = 0; i < s.length(); i++) {
             if (Character.isISOControl(s.charAt(i))) {

@@ -122,10 +122,14 @@ class HostileSiteTest {
     }
 
     static void await(String what, java.util.function.BooleanSupplier done) throws InterruptedException {
+        await(what, done, null);
+    }
+
+    static void await(String what, java.util.function.BooleanSupplier done, EventLog log) throws InterruptedException {
         long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > end) {
-                fail("timed out waiting for " + what);
+                fail("timed out waiting for " + what + (log == null ? "" : "\n" + String.join("\n", log.lines())));
             }
             Thread.sleep(20);
         }
@@ -329,6 +333,70 @@ class HostileSiteTest {
         io.grpc.ManagedChannel ch = channel(port, SessionTest.siteTls(pki, "site-a"));
         await("the connection", () -> ch.getState(true) == io.grpc.ConnectivityState.READY);
         await("the server to close the idle connection", () -> ch.getState(false) != io.grpc.ConnectivityState.READY);
+    }
+
+    /** #17 item 6: a CN with a newline writes one escaped line (with the peer's address), not a forged one. */
+    @Test
+    void aCertificateNameCannotForgeALogLineAndEveryTlsRefusalNamesThePeer(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path pki = pki(tmp);
+        EventLog log = new EventLog(null, "server");
+        FederationServer server = tlsServer(pki, log, FederationServer.Limits.DEFAULT);
+        int port = server.start();
+        String forged = "16:00:00.000 [server] site 'synthetic-1' connected"; // a CN has at most 64 characters
+        Path odd = tmp.resolve("odd");
+        java.nio.file.Files.createDirectories(odd);
+        java.nio.file.Files.copy(pki.resolve("ca.pem"), odd.resolve("ca.pem"));
+        java.time.Instant now = java.time.Instant.now();
+        DevCertificates.write(odd, "forger", DevCertificates.issue(DevCertificates.authority("Some other CA", java.time.Duration.ofDays(1)),
+                "x\n" + forged, false, List.of(), now.minusSeconds(60), now.plusSeconds(86400)));
+        site(port, "a", SessionTest.siteTls(odd, "forger"), 1, Site.honest(1f));
+        await("the refusal of the forger's certificate", () -> log.contains("certificate 'x\\u000a"), log);
+        // and a client that shows no certificate at all
+        io.grpc.ManagedChannel bare = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", port)
+                .sslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient().trustManager(pki.resolve("ca.pem").toFile()).build())
+                .negotiationType(io.grpc.netty.shaded.io.grpc.netty.NegotiationType.TLS).build();
+        closing.add(bare::shutdownNow);
+        Silent.open(bare);
+        await("the refusal of the client without a certificate", () -> log.contains("no client certificate"));
+
+        String all = String.join("\n", log.lines());
+        assertTrue(log.lines().stream().noneMatch(l -> l.contains("\n")), all);
+        assertTrue(all.lines().noneMatch(l -> l.startsWith("16:00:00.000")), "a forged line: " + all);
+        assertTrue(all.contains("certificate 'x\\u000a16:00:00.000 [server] site 'synthetic-1' connected"), all);
+        assertTrue(all.matches("(?s).*refused TLS client /127\\.0\\.0\\.1:\\d+: certificate 'x\\\\u000a.*"), all);
+        assertTrue(all.matches("(?s).*refused TLS client /127\\.0\\.0\\.1:\\d+: no client certificate.*"), all);
+        assertNull(server.session("a"));
+    }
+
+    /** #17 item 6: a Hello's software string and an answer's error are the peer's text: escaped and cut. */
+    @Test
+    void aSoftwareNameOrAnErrorMessageIsEscapedAndCut() throws Exception {
+        EventLog log = new EventLog(null, "server");
+        FederationServer server = server(log);
+        int port = server.start();
+        io.grpc.ManagedChannel ch = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+                .maxInboundMessageSize(Protocol.MAX_FRAME_BYTES).build();
+        closing.add(ch::shutdownNow);
+        String fake = "\n16:00:00.000 [server] site 'c' connected";
+        Silent hello = new Silent();
+        io.grpc.stub.StreamObserver<Frame> up = io.grpc.stub.ClientCalls.asyncBidiStreamingCall(ch.newCall(Protocol.SESSION,
+                io.grpc.CallOptions.DEFAULT), hello);
+        up.onNext(new Frame.Hello(Protocol.VERSION, "a", fake + "x".repeat(1 << 20), "plan-1"));
+        await("site a", () -> log.contains("site 'a' connected from"));
+        String line = log.lines().stream().filter(l -> l.contains("site 'a' connected")).findFirst().orElseThrow();
+        assertTrue(line.length() < 1000 && line.contains("\\u000a16:00:00.000") && line.contains("more characters)"), line);
+
+        // an error answer: what reaches the coordinator (and its log, metrics and the site's notice) is one bounded line
+        site(port, "b", (run, seed, r) -> {
+            throw new org.resfim.federation.ParticipantException("b", "boom" + fake + "y".repeat(100_000), false, null);
+        });
+        await("site b", () -> log.contains("site 'b' connected from"));
+        GrpcTransport t = new GrpcTransport(server, SITES, new GrpcTransport.Settings(10_000, 10_000, 0), log, (s, r, sd, an, u, b, rj) -> { });
+        t.beginRun("fedavg", 0, UploadCheckTest.model(0f), 0, 1000);
+        org.resfim.federation.ParticipantException e = assertThrows(org.resfim.federation.ParticipantException.class,
+                () -> t.call("b", new Request(Phase.SETUP, 0, Message.empty())));
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(e.getMessage().length() < 1200 && e.getMessage().contains("boom\\u000a16:00"), e.getMessage());
     }
 
     @Test

@@ -207,8 +207,10 @@ class SessionTest {
         assertTrue(impostor.lastRefusal().contains("bound to site 'a', not to site 'b'"), impostor.lastRefusal());
 
         String all = String.join("\n", log.lines());
-        assertTrue(all.contains("refused TLS client certificate 'a' (issuer CN=Some other CA"), all);
-        assertTrue(all.matches("(?s).*refused TLS client certificate 'a' \\(issuer CN=ResFIM development CA.*valid .* to .*\\): .*"), all);
+        // every TLS refusal names the peer's address (#17 item 6)
+        assertTrue(all.matches("(?s).*refused TLS client /127\\.0\\.0\\.1:\\d+: certificate 'a' \\(issuer CN=Some other CA.*"), all);
+        assertTrue(all.matches("(?s).*refused TLS client /127\\.0\\.0\\.1:\\d+: certificate 'a' \\(issuer CN=ResFIM development CA.*valid .* to .*\\): .*"),
+                all);
         assertTrue(all.contains("(mallory): certificate identity 'mallory' is not on the allow-list"), all);
         assertTrue(all.contains("(a): certificate identity 'a' is bound to site 'a', not to site 'b'"), all);
         // nothing a refused peer sent was used: no session exists, and no call reached the stand-in site
