@@ -22,6 +22,13 @@ public interface ServerProcedure {
         return Map.of();
     }
 
+    /**
+     * What a SETUP answer must be, from the configuration ({@link Algorithm#setupBound}): the server checks every
+     * site's against it rather than against whichever site answered first. Nothing to do by default.
+     */
+    default void expectSetup(SetupBound bound) {
+    }
+
     /** What each accepted upload of the last aggregation weighed (sample count, weight, update norm). */
     default List<UploadSummary> lastUploads() {
         return List.of();

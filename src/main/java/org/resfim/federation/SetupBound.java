@@ -19,6 +19,11 @@ public record SetupBound(int tensors, long elements, int side) {
         }
     }
 
+    /** Channels C of every window ({@code elements / (tensors · side²)}); 0 without windows. */
+    public int channels() {
+        return tensors == 0 || side == 0 ? 0 : (int) (elements / ((long) tensors * side * side));
+    }
+
     /** Bytes of the largest encoding within this bound: floats, a checksum and a header (names ≤ 1 KiB) per tensor. */
     public long maxBytes() {
         return tensors == 0 ? 0 : 4 * elements + 2048L * tensors + 1024;

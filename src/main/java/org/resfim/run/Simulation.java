@@ -246,7 +246,10 @@ public final class Simulation {
             }
         };
         try (InProcessTransport transport = new InProcessTransport(participants)) {
-            Coordinator c = new Coordinator(transport, algorithm.newServer(initial), plan.federation(), listener, seed);
+            org.resfim.federation.ServerProcedure server = algorithm.newServer(initial);
+            // the sites' images are loaded at imageHeight × imageHeight (FederationData.load above)
+            server.expectSetup(algorithm.setupBound(plan.data().channels(), plan.data().imageHeight(), plan.data().imageHeight()));
+            Coordinator c = new Coordinator(transport, server, plan.federation(), listener, seed);
             currentCoordinator[0] = c;
             int done = ckpt.completedRound();
             if (done > 0) {

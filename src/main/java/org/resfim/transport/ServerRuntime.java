@@ -228,9 +228,11 @@ public final class ServerRuntime {
         try {
             int done = ckpt.completedRound();
             int[] size = Deployment.siteImageSize(plan.data());
-            transport.beginRun(method, seed, initial, done, Math.max(4 * initial.numElements(), 1L << 24),
-                    algorithm.setupBound(plan.data().channels(), size[0], size[1]));
-            Coordinator c = new Coordinator(transport, algorithm.newServer(initial), plan.federation(), listener, seed);
+            org.resfim.federation.SetupBound setup = algorithm.setupBound(plan.data().channels(), size[0], size[1]);
+            transport.beginRun(method, seed, initial, done, Math.max(4 * initial.numElements(), 1L << 24), setup);
+            org.resfim.federation.ServerProcedure procedure = algorithm.newServer(initial);
+            procedure.expectSetup(setup); // the style bank's shape comes from the configuration, not from the first answer
+            Coordinator c = new Coordinator(transport, procedure, plan.federation(), listener, seed);
             coordinator[0] = c;
             if (done > 0) {
                 metrics.truncateAfter(done);

@@ -144,6 +144,20 @@ class UploadCheckTest {
     }
 
     @Test
+    void aTensorUploadedUnderAnotherRoleOrPartIsRefused() {
+        ModelState relabelled = model(0.5f);
+        Tensor b = relabelled.get("conv.bias");
+        relabelled.put(new Tensor(b.name(), TensorRole.NORM_RUNNING_VAR, b.part(), b.shape(), b.data()));
+        Payload p = Payload.of(Message.of(relabelled));
+        assertTrue(refusal("a", FIT, answer("a", "FIT", 2, p, "float32"), p).contains("'conv.bias' has role NORM_RUNNING_VAR"));
+        ModelState moved = model(0.5f);
+        Tensor w = moved.get("conv.weight");
+        moved.put(new Tensor(w.name(), w.role(), NetworkPart.HEAD, w.shape(), w.data()));
+        Payload q = Payload.of(Message.of(moved));
+        assertTrue(refusal("a", FIT, answer("a", "FIT", 2, q, "float32"), q).contains("in HEAD, model has CONV_WEIGHT in ENCODER"));
+    }
+
+    @Test
     void aSiteRefusesToSendPersonalValues() {
         ModelState s = model(0.5f);
         Mask m = Mask.wholeTensors(s, t -> false);
