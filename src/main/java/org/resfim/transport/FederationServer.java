@@ -128,6 +128,9 @@ public final class FederationServer implements AutoCloseable {
         if (options.tls() != null && options.allow() == null) {
             throw new IllegalArgumentException("with TLS the server needs an allow-list (--allow FILE) binding certificate identities to sites");
         }
+        if (options.tls() != null) {
+            options.tls().checkServerFiles(log);
+        }
     }
 
     /** Starts listening; returns the bound port (the requested one, or an ephemeral one for port 0). */

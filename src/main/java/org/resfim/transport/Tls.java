@@ -54,6 +54,35 @@ public final class Tls {
                 }
             }
         }
+
+        /**
+         * The server's own checks: the CA's private key must not sit in the folders the server reads (whoever can
+         * read them could issue site certificates); a private key readable by others is reported.
+         */
+        public void checkServerFiles(EventLog log) {
+            java.util.Set<Path> folders = new java.util.LinkedHashSet<>();
+            for (Path p : new Path[] {ca, cert, key}) {
+                Path parent = p.toAbsolutePath().getParent();
+                if (parent != null) {
+                    folders.add(parent);
+                }
+            }
+            for (Path f : folders) {
+                if (Files.exists(f.resolve("ca-key.pem"))) {
+                    throw new IllegalArgumentException(f.resolve("ca-key.pem") + ": the CA's private key is in the server's TLS folder; move it"
+                            + " offline (resfim certs keeps it in " + DevCertificates.caDirFor(f) + ")");
+                }
+            }
+            try {
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(key);
+                if (perms.stream().anyMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"))) {
+                    log.warn(key + " is readable by others (" + java.nio.file.attribute.PosixFilePermissions.toString(perms)
+                            + "); make it 0600");
+                }
+            } catch (UnsupportedOperationException | java.io.IOException notPosix) {
+                // nothing to check
+            }
+        }
     }
 
     /**

@@ -180,7 +180,7 @@ class SessionTest {
         Path pki = tmp.resolve("pki");
         DevCertificates.create(pki, SITES, List.of(), Duration.ofDays(1));
         DevCertificates.Issued ca = new DevCertificates.Issued(DevCertificates.readCertificate(pki.resolve("ca.pem")),
-                DevCertificates.readKey(pki.resolve("ca-key.pem")));
+                DevCertificates.readKey(DevCertificates.caDirFor(pki).resolve("ca-key.pem")));
         Path odd = tmp.resolve("odd");
         java.nio.file.Files.createDirectories(odd);
         java.nio.file.Files.copy(pki.resolve("ca.pem"), odd.resolve("ca.pem"));
