@@ -4,7 +4,7 @@ import org.resfim.report.ResultTable;
 import org.resfim.run.Plans;
 import org.resfim.run.ResumeInfo;
 import org.resfim.run.SimulationPlan;
-import org.resfim.transport.AllowList;
+import org.resfim.transport.AccessLists;
 import org.resfim.transport.FederationServer;
 import org.resfim.transport.ServerRuntime;
 import org.resfim.transport.Tls;
@@ -49,6 +49,9 @@ public final class ServerCommand implements Callable<Integer> {
     Path key;
     @Option(names = "--allow", description = "Allow-list: one 'CERTIFICATE-CN SITE' a line.")
     Path allow;
+    @Option(names = "--deny", description = "Deny-list of revoked certificates (sha256:FINGERPRINT or cn:IDENTITY a line), re-read when it"
+            + " changes (default: denylist.txt in --tls-dir; it may not exist yet).")
+    Path deny;
     @Option(names = "--insecure", description = "Plaintext, no authentication (testing on a trusted network only).")
     boolean insecure;
     @Option(names = "--call-timeout", defaultValue = "3600", description = "Seconds a site may take to answer one call (default: ${DEFAULT-VALUE}).")
@@ -84,14 +87,16 @@ public final class ServerCommand implements Callable<Integer> {
         SimulationPlan plan = Plans.build(o);
         int listen = port != null ? port : resume != null ? previousPort(resume) : 7443;
         Tls.Pem tls = null;
-        AllowList allowList = null;
+        AccessLists allowList = null;
         if (insecure) {
-            if (tlsDir != null || ca != null || cert != null || key != null || allow != null) {
+            if (tlsDir != null || ca != null || cert != null || key != null || allow != null || deny != null) {
                 throw new IllegalArgumentException("--insecure takes no certificate options");
             }
         } else {
             tls = new Tls.Pem(pick(ca, "ca.pem", "--ca"), pick(cert, "server.pem", "--cert"), pick(key, "server-key.pem", "--key"));
-            allowList = AllowList.read(pick(allow, "allowlist.txt", "--allow"));
+            // both lists are re-read when they change: revoke a certificate without restarting the server
+            allowList = AccessLists.files(pick(allow, "allowlist.txt", "--allow"), deny != null ? deny
+                    : tlsDir != null ? tlsDir.resolve("denylist.txt") : null);
         }
         System.out.printf("ResFIM server: %s, methods %s, seeds %s, %d rounds -> %s%n", plan.data().source(), plan.methods(), plan.seeds(),
                 plan.federation().rounds(), plan.out().toAbsolutePath());

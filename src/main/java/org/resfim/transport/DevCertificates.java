@@ -188,16 +188,21 @@ public final class DevCertificates {
                 write(dir, "server", issue(ca, "resfim-server", true, hosts, from, now.plus(validity)), written);
             }
             Map<String, String> allow = new LinkedHashMap<>();
+            Map<String, java.util.Set<String>> prints = new LinkedHashMap<>();
             Path allowFile = dir.resolve("allowlist.txt");
             if (Files.isRegularFile(allowFile)) {
-                allow.putAll(AllowList.read(allowFile).bindings());
+                AllowList before = AllowList.read(allowFile);
+                allow.putAll(before.bindings());
+                before.bindings().keySet().forEach(id -> prints.put(id, before.fingerprints(id)));
             }
             for (String site : sites) {
                 requireName(site);
-                write(dir, "site-" + site, issue(ca, site, false, List.of(), from, now.plus(validity)), written);
+                Issued cert = issue(ca, site, false, List.of(), from, now.plus(validity));
+                write(dir, "site-" + site, cert, written);
                 allow.put(site, site);
+                prints.put(site, java.util.Set.of(AllowList.fingerprint(cert.cert()))); // bound to this certificate, not only to its name
             }
-            Files.writeString(allowFile, new AllowList(allow).format(), StandardCharsets.UTF_8);
+            Files.writeString(allowFile, new AllowList(allow, prints).format(), StandardCharsets.UTF_8);
             written.put("allowlist", allowFile);
             return written;
         } catch (IOException e) {

@@ -54,7 +54,7 @@ public final class FederationServer implements AutoCloseable {
     private static final AtomicLong CONNECTION_IDS = new AtomicLong();
 
     /** Who is at the other end of a stream, as the TLS layer proved it, and on which connection. */
-    record Peer(String identity, String address, Connection connection) {
+    record Peer(String identity, String fingerprint, String address, Connection connection) {
     }
 
     /** One TCP (TLS) connection: its proven identity, its streams, and why its streams are refused (over a cap). */
@@ -98,10 +98,15 @@ public final class FederationServer implements AutoCloseable {
      * @param maxPayloadBytes largest payload (state + mask) a site may send with one answer
      * @param limits          what one peer may hold open
      */
-    public record Options(String host, int port, Tls.Pem tls, AllowList allow, List<String> sites, String planSha256,
+    public record Options(String host, int port, Tls.Pem tls, AccessLists access, List<String> sites, String planSha256,
                           long maxPayloadBytes, Limits limits) {
         public Options(String host, int port, Tls.Pem tls, AllowList allow, List<String> sites, String planSha256, long maxPayloadBytes) {
             this(host, port, tls, allow, sites, planSha256, maxPayloadBytes, Limits.DEFAULT);
+        }
+
+        public Options(String host, int port, Tls.Pem tls, AllowList allow, List<String> sites, String planSha256, long maxPayloadBytes,
+                       Limits limits) {
+            this(host, port, tls, allow == null ? null : AccessLists.fixed(allow), sites, planSha256, maxPayloadBytes, limits);
         }
 
         public Options {
@@ -125,7 +130,7 @@ public final class FederationServer implements AutoCloseable {
     public FederationServer(Options options, EventLog log) {
         this.options = options;
         this.log = log;
-        if (options.tls() != null && options.allow() == null) {
+        if (options.tls() != null && options.access() == null) {
             throw new IllegalArgumentException("with TLS the server needs an allow-list (--allow FILE) binding certificate identities to sites");
         }
         if (options.tls() != null) {
@@ -157,6 +162,15 @@ public final class FederationServer implements AutoCloseable {
             throw new UncheckedIOException("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e);
         }
         int port = server.getPort();
+        if (options.tls() != null) {
+            List<String> unpinned = options.access().allow().unpinned();
+            if (!unpinned.isEmpty()) {
+                log.warn("the allow-list binds " + unpinned.size() + " identities by name only (" + LogText.clean(String.valueOf(unpinned), 300)
+                        + "): any certificate of the CA with such a name is admitted; add its sha256 fingerprint to bind it to one certificate");
+            }
+            // a changed allow- or deny-list takes effect without a restart, for live sessions too
+            timers.scheduleWithFixedDelay(this::recheckSessions, 2, 2, TimeUnit.SECONDS);
+        }
         log.info("listening on " + options.host() + ":" + port + (options.tls() != null ? " with mutual TLS" : " WITHOUT TLS (--insecure)")
                 + ", protocol version " + Protocol.VERSION + ", sites " + options.sites());
         return port;
@@ -232,6 +246,30 @@ public final class FederationServer implements AutoCloseable {
         }
     }
 
+    /** Re-reads changed access lists; closes, for good, every live session whose certificate they no longer admit. */
+    private void recheckSessions() {
+        try {
+            if (!options.access().refresh(log)) {
+                return;
+            }
+            for (SiteSession s : sessions.values()) {
+                if (!s.open()) {
+                    continue;
+                }
+                String why = options.access().refusal(s.identity(), s.fingerprint());
+                if (why == null && !s.site().equals(options.access().allow().siteOf(s.identity()))) {
+                    why = "certificate identity " + LogText.quote(s.identity()) + " is no longer bound to site '" + s.site() + "'";
+                }
+                if (why != null) {
+                    log.warn("closing the session of site '" + s.site() + "' (" + s.address() + "): " + why);
+                    s.revoke(why);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not re-check the access lists: " + e.getMessage());
+        }
+    }
+
     private void changed(String what) {
         synchronized (changed) {
             changed.notifyAll();
@@ -256,11 +294,12 @@ public final class FederationServer implements AutoCloseable {
         }
         String boundSite = null;
         if (options.tls() != null) {
-            boundSite = options.allow().siteOf(peer.identity());
-            if (boundSite == null) {
-                return refuse(out, peer, "certificate identity " + LogText.quote(peer.identity()) + " is not on the allow-list", true,
-                        Status.PERMISSION_DENIED);
+            options.access().refresh(log);
+            String why = options.access().refusal(peer.identity(), peer.fingerprint());
+            if (why != null) {
+                return refuse(out, peer, why, true, Status.PERMISSION_DENIED);
             }
+            boundSite = options.access().allow().siteOf(peer.identity());
         }
         String bound = boundSite;
         var stream = new StreamObserver<Frame>() {
@@ -303,8 +342,8 @@ public final class FederationServer implements AutoCloseable {
                     refuse(out, peer, why, true, Status.PERMISSION_DENIED);
                     return;
                 }
-                SiteSession s = new SiteSession(h.site(), options.tls() == null ? "(insecure)" : peer.identity(), peer.address(), out,
-                        options.maxPayloadBytes(), log);
+                SiteSession s = new SiteSession(h.site(), options.tls() == null ? "(insecure)" : peer.identity(), peer.fingerprint(),
+                        peer.address(), out, options.maxPayloadBytes(), log);
                 // one live session per site: a second connection is refused while the first is open (a stolen key
                 // cannot push the real site off); a site whose old connection is gone gets in at once
                 SiteSession[] live = new SiteSession[1];
@@ -411,20 +450,26 @@ public final class FederationServer implements AutoCloseable {
         };
     }
 
-    /** The identity the TLS layer proved for a connection or call (its certificate's), or null. */
-    private static String identityOf(Attributes a) {
+    /** The certificate the TLS layer verified for a connection or call, or null. */
+    private static X509Certificate certificateOf(Attributes a) {
         SSLSession ssl = a.get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
         if (ssl != null) {
             try {
                 Certificate[] chain = ssl.getPeerCertificates();
                 if (chain.length > 0 && chain[0] instanceof X509Certificate x) {
-                    return Tls.identity(x);
+                    return x;
                 }
             } catch (SSLPeerUnverifiedException e) {
                 return null;
             }
         }
         return null;
+    }
+
+    /** The identity the TLS layer proved for a connection or call (its certificate's), or null. */
+    private static String identityOf(Attributes a) {
+        X509Certificate x = certificateOf(a);
+        return x == null ? null : Tls.identity(x);
     }
 
     /**
@@ -467,13 +512,15 @@ public final class FederationServer implements AutoCloseable {
     private static final class PeerInterceptor implements ServerInterceptor {
         @Override
         public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
-            String identity = identityOf(call.getAttributes());
+            X509Certificate cert = certificateOf(call.getAttributes());
+            String identity = cert == null ? null : Tls.identity(cert);
+            String fingerprint = cert == null ? null : AllowList.fingerprint(cert);
             SocketAddress addr = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
             Connection conn = call.getAttributes().get(CONNECTION);
             if (conn != null) {
                 conn.streams.incrementAndGet();
             }
-            Context ctx = Context.current().withValue(PEER, new Peer(identity, String.valueOf(addr), conn));
+            Context ctx = Context.current().withValue(PEER, new Peer(identity, fingerprint, String.valueOf(addr), conn));
             ServerCall.Listener<Q> l = Contexts.interceptCall(ctx, call, headers, next);
             if (conn == null) {
                 return l;

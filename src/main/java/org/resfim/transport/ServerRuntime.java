@@ -49,10 +49,10 @@ import java.util.Set;
  */
 public final class ServerRuntime {
     /** How the server listens and how long it waits. */
-    public record Options(String host, int port, Tls.Pem tls, AllowList allow, long callTimeoutMillis, long roundTimeoutMillis,
+    public record Options(String host, int port, Tls.Pem tls, AccessLists allow, long callTimeoutMillis, long roundTimeoutMillis,
                           long rejoinGraceMillis, long waitForSitesMillis, long maxUploadBytes, boolean resume,
                           FederationServer.Limits limits) {
-        public Options(String host, int port, Tls.Pem tls, AllowList allow, long callTimeoutMillis, long roundTimeoutMillis,
+        public Options(String host, int port, Tls.Pem tls, AccessLists allow, long callTimeoutMillis, long roundTimeoutMillis,
                        long rejoinGraceMillis, long waitForSitesMillis, long maxUploadBytes, boolean resume) {
             this(host, port, tls, allow, callTimeoutMillis, roundTimeoutMillis, rejoinGraceMillis, waitForSitesMillis, maxUploadBytes, resume,
                     FederationServer.Limits.DEFAULT);

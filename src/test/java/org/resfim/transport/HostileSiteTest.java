@@ -69,9 +69,12 @@ class HostileSiteTest {
     }
 
     FederationServer tlsServer(Path pki, EventLog log, FederationServer.Limits limits) {
+        return tlsServer(pki, log, limits, AccessLists.fixed(AllowList.read(pki.resolve("allowlist.txt"))));
+    }
+
+    FederationServer tlsServer(Path pki, EventLog log, FederationServer.Limits limits, AccessLists access) {
         Tls.Pem tls = new Tls.Pem(pki.resolve("ca.pem"), pki.resolve("server.pem"), pki.resolve("server-key.pem"));
-        FederationServer s = new FederationServer(new FederationServer.Options("127.0.0.1", 0, tls, AllowList.read(pki.resolve("allowlist.txt")),
-                SITES, "plan-1", 256L << 20, limits), log);
+        FederationServer s = new FederationServer(new FederationServer.Options("127.0.0.1", 0, tls, access, SITES, "plan-1", 256L << 20, limits), log);
         closing.add(s);
         return s;
     }
@@ -397,6 +400,56 @@ class HostileSiteTest {
                 () -> t.call("b", new Request(Phase.SETUP, 0, Message.empty())));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
         assertTrue(e.getMessage().length() < 1200 && e.getMessage().contains("boom\\u000a16:00"), e.getMessage());
+    }
+
+    /** #17 item 4: the allow-list binds a site to its certificate, not only to a name the CA might issue again. */
+    @Test
+    void anotherCertificateWithAnAllowListedNameIsRefused(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path pki = pki(tmp);
+        EventLog log = new EventLog(null, "server");
+        FederationServer server = tlsServer(pki, log, FederationServer.Limits.DEFAULT);
+        int port = server.start();
+        Path caDir = DevCertificates.caDirFor(pki);
+        DevCertificates.Issued ca = new DevCertificates.Issued(DevCertificates.readCertificate(caDir.resolve("ca.pem")),
+                DevCertificates.readKey(caDir.resolve("ca-key.pem")));
+        Path odd = tmp.resolve("odd");
+        java.nio.file.Files.createDirectories(odd);
+        java.nio.file.Files.copy(pki.resolve("ca.pem"), odd.resolve("ca.pem"));
+        java.time.Instant now = java.time.Instant.now();
+        DevCertificates.write(odd, "second-a", DevCertificates.issue(ca, "a", false, List.of(), now.minusSeconds(60), now.plusSeconds(86400)));
+        SiteClient twin = site(port, "a", SessionTest.siteTls(odd, "second-a"), 1, Site.honest(1f));
+        await("the refusal", () -> !twin.lastRefusal().isEmpty(), log);
+        assertTrue(twin.lastRefusal().startsWith("certificate identity 'a' is bound to another certificate (this one is sha256:"),
+                twin.lastRefusal());
+        assertNull(server.session("a"));
+        site(port, "a", SessionTest.siteTls(pki, "site-a"), 0, Site.honest(1f));
+        await("the real site a", () -> server.session("a") != null, log);
+    }
+
+    /** #17 item 4: a certificate put on the deny-list loses its live session and cannot return; no restart. */
+    @Test
+    void aRevokedCertificateLosesItsSessionAndIsRefusedWithoutARestart(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path pki = pki(tmp);
+        EventLog log = new EventLog(null, "server");
+        Path deny = pki.resolve("denylist.txt");
+        FederationServer server = tlsServer(pki, log, FederationServer.Limits.DEFAULT, AccessLists.files(pki.resolve("allowlist.txt"), deny));
+        int port = server.start();
+        SiteClient a = site(port, "a", SessionTest.siteTls(pki, "site-a"), 0, Site.honest(1f));
+        SiteClient b = site(port, "b", SessionTest.siteTls(pki, "site-b"), 0, Site.honest(1f));
+        await("a and b", () -> server.connected().equals(java.util.Set.of("a", "b")), log);
+
+        String print = AllowList.fingerprint(DevCertificates.readCertificate(pki.resolve("site-a.pem")));
+        java.nio.file.Files.writeString(deny, "# stolen laptop\nsha256:" + print.toUpperCase() + "\n");
+        await("a's session closed for good", () -> a.lastRefusal().contains("is revoked (deny-list)"), log);
+        assertTrue(log.contains("closing the session of site 'a'"), String.join("\n", log.lines()));
+        await("a refused on reconnecting", () -> server.session("a") == null, log);
+        assertNotNull(server.session("b"), "b is not affected");
+
+        // the allow-list is re-read too: b's binding removed, b's session ends
+        List<String> lines = java.nio.file.Files.readAllLines(pki.resolve("allowlist.txt"));
+        java.nio.file.Files.write(pki.resolve("allowlist.txt"), lines.stream().filter(l -> !l.startsWith("b ")).toList());
+        await("b's session closed", () -> b.lastRefusal().contains("certificate identity 'b' is not on the allow-list"), log);
+        assertTrue(log.contains("allow-list " + pki.resolve("allowlist.txt") + " reloaded"), String.join("\n", log.lines()));
     }
 
     @Test
