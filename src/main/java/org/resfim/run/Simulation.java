@@ -281,12 +281,10 @@ public final class Simulation {
         }
     }
 
+    /** Writes {@code file} atomically and durably (fsync'ed with its folder): results, resolved config, manifests. */
     static void write(Path file, String text) {
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            org.resfim.state.AtomicFiles.writeString(file, text);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

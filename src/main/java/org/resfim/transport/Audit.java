@@ -41,6 +41,7 @@ public final class Audit implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private BufferedWriter out;
+    private java.nio.channels.FileChannel channel;
 
     public Audit(Path file) {
         this.file = file;
@@ -115,17 +116,20 @@ public final class Audit implements AutoCloseable {
         return n;
     }
 
+    /** Appends {@code record} with a time stamp, one line, on disk (fsync'ed) when this returns. */
     public synchronized void write(ObjectNode record) {
         ObjectNode n = record.deepCopy();
         n.put("time", Instant.now().toString());
         try {
             if (out == null) {
                 Files.createDirectories(file.toAbsolutePath().getParent());
-                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                out = new BufferedWriter(java.nio.channels.Channels.newWriter(channel, StandardCharsets.UTF_8));
             }
             out.write(JSON.writeValueAsString(n));
             out.write('\n');
             out.flush();
+            channel.force(false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the audit log " + file, e);
         }
@@ -140,6 +144,7 @@ public final class Audit implements AutoCloseable {
                 // nothing more to write
             }
             out = null;
+            channel = null;
         }
     }
 

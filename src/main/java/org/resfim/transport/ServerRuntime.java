@@ -316,12 +316,10 @@ public final class ServerRuntime {
         return sb.toString();
     }
 
+    /** Writes {@code file} atomically and durably (fsync'ed with its folder): status, results, provenance. */
     static void write(Path file, String text) {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            org.resfim.state.AtomicFiles.writeString(file, text);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

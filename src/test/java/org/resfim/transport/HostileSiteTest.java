@@ -452,6 +452,42 @@ class HostileSiteTest {
         assertTrue(log.contains("allow-list " + pki.resolve("allowlist.txt") + " reloaded"), String.join("\n", log.lines()));
     }
 
+    /** #17 item 9: a site's audit says what was handed to the connection, not what it meant to send. */
+    @Test
+    void anAnswerThatCouldNotBeSentIsAuditedAsNotSent(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        EventLog log = new EventLog(null, "server");
+        FederationServer server = server(log);
+        int port = server.start();
+        Path auditFile = tmp.resolve("audit.jsonl");
+        EventLog siteLog = new EventLog(null, "a");
+        ModelState initial = UploadCheckTest.model(0f);
+        SiteClient.Handler slow = (run, seed, r) -> {
+            if (r.phase() == Phase.FIT) {
+                try {
+                    Thread.sleep(1500); // past the server's deadline: the server closes the session meanwhile
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return new Reply("a", Phase.FIT, r.round(), Message.of(initial), 10, null, null);
+            }
+            return new Reply("a", r.phase(), r.round(), null, 10, null, null);
+        };
+        threads.submit(new SiteClient(new SiteClient.Options("127.0.0.1", port, "a", null, "plan-1", 100, 300, 0, null), slow,
+                new Audit(auditFile), siteLog)::run);
+        await("site a", () -> server.session("a") != null);
+        GrpcTransport t = new GrpcTransport(server, SITES, new GrpcTransport.Settings(300, 300, 0), log, (s2, r, sd, an, u, b, rj) -> { });
+        t.beginRun("fedavg", 0, initial, 0, 1000);
+        t.call("a", new Request(Phase.SETUP, 0, Message.of(initial)));
+        assertThrows(org.resfim.federation.ParticipantException.class, () -> t.call("a", new Request(Phase.FIT, 1, Message.empty())));
+        await("the site's failed send", () -> siteLog.contains("could not send the answer to FIT round 1"), siteLog);
+        List<com.fasterxml.jackson.databind.JsonNode> records = Audit.read(auditFile);
+        com.fasterxml.jackson.databind.JsonNode fit = records.stream().filter(n -> n.path("kind").asText().equals("fit")).findFirst().orElseThrow();
+        assertTrue(fit.has("send_failed"), "the record says the answer did not (wholly) leave: " + fit);
+        com.fasterxml.jackson.databind.JsonNode setup = records.stream().filter(n -> n.path("kind").asText().equals("setup")).findFirst()
+                .orElseThrow();
+        assertFalse(setup.has("send_failed"), setup.toString());
+    }
+
     @Test
     void aSiteDeclaringAHugeCountFromTheStartIsBoundedByTheMedianOrByClipping() throws Exception {
         EventLog log = new EventLog(null, "server");
