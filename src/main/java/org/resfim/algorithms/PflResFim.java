@@ -236,6 +236,21 @@ public final class PflResFim implements Algorithm {
         return new Client(site);
     }
 
+    /**
+     * A site's style bank, as the configuration fixes it: 1 window (site-mean) or at most {@code style.m}
+     * (per-image) of {@code [C, 2b+1, 2b+1]}, b from {@code style.beta} and the image size; nothing when no style is
+     * shared (variant without foreign Fisher and no augmentation).
+     */
+    @Override
+    public org.resfim.federation.SetupBound setupBound(int channels, int height, int width) {
+        if (!partition.variant().needsForeignFisher() && !style.augment()) {
+            return org.resfim.federation.SetupBound.NONE;
+        }
+        int windows = style.share() == StyleConfig.Share.SITE_MEAN ? 1 : style.m();
+        int side = AmplitudeTransfer.windowSide(AmplitudeTransfer.halfSize(height, width, style.beta()));
+        return new org.resfim.federation.SetupBound(windows, (long) windows * channels * side * side, side);
+    }
+
     @Override
     public ServerProcedure newServer(ModelState initial) {
         return new Server(initial);
@@ -517,16 +532,30 @@ public final class PflResFim implements Algorithm {
     /** The server side: the shared masked-aggregation path plus forwarding the validated style bank. */
     final class Server extends SharedModelServer {
         private final Map<String, String> setupRejections = new LinkedHashMap<>();
+        private org.resfim.federation.SetupBound expected;
 
         Server(ModelState initial) {
             super(initial);
         }
 
+        /** The windows' channels and side as the configuration fixes them (image size, style.beta). */
+        @Override
+        public void expectSetup(org.resfim.federation.SetupBound bound) {
+            this.expected = bound;
+        }
+
+        /**
+         * Every site's style bank must be its own, hold 1 window (site-mean) or at most style.m (per-image) of the
+         * configured shape [C, 2b+1, 2b+1] ({@link #expectSetup}; without it, as a fallback for direct use, the shape
+         * of the first valid answer), with finite, non-negative values; a bank that is not is refused naming why.
+         */
         @Override
         public Message setup(List<Reply> replies) {
+            super.setup(replies); // the declared sample counts
             List<StyleBank> banks = new ArrayList<>();
-            Integer channels = null;
-            int b = -1;
+            Integer channels = expected == null || expected.tensors() == 0 ? null : expected.channels();
+            int b = expected == null || expected.tensors() == 0 ? -1 : (expected.side() - 1) / 2;
+            int maxWindows = style.share() == StyleConfig.Share.SITE_MEAN ? 1 : style.m();
             for (Reply r : replies) {
                 if (r.upload().tensors().size() == 0) {
                     continue;
@@ -535,6 +564,11 @@ public final class PflResFim implements Algorithm {
                     StyleBank sb = StyleBank.fromState(r.upload().tensors());
                     if (!sb.sites().equals(List.of(r.site()))) {
                         throw new IllegalArgumentException("it sent style windows for " + sb.sites() + ", not only for itself");
+                    }
+                    int windows = sb.windows(r.site()).size();
+                    if (windows > maxWindows) {
+                        throw new IllegalArgumentException("it sent " + windows + " style windows; the configuration allows " + maxWindows
+                                + " (style.share = " + style.share().key() + ", style.m = " + style.m() + ")");
                     }
                     float[][][] w = sb.windows(r.site()).get(0);
                     if (channels == null) {

@@ -1,9 +1,11 @@
 package org.resfim.algorithms;
 
+import org.resfim.federation.Aggregation;
 import org.resfim.federation.ClientState;
 import org.resfim.federation.Message;
 import org.resfim.federation.Reply;
 import org.resfim.federation.ServerProcedure;
+import org.resfim.federation.UploadSummary;
 import org.resfim.state.Mask;
 import org.resfim.state.MaskedAverage;
 import org.resfim.state.ModelState;
@@ -23,14 +25,46 @@ import java.util.Set;
  * w_k ∝ training samples (METHOD.md step 6). A tensor a site did not upload counts as personal for that
  * site; an element no site shares keeps its previous global value. FedAvg is the case of no masks.
  * Every site receives the tensors shared in the round.
+ *
+ * <p>Bounded influence ({@link Aggregation}, {@code federation.*}): a site's sample count is the one it declared at
+ * SETUP (or with its first accepted upload, if it missed SETUP) and stays fixed for the run, an upload with another
+ * count is refused; the weight may be capped or equal for all; an update (shared values minus the global model)
+ * larger than {@code clip_norm} is scaled down to it; and the mean may be replaced per element by the median or
+ * the trimmed mean of the sharing sites ({@link StateOps#maskedAverage(List, List, double[], ModelState,
+ * org.resfim.state.Aggregator)}). Every accepted upload's count, weight and update norm is reported
+ * ({@link #lastUploads()}).
  */
 public class SharedModelServer implements ServerProcedure {
+    private static final String SAMPLES_META = "samples.";
     protected ModelState global;
     private Mask lastUnshared;
+    private Aggregation aggregation = Aggregation.DEFAULT;
+    private final Map<String, Long> declaredSamples = new LinkedHashMap<>();
     private final Map<String, String> rejections = new LinkedHashMap<>();
+    private final List<UploadSummary> summaries = new ArrayList<>();
 
     public SharedModelServer(ModelState initial) {
         this.global = initial.copy();
+    }
+
+    @Override
+    public void configure(Aggregation aggregation) {
+        this.aggregation = aggregation;
+    }
+
+    public Aggregation aggregation() {
+        return aggregation;
+    }
+
+    /** Records every site's declared training-sample count; it stays fixed for the run. */
+    @Override
+    public Message setup(List<Reply> replies) {
+        for (Reply r : replies) {
+            if (r.numSamples() > 0) {
+                declaredSamples.put(r.site(), r.numSamples());
+            }
+        }
+        return Message.empty();
     }
 
     @Override
@@ -38,8 +72,10 @@ public class SharedModelServer implements ServerProcedure {
         List<ModelState> states = new ArrayList<>();
         List<Mask> masks = new ArrayList<>();
         List<Double> weights = new ArrayList<>();
+        List<Reply> accepted = new ArrayList<>();
         Set<String> shared = new LinkedHashSet<>();
         rejections.clear();
+        summaries.clear();
         // Validation reads every value of every upload: do the uploads in parallel.
         Map<Reply, String> verdicts = new java.util.concurrent.ConcurrentHashMap<>();
         uploads.parallelStream().filter(r -> r.upload().tensors().size() > 0).forEach(r -> {
@@ -58,6 +94,13 @@ public class SharedModelServer implements ServerProcedure {
                 rejections.put(r.site(), bad);
                 continue;
             }
+            Long declared = declaredSamples.get(r.site());
+            if (declared != null && declared != r.numSamples()) {
+                rejections.put(r.site(), "it reports " + r.numSamples() + " training samples but declared " + declared
+                        + " at SETUP; a site's sample count is fixed for the run");
+                continue;
+            }
+            declaredSamples.putIfAbsent(r.site(), r.numSamples());
             // The upload's own tensors where it sent them, the current global (shared, not copied) elsewhere:
             // those tensors are marked personal below, so their values never enter the average.
             ModelState full = new ModelState();
@@ -72,15 +115,29 @@ public class SharedModelServer implements ServerProcedure {
             }
             states.add(full);
             masks.add(m);
-            weights.add((double) r.numSamples());
+            weights.add(aggregation.weight(r.numSamples()));
+            accepted.add(r);
             shared.addAll(up.tensors().names());
         }
         Map<String, Message> out = new LinkedHashMap<>();
         if (states.isEmpty()) {
             return out;
         }
+        // Each upload's update norm over the elements it shares (for the record, and for clipping).
+        double[] norms = new double[states.size()];
+        java.util.stream.IntStream.range(0, states.size()).parallel()
+                .forEach(k -> norms[k] = StateOps.maskedDistance(states.get(k), global, masks.get(k)));
+        double clip = aggregation.clipNorm();
+        for (int k = 0; k < states.size(); k++) {
+            boolean clipped = clip > 0 && norms[k] > clip;
+            if (clipped) {
+                states.set(k, StateOps.scaleUpdate(states.get(k), global, masks.get(k), clip / norms[k]));
+            }
+            Reply r = accepted.get(k);
+            summaries.add(new UploadSummary(r.site(), r.numSamples(), weights.get(k), norms[k], clipped));
+        }
         double[] w = weights.stream().mapToDouble(Double::doubleValue).toArray();
-        MaskedAverage avg = StateOps.maskedAverage(states, masks, w, global);
+        MaskedAverage avg = StateOps.maskedAverage(states, masks, w, global, aggregation.aggregator());
         global = avg.global();
         lastUnshared = avg.unshared();
         ModelState down = global.filter((Tensor t) -> shared.contains(t.name()));
@@ -114,6 +171,16 @@ public class SharedModelServer implements ServerProcedure {
         return Map.copyOf(rejections);
     }
 
+    @Override
+    public List<UploadSummary> lastUploads() {
+        return List.copyOf(summaries);
+    }
+
+    /** The training-sample count each site declared (fixed for the run). */
+    public Map<String, Long> declaredSamples() {
+        return Map.copyOf(declaredSamples);
+    }
+
     public ModelState global() {
         return global;
     }
@@ -125,11 +192,19 @@ public class SharedModelServer implements ServerProcedure {
 
     @Override
     public ClientState save() {
-        return new ClientState(Map.of("global", global), Map.of());
+        Map<String, String> meta = new LinkedHashMap<>();
+        declaredSamples.forEach((site, n) -> meta.put(SAMPLES_META + site, Long.toString(n)));
+        return new ClientState(Map.of("global", global), meta);
     }
 
     @Override
     public void restore(ClientState state) {
         global = state.states().get("global");
+        declaredSamples.clear();
+        state.meta().forEach((k, v) -> {
+            if (k.startsWith(SAMPLES_META)) {
+                declaredSamples.put(k.substring(SAMPLES_META.length()), Long.parseLong(v));
+            }
+        });
     }
 }

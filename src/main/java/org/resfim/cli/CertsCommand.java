@@ -14,7 +14,8 @@ import java.util.concurrent.Callable;
 @Command(name = "certs", description = {
         "Create development certificates for a deployment and the server's allow-list.",
         "Writes a CA, a server certificate, one certificate per site (subject CN = site name) and allowlist.txt binding",
-        "each site certificate to its site. Reuses the CA in --out if present.",
+        "each site certificate to its site. The CA and its key go to a folder of their own (--ca-dir, default OUT-ca) and",
+        "are reused from there. Private keys are created with mode 0600.",
         "For production use your hospital PKI and write the allow-list by hand."})
 public final class CertsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Folder to write the PEM files and allowlist.txt to.")
@@ -25,14 +26,19 @@ public final class CertsCommand implements Callable<Integer> {
     List<String> hosts;
     @Option(names = "--days", defaultValue = "365", description = "Validity in days (default: ${DEFAULT-VALUE}).")
     int days;
+    @Option(names = "--ca-dir", description = "Folder of the CA and its private key (default: the --out folder's name + '-ca', next to it);"
+            + " reused when it holds a CA.")
+    Path caDir;
 
     @Override
     public Integer call() {
         OptionChecks.range("--days", days, 1, 100_000);
-        Map<String, Path> written = DevCertificates.create(out, sites, hosts == null ? List.of() : hosts, Duration.ofDays(days));
+        Path caDir = this.caDir != null ? this.caDir : DevCertificates.caDirFor(out);
+        Map<String, Path> written = DevCertificates.create(out, caDir, sites, hosts == null ? List.of() : hosts, Duration.ofDays(days));
         written.forEach((what, file) -> System.out.println("wrote " + what + ": " + file));
         System.out.println("Server: resfim server --tls-dir " + out + " ...   Site NAME: resfim client --tls-dir " + out + " --site NAME ...");
-        System.out.println("Copy to each site only ca.pem, site-NAME.pem and site-NAME-key.pem; keep ca-key.pem offline.");
+        System.out.println("Copy to each site only ca.pem, site-NAME.pem and site-NAME-key.pem; the CA and its key are in " + caDir
+                + ": keep that folder offline (the server refuses to start with ca-key.pem in its TLS folder).");
         return 0;
     }
 }

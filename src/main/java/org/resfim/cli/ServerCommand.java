@@ -4,7 +4,8 @@ import org.resfim.report.ResultTable;
 import org.resfim.run.Plans;
 import org.resfim.run.ResumeInfo;
 import org.resfim.run.SimulationPlan;
-import org.resfim.transport.AllowList;
+import org.resfim.transport.AccessLists;
+import org.resfim.transport.FederationServer;
 import org.resfim.transport.ServerRuntime;
 import org.resfim.transport.Tls;
 import picocli.CommandLine.Command;
@@ -48,6 +49,9 @@ public final class ServerCommand implements Callable<Integer> {
     Path key;
     @Option(names = "--allow", description = "Allow-list: one 'CERTIFICATE-CN SITE' a line.")
     Path allow;
+    @Option(names = "--deny", description = "Deny-list of revoked certificates (sha256:FINGERPRINT or cn:IDENTITY a line), re-read when it"
+            + " changes (default: denylist.txt in --tls-dir; it may not exist yet).")
+    Path deny;
     @Option(names = "--insecure", description = "Plaintext, no authentication (testing on a trusted network only).")
     boolean insecure;
     @Option(names = "--call-timeout", defaultValue = "3600", description = "Seconds a site may take to answer one call (default: ${DEFAULT-VALUE}).")
@@ -60,6 +64,14 @@ public final class ServerCommand implements Callable<Integer> {
     double waitForSites;
     @Option(names = "--max-upload-mb", defaultValue = "2048", description = "Largest upload one site may send in one answer, MB (default: ${DEFAULT-VALUE}).")
     long maxUploadMb;
+    @Option(names = "--hello-timeout", defaultValue = "10", description = "Seconds a new stream has to say Hello before it is refused (default: ${DEFAULT-VALUE}).")
+    double helloTimeout;
+    @Option(names = "--idle-timeout", defaultValue = "120", description = "Seconds a connection without any stream stays open (default: ${DEFAULT-VALUE}).")
+    double idleTimeout;
+    @Option(names = "--max-streams-per-connection", defaultValue = "4", description = "Streams one connection may hold; a site needs one (default: ${DEFAULT-VALUE}).")
+    int maxStreams;
+    @Option(names = "--max-connections-per-site", defaultValue = "4", description = "Connections one certificate identity may hold (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
 
     @Override
     public Integer call() throws Exception {
@@ -71,6 +83,8 @@ public final class ServerCommand implements Callable<Integer> {
         long rejoinMillis = OptionChecks.millis("--rejoin-grace", rejoinGrace);
         long waitMillis = OptionChecks.millis("--wait-for-sites", waitForSites);
         OptionChecks.range("--max-upload-mb", maxUploadMb, 1, 1_000_000);
+        OptionChecks.range("--max-streams-per-connection", maxStreams, 1, 10_000);
+        OptionChecks.range("--max-connections-per-site", maxConnections, 1, 10_000);
         Plans.Overrides o;
         if (resume != null) {
             if (config != null || methods != null || seeds != null || rounds != null || localEpochs != null || out != null) {
@@ -83,19 +97,23 @@ public final class ServerCommand implements Callable<Integer> {
         SimulationPlan plan = Plans.build(o);
         int listen = port != null ? port : resume != null ? previousPort(resume) : 7443;
         Tls.Pem tls = null;
-        AllowList allowList = null;
+        AccessLists allowList = null;
         if (insecure) {
-            if (tlsDir != null || ca != null || cert != null || key != null || allow != null) {
+            if (tlsDir != null || ca != null || cert != null || key != null || allow != null || deny != null) {
                 throw new IllegalArgumentException("--insecure takes no certificate options");
             }
         } else {
             tls = new Tls.Pem(pick(ca, "ca.pem", "--ca"), pick(cert, "server.pem", "--cert"), pick(key, "server-key.pem", "--key"));
-            allowList = AllowList.read(pick(allow, "allowlist.txt", "--allow"));
+            // both lists are re-read when they change: revoke a certificate without restarting the server
+            allowList = AccessLists.files(pick(allow, "allowlist.txt", "--allow"), deny != null ? deny
+                    : tlsDir != null ? tlsDir.resolve("denylist.txt") : null);
         }
         System.out.printf("ResFIM server: %s, methods %s, seeds %s, %d rounds -> %s%n", plan.data().source(), plan.methods(), plan.seeds(),
                 plan.federation().rounds(), plan.out().toAbsolutePath());
         ServerRuntime runtime = new ServerRuntime(plan, new ServerRuntime.Options(host, listen, tls, allowList, callMillis,
-                roundMillis, rejoinMillis, waitMillis, maxUploadMb * org.resfim.state.Bytes.MB, resume != null), System.out);
+                roundMillis, rejoinMillis, waitMillis, maxUploadMb * org.resfim.state.Bytes.MB, resume != null,
+                new FederationServer.Limits(OptionChecks.millis("--hello-timeout", helloTimeout), maxStreams, maxConnections,
+                        OptionChecks.millis("--idle-timeout", idleTimeout))), System.out);
         ResultTable table = runtime.run();
         System.out.println();
         System.out.println(table.markdown());

@@ -10,4 +10,12 @@ public interface Algorithm {
     ClientProcedure newClient(String site);
 
     ServerProcedure newServer(ModelState initial);
+
+    /**
+     * The most a site's SETUP answer may carry with images of {@code channels × height × width}: nothing unless the
+     * method shares something before round 1 (checked by the server before it decodes the answer).
+     */
+    default SetupBound setupBound(int channels, int height, int width) {
+        return SetupBound.NONE;
+    }
 }

@@ -31,6 +31,7 @@ public final class Coordinator {
         this.listener = listener;
         this.seed = seed;
         settings.validate(transport.sites().size());
+        server.configure(settings.aggregation());
     }
 
     /** Runs rounds 1..T from the common initial model. */
@@ -104,6 +105,9 @@ public final class Coordinator {
                 downlinks = server.aggregate(round, uploads, alive);
                 for (Map.Entry<String, String> rej : server.lastRejections().entrySet()) {
                     listener.onFailure(round, Phase.FIT, rej.getKey(), rej.getValue(), false);
+                }
+                if (!server.lastUploads().isEmpty()) {
+                    listener.onAggregate(round, server.lastUploads());
                 }
             } else {
                 listener.onFailure(round, Phase.FIT, "*", "only " + uploads.size() + " sites answered, fewer than federation.min_sites = "

@@ -14,6 +14,10 @@ public interface RoundListener {
     default void onEvaluate(int round, Reply reply) {
     }
 
+    /** A round was aggregated: what each accepted upload weighed. */
+    default void onAggregate(int round, List<UploadSummary> uploads) {
+    }
+
     /** A site failed in a phase; {@code permanent} when it is dropped for the rest of the run. */
     default void onFailure(int round, Phase phase, String site, String message, boolean permanent) {
     }

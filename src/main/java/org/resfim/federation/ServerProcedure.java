@@ -22,6 +22,29 @@ public interface ServerProcedure {
         return Map.of();
     }
 
+    /**
+     * What a SETUP answer must be, from the configuration ({@link Algorithm#setupBound}): the server checks every
+     * site's against it rather than against whichever site answered first. Nothing to do by default.
+     */
+    default void expectSetup(SetupBound bound) {
+    }
+
+    /** What each accepted upload of the last aggregation weighed (sample count, weight, update norm). */
+    default List<UploadSummary> lastUploads() {
+        return List.of();
+    }
+
+    /**
+     * Uses {@code aggregation} from now on (the coordinator passes {@code federation.*}); a procedure that cannot
+     * honour anything but the default refuses the others, naming the key.
+     */
+    default void configure(Aggregation aggregation) {
+        if (!aggregation.standard()) {
+            throw new org.resfim.config.ConfigException("federation.aggregator/weights/max_samples/clip_norm: this method's server ("
+                    + getClass().getSimpleName() + ") only aggregates with the defaults");
+        }
+    }
+
     ClientState save();
 
     void restore(ClientState state);

@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Per-round metrics of one run as JSON lines, one object per event ({@code fit}, {@code evaluate},
- * {@code failure}); flushed line by line so a killed run keeps everything up to the kill.
+ * Per-round metrics of one run as JSON lines, one object per event ({@code fit}, {@code upload}: what an accepted
+ * upload weighed in the aggregation, {@code evaluate}, {@code failure}); flushed line by line so a killed run keeps everything up to the kill.
  */
 public final class MetricsLog implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -78,6 +78,19 @@ public final class MetricsLog implements AutoCloseable {
         ObjectNode n = node().put("event", "fit").put("round", round).put("site", site);
         stats.forEach((k, v) -> n.put(k, v));
         write(n);
+    }
+
+    /** A FIT answer with the training-sample count the site reported. */
+    public void fit(int round, String site, long numSamples, Map<String, Double> stats) {
+        ObjectNode n = node().put("event", "fit").put("round", round).put("site", site).put("num_samples", numSamples);
+        stats.forEach((k, v) -> n.put(k, v));
+        write(n);
+    }
+
+    /** What an accepted upload weighed in the aggregation of {@code round}. */
+    public void upload(int round, org.resfim.federation.UploadSummary u) {
+        write(node().put("event", "upload").put("round", round).put("site", u.site()).put("num_samples", u.numSamples())
+                .put("weight", u.weight()).put("update_norm", u.updateNorm()).put("clipped", u.clipped()));
     }
 
     public void evaluate(EvalRecord r) {

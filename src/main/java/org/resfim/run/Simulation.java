@@ -221,7 +221,12 @@ public final class Simulation {
 
             @Override
             public void onFit(int round, Reply reply) {
-                metrics.fit(round, reply.site(), reply.stats());
+                metrics.fit(round, reply.site(), reply.numSamples(), reply.stats());
+            }
+
+            @Override
+            public void onAggregate(int round, List<org.resfim.federation.UploadSummary> uploads) {
+                uploads.forEach(u -> metrics.upload(round, u));
             }
 
             @Override
@@ -246,7 +251,10 @@ public final class Simulation {
             }
         };
         try (InProcessTransport transport = new InProcessTransport(participants)) {
-            Coordinator c = new Coordinator(transport, algorithm.newServer(initial), plan.federation(), listener, seed);
+            org.resfim.federation.ServerProcedure server = algorithm.newServer(initial);
+            // the sites' images are loaded at imageHeight × imageHeight (FederationData.load above)
+            server.expectSetup(algorithm.setupBound(plan.data().channels(), plan.data().imageHeight(), plan.data().imageHeight()));
+            Coordinator c = new Coordinator(transport, server, plan.federation(), listener, seed);
             currentCoordinator[0] = c;
             int done = ckpt.completedRound();
             if (done > 0) {
@@ -278,12 +286,10 @@ public final class Simulation {
         }
     }
 
+    /** Writes {@code file} atomically and durably (fsync'ed with its folder): results, resolved config, manifests. */
     static void write(Path file, String text) {
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            org.resfim.state.AtomicFiles.writeString(file, text);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

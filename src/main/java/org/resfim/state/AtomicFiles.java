@@ -10,8 +10,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Write-then-rename helpers: readers see either the old file or the complete new one, never a partial one. */
-final class AtomicFiles {
+/**
+ * Write-then-rename helpers: readers see either the old file or the complete new one, never a partial one; and the
+ * data and the rename are on disk when {@link #write} returns (the file and its folder are fsync'ed), so a power cut
+ * right after cannot leave an empty or missing file.
+ */
+public final class AtomicFiles {
     private AtomicFiles() {
     }
 
@@ -34,8 +38,13 @@ final class AtomicFiles {
         }
     }
 
-    /** Writes {@code bytes} to {@code target} atomically (temporary sibling, flushed to disk, then moved). */
-    static void write(Path target, byte[] bytes) throws IOException {
+    /** Writes {@code text} (UTF-8) to {@code target} as {@link #write(Path, byte[])} does. */
+    public static void writeString(Path target, String text) throws IOException {
+        write(target, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Writes {@code bytes} to {@code target} atomically (temporary sibling, flushed to disk, moved, folder flushed). */
+    public static void write(Path target, byte[] bytes) throws IOException {
         Path abs = target.toAbsolutePath();
         if (abs.getParent() != null) {
             Files.createDirectories(abs.getParent());
@@ -47,8 +56,21 @@ final class AtomicFiles {
                 ch.force(true);
             }
             move(tmp, abs);
+            syncDirectory(abs.getParent());
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Flushes a folder's entries (the rename) to disk; where the platform cannot open a folder, nothing. */
+    static void syncDirectory(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // e.g. Windows cannot open a directory; the file's own data was flushed
         }
     }
 

@@ -238,6 +238,14 @@ public final class Mask {
      *         bits set beyond a tensor's size; the message names the tensor at fault and the byte offset
      */
     public static Mask fromBytes(byte[] data) {
+        return fromBytes(data, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Decodes an encoding of at most {@code maxTensors} tensors; the count is checked before any tensor is read,
+     * so bytes from a peer cannot make the reader build more objects than a model has tensors.
+     */
+    public static Mask fromBytes(byte[] data, int maxTensors) {
         ByteBuffer buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         if (data.length < 12) {
             throw new IllegalArgumentException("mask encoding: " + data.length + " bytes, shorter than the 12-byte header");
@@ -254,6 +262,9 @@ public final class Mask {
         int count = buf.getInt();
         if (count < 0) {
             throw new IllegalArgumentException("mask encoding: negative tensor count " + count);
+        }
+        if (count > maxTensors) {
+            throw new IllegalArgumentException("mask encoding: " + count + " tensors, more than the " + maxTensors + " allowed");
         }
         Mask m = new Mask();
         for (int k = 0; k < count; k++) {

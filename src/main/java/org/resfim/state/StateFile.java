@@ -210,6 +210,17 @@ public final class StateFile {
      *         malformed header
      */
     public static Contents fromBytes(byte[] bytes, String source) throws StateFormatException {
+        return fromBytes(bytes, source, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Decodes an encoding that may hold at most {@code maxMetadata} metadata entries and {@code maxTensors} tensors:
+     * each count is checked as soon as it is read, before anything is built for its entries, so bytes from a peer
+     * cannot make the reader allocate more than they are worth (a tensor header is ~20 bytes, its Java objects ~10×).
+     *
+     * @throws StateFormatException as {@link #fromBytes(byte[], String)}, and for a count above its limit
+     */
+    public static Contents fromBytes(byte[] bytes, String source, int maxMetadata, int maxTensors) throws StateFormatException {
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int len = bytes.length;
         if (len < 4 || !Arrays.equals(Arrays.copyOf(bytes, 4), MAGIC)) {
@@ -239,13 +250,21 @@ public final class StateFile {
         buf.position(PREAMBLE);
         Map<String, String> metadata = new LinkedHashMap<>();
         int metaCount = h.count("metadata");
+        if (metaCount > maxMetadata) {
+            throw new StateFormatException(source, "metadata count", PREAMBLE, PREAMBLE + 4,
+                    metaCount + " metadata entries, more than the " + maxMetadata + " allowed");
+        }
         for (int i = 0; i < metaCount; i++) {
             String key = h.string("metadata entry #" + i + " key");
             String value = h.string("metadata '" + key + "' value");
             metadata.put(key, value);
         }
         int tensorCount = h.count("tensor");
-        List<Entry> entries = new ArrayList<>(tensorCount);
+        if (tensorCount > maxTensors) {
+            throw new StateFormatException(source, "tensor count", buf.position() - 4, buf.position(),
+                    tensorCount + " tensors, more than the " + maxTensors + " allowed");
+        }
+        List<Entry> entries = new ArrayList<>(Math.min(tensorCount, 1024));
         long dataPos = headerEnd + 4;
         for (int i = 0; i < tensorCount; i++) {
             String name = h.string("tensor #" + i + " name");

@@ -62,6 +62,19 @@ public final class StateOps {
      */
     public static MaskedAverage maskedAverage(List<ModelState> states, List<Mask> masks, double[] weights,
                                               ModelState fallback) {
+        return maskedAverage(states, masks, weights, fallback, Aggregator.MEAN);
+    }
+
+    /**
+     * The server step with another rule per element (see {@link Aggregator}): for every element p, the values
+     * {@code θ_k[p]} of the clients with positive weight that mark p invariant ({@code m_k[p] = 0}) are combined by
+     * {@code aggregator}; {@link Aggregator#MEAN} is exactly {@link #maskedAverage(List, List, double[], ModelState)}.
+     * The median and the trimmed mean give each such client one vote, whatever its weight. Elements nobody shares
+     * come from {@code fallback}, as in the mean.
+     */
+    public static MaskedAverage maskedAverage(List<ModelState> states, List<Mask> masks, double[] weights,
+                                              ModelState fallback, Aggregator aggregator) {
+        Objects.requireNonNull(aggregator, "aggregator");
         double[] w = normalisedWeights(states, weights);
         Objects.requireNonNull(masks, "masks");
         Objects.requireNonNull(fallback, "fallback");
@@ -90,6 +103,12 @@ public final class StateOps {
             Tensor t = tensors.get(j);
             String name = t.name();
             int n = t.size();
+            if (aggregator.kind() != Aggregator.Kind.MEAN) {
+                BitSet none = new BitSet(n);
+                results[j] = robust(states, masks, w, fallback.get(name).data(), name, n, aggregator, none);
+                unsharedBits[j] = none;
+                return;
+            }
             double[] num = negativeZeros(n);
             double[] den = null;
             double denAll = 0.0;
@@ -153,6 +172,76 @@ public final class StateOps {
             unshared.setBits(tensors.get(j).name(), unsharedBits[j]);
         }
         return new MaskedAverage(global, unshared);
+    }
+
+    /** One tensor of the median or trimmed mean: per element, the votes of the clients sharing it. */
+    private static float[] robust(List<ModelState> states, List<Mask> masks, double[] w, float[] fb, String name, int n,
+                                  Aggregator aggregator, BitSet none) {
+        int k = states.size();
+        float[][] xs = new float[k][];
+        BitSet[] personal = new BitSet[k];
+        for (int c = 0; c < k; c++) {
+            xs[c] = states.get(c).get(name).data();
+            personal[c] = masks.get(c).live(name);
+        }
+        double[] votes = new double[k];
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) {
+            int v = 0;
+            for (int c = 0; c < k; c++) {
+                if (w[c] > 0.0 && !personal[c].get(i)) {
+                    votes[v++] = xs[c][i];
+                }
+            }
+            if (v == 0) {
+                g[i] = fb[i];
+                none.set(i);
+            } else {
+                g[i] = (float) aggregator.combine(votes, v);
+            }
+        }
+        return g;
+    }
+
+    /**
+     * {@code ||state − reference||₂} over the elements {@code mask} marks invariant (bit 0): the size of the update
+     * a client shares. Personal elements (uploaded as zero) do not count. Summed in tensor order, in double.
+     */
+    public static double maskedDistance(ModelState state, ModelState reference, Mask mask) {
+        requireSameLayout(state, reference, "maskedDistance");
+        mask.requireMatches(state);
+        double s = 0;
+        for (Tensor t : state.tensors()) {
+            float[] x = t.data();
+            float[] r = reference.get(t.name()).data();
+            BitSet personal = mask.live(t.name());
+            for (int i = personal.nextClearBit(0); i < x.length; i = personal.nextClearBit(i + 1)) {
+                double d = (double) x[i] - r[i];
+                s += d * d;
+            }
+        }
+        return Math.sqrt(s);
+    }
+
+    /**
+     * {@code reference + scale·(state − reference)} on the elements {@code mask} marks invariant, {@code state}'s
+     * own values on the personal ones: the update of a client shrunk by {@code scale} (norm clipping).
+     */
+    public static ModelState scaleUpdate(ModelState state, ModelState reference, Mask mask, double scale) {
+        requireSameLayout(state, reference, "scaleUpdate");
+        mask.requireMatches(state);
+        ModelState out = new ModelState();
+        for (Tensor t : state.tensors()) {
+            float[] x = t.data();
+            float[] r = reference.get(t.name()).data();
+            float[] y = x.clone();
+            BitSet personal = mask.live(t.name());
+            for (int i = personal.nextClearBit(0); i < x.length; i = personal.nextClearBit(i + 1)) {
+                y[i] = (float) (r[i] + scale * ((double) x[i] - r[i]));
+            }
+            out.put(t.withData(y));
+        }
+        return out;
     }
 
     /**

@@ -16,7 +16,8 @@ public final class StateValidator {
      *
      * <ul>
      *   <li>every uploaded tensor name is a tensor of {@code expected} (a subset is allowed);</li>
-     *   <li>each uploaded tensor has the expected shape;</li>
+     *   <li>each uploaded tensor has the expected shape, role and network part (the configuration's model fixes
+     *       them, not the upload);</li>
      *   <li>every value is finite (the first NaN or infinity is reported with its flat index);</li>
      *   <li>the upload holds at most {@code maxElements} elements in total.</li>
      * </ul>
@@ -40,6 +41,10 @@ public final class StateValidator {
             if (!Arrays.equals(e.shape(), t.shape())) {
                 throw new IllegalArgumentException("upload tensor '" + t.name() + "' has shape " + Arrays.toString(t.shape())
                         + ", model expects " + Arrays.toString(e.shape()));
+            }
+            if (e.role() != t.role() || e.part() != t.part()) {
+                throw new IllegalArgumentException("upload tensor '" + t.name() + "' has role " + t.role() + " in " + t.part()
+                        + ", model has " + e.role() + " in " + e.part());
             }
             float[] d = t.data();
             for (int i = 0; i < d.length; i++) {

@@ -26,18 +26,22 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * What left a site, message by message, as JSON lines: run, round, kind, every tensor's name, shape and element
- * count, the personal (masked, sent as zero) elements, the bytes on the wire, style-bank shapes, and how many
+ * What left a site, message by message, as JSON lines: run, round, kind, the training-sample count it reported,
+ * every tensor's name, shape and element count, the personal (masked, sent as zero) elements, the bytes on the wire, style-bank shapes, and how many
  * per-image scores and which statistics. The site writes it for what it sends ({@code STATE_DIR/audit.jsonl});
  * the server writes the same record for what it receives ({@code RUN_DIR/audit/SITE.jsonl}), so the two views
- * can be compared line by line. {@code resfim audit DIR} prints them as a table.
+ * can be compared line by line. The server adds one record of its own per accepted upload ({@value #AGGREGATED}: the
+ * sample count, weight and update norm it aggregated with). {@code resfim audit DIR} prints them as a table.
  */
 public final class Audit implements AutoCloseable {
     public static final String SITE_FILE = "audit.jsonl";
     public static final String SERVER_DIR = "audit";
+    /** Tensors (and style-bank windows) listed one by one in a record; a larger message is summarised by its totals. */
+    public static final int MAX_LISTED = 512;
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private BufferedWriter out;
+    private java.nio.channels.FileChannel channel;
 
     public Audit(Path file) {
         this.file = file;
@@ -49,26 +53,34 @@ public final class Audit implements AutoCloseable {
 
     /** The record of one message from {@code site}; {@code error} when the site answered with a failure. */
     public static ObjectNode record(String site, String run, long seed, String kind, int round, Message m, long wireBytes,
-                                    List<ImageScore> scores, Map<String, Double> stats, String error) {
+                                    long numSamples, List<ImageScore> scores, Map<String, Double> stats, String error) {
         ObjectNode n = JSON.createObjectNode();
-        n.put("site", site).put("run", run).put("seed", seed).put("round", round).put("kind", kind);
+        n.put("site", site).put("run", run).put("seed", seed).put("round", round).put("kind", kind).put("num_samples", numSamples);
         ArrayNode tensors = n.putArray("tensors");
         ArrayNode bank = n.putArray("style_bank");
         long elements = 0;
         long personal = 0;
+        int unlisted = 0;
         if (m != null) {
             for (Tensor t : m.tensors().tensors()) {
                 long p = m.mask() != null && m.mask().contains(t.name()) ? m.mask().count(t.name()) : 0;
+                elements += t.size();
+                personal += p;
+                if (tensors.size() + bank.size() >= MAX_LISTED) {
+                    unlisted++; // a large upload is summarised: its totals, not a line per tensor
+                    continue;
+                }
                 ObjectNode o = tensors.addObject().put("name", t.name()).put("shape", Arrays.toString(t.shape())).put("elements", t.size());
                 if (p > 0) {
                     o.put("personal", p);
                 }
-                elements += t.size();
-                personal += p;
                 if (t.role() == TensorRole.STYLE_AMPLITUDE) {
                     bank.addObject().put("name", t.name()).put("shape", Arrays.toString(t.shape()));
                 }
             }
+        }
+        if (unlisted > 0) {
+            n.put("tensors_not_listed", unlisted);
         }
         n.put("elements", elements).put("personal_elements", personal).put("bytes", wireBytes);
         Map<String, Integer> splits = new TreeMap<>();
@@ -84,22 +96,40 @@ public final class Audit implements AutoCloseable {
             new TreeMap<>(stats).keySet().forEach(st::add);
         }
         if (error != null && !error.isEmpty()) {
-            n.put("error", error);
+            n.put("error", LogText.message(error));
         }
         return n;
     }
 
+    /** Kind of the records only the server writes: what an accepted upload weighed in the aggregation. */
+    public static final String AGGREGATED = "aggregated";
+
+    /**
+     * The server's record of how an accepted upload of {@code round} entered the aggregation: the sample count it was
+     * weighed by, its weight, the L2 norm of its update and whether it was clipped. The site has no such record.
+     */
+    public static ObjectNode aggregated(String site, String run, long seed, int round, long numSamples, double weight, double updateNorm,
+                                        boolean clipped) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("site", site).put("run", run).put("seed", seed).put("round", round).put("kind", AGGREGATED).put("num_samples", numSamples)
+                .put("weight", weight).put("update_norm", updateNorm).put("clipped", clipped);
+        return n;
+    }
+
+    /** Appends {@code record} with a time stamp, one line, on disk (fsync'ed) when this returns. */
     public synchronized void write(ObjectNode record) {
         ObjectNode n = record.deepCopy();
         n.put("time", Instant.now().toString());
         try {
             if (out == null) {
                 Files.createDirectories(file.toAbsolutePath().getParent());
-                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                out = new BufferedWriter(java.nio.channels.Channels.newWriter(channel, StandardCharsets.UTF_8));
             }
             out.write(JSON.writeValueAsString(n));
             out.write('\n');
             out.flush();
+            channel.force(false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the audit log " + file, e);
         }
@@ -114,6 +144,7 @@ public final class Audit implements AutoCloseable {
                 // nothing more to write
             }
             out = null;
+            channel = null;
         }
     }
 
@@ -163,9 +194,10 @@ public final class Audit implements AutoCloseable {
             boolean serverView = f.getParent() != null && f.getParent().getFileName().toString().equals(SERVER_DIR);
             sb.append("## ").append(base == null ? f : base.relativize(f.toAbsolutePath().normalize()))
                     .append(serverView ? "  (server's view: what it received)" : "  (site's view: what it sent)").append("\n\n");
-            sb.append(String.format(Locale.ROOT, "| %-14s | %-22s | %5s | %-8s | %7s | %10s | %9s | %12s | %-22s | %-13s |%n",
-                    "site", "run", "round", "kind", "tensors", "elements", "personal", "bytes", "style bank", "scores"));
-            sb.append("|----------------|------------------------|------:|----------|--------:|-----------:|----------:|-------------:|------------------------|---------------|\n");
+            sb.append(String.format(Locale.ROOT, "| %-14s | %-22s | %5s | %-10s | %7s | %10s | %9s | %12s | %10s | %-22s | %-13s |%n",
+                    "site", "run", "round", "kind", "tensors", "elements", "personal", "bytes", "samples", "style bank", "scores"));
+            sb.append("|----------------|------------------------|------:|------------|--------:|-----------:|----------:|-------------:|-----------:|"
+                    + "------------------------|---------------|\n");
             Map<String, long[]> totals = new TreeMap<>();
             for (JsonNode n : recs) {
                 List<String> bank = new ArrayList<>();
@@ -173,10 +205,18 @@ public final class Audit implements AutoCloseable {
                 List<String> sc = new ArrayList<>();
                 n.path("scores").fields().forEachRemaining(e -> sc.add(e.getValue().asInt() + " " + e.getKey()));
                 String kind = n.path("kind").asText() + (n.has("error") ? " (error)" : "");
-                sb.append(String.format(Locale.ROOT, "| %-14s | %-22s | %5d | %-8s | %7d | %10d | %9d | %12d | %-22s | %-13s |%n",
+                if (AGGREGATED.equals(n.path("kind").asText())) {
+                    // the server's own record: what the upload weighed; its update norm in the last column
+                    sc.add(String.format(Locale.ROOT, "norm %.4g%s", n.path("update_norm").asDouble(), n.path("clipped").asBoolean() ? " clipped" : ""));
+                }
+                sb.append(String.format(Locale.ROOT, "| %-14s | %-22s | %5d | %-10s | %7d | %10d | %9d | %12d | %10s | %-22s | %-13s |%n",
                         n.path("site").asText(), n.path("run").asText() + " s" + n.path("seed").asLong(), n.path("round").asInt(), kind,
-                        n.path("tensors").size(), n.path("elements").asLong(), n.path("personal_elements").asLong(), n.path("bytes").asLong(),
-                        bank.isEmpty() ? "" : String.join(" ", bank), String.join(", ", sc)));
+                        n.path("tensors").size() + n.path("tensors_not_listed").asInt(), n.path("elements").asLong(), n.path("personal_elements").asLong(), n.path("bytes").asLong(),
+                        n.has("num_samples") ? Long.toString(n.path("num_samples").asLong()) : "", bank.isEmpty() ? "" : String.join(" ", bank),
+                        String.join(", ", sc)));
+                if (AGGREGATED.equals(n.path("kind").asText())) {
+                    continue; // not a message: not counted in the totals
+                }
                 long[] t = totals.computeIfAbsent(n.path("site").asText(), k -> new long[3]);
                 t[0]++;
                 t[1] += n.path("elements").asLong();

@@ -43,9 +43,15 @@ public final class Deployment {
         return out;
     }
 
+    /** The image height and width a site process trains at ({@link #loadSite}). */
+    public static int[] siteImageSize(FederationConfig config) {
+        return new int[] {config.imageHeight(), config.imageHeight()};
+    }
+
     /** Loads only {@code site}'s data at {@code seed} (the synthetic federation is generated whole, it is small). */
     public static SiteDataset loadSite(FederationConfig config, String site, long seed) {
-        FederationConfig c = config.withSeed(seed).withImageSize(config.imageHeight());
+        int[] size = siteImageSize(config);
+        FederationConfig c = config.withSeed(seed).withImageSize(size[0], size[1]);
         if (c.isSynthetic()) {
             for (SiteDataset d : FederationData.load(c)) {
                 if (d.name().equals(site)) {

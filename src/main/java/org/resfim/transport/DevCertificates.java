@@ -57,11 +57,14 @@ import java.util.Map;
  * the allow-list by hand.
  *
  * <pre>
- * DIR/ca.pem  ca-key.pem            the CA (keep ca-key.pem off the servers)
- * DIR/server.pem  server-key.pem    for 'resfim server'
- * DIR/site-NAME.pem  site-NAME-key.pem   for 'resfim client --site NAME'
+ * DIR-ca/ca.pem  ca-key.pem         the CA, in a folder of its own (keep it offline: not in the server's folder)
+ * DIR/ca.pem                        the CA certificate (no key), for the server and every site
+ * DIR/server.pem  server-key.pem    for 'resfim server --tls-dir DIR' (server authentication only)
+ * DIR/site-NAME.pem  site-NAME-key.pem   for 'resfim client --site NAME' (client authentication only)
  * DIR/allowlist.txt                 identity → site, for 'resfim server --allow'
  * </pre>
+ *
+ * Private keys are created readable by their owner only (0600) from the first byte; folders holding them 0700.
  */
 public final class DevCertificates {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -117,8 +120,8 @@ public final class DevCertificates {
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                            server ? new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}
-                                    : new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}))
+                            // one purpose each: the server's key cannot pose as a site, a site's cannot serve
+                            server ? new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth} : new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}))
                     .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca.cert()))
                     .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
             if (server && !hosts.isEmpty()) {
@@ -134,18 +137,45 @@ public final class DevCertificates {
         }
     }
 
-    /** Writes (or extends) a development PKI in {@code dir}: CA (reused if present), server, one certificate per site. */
+    /** The folder the CA of a PKI in {@code dir} is kept in: {@code DIR-ca}, next to it. */
+    public static Path caDirFor(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        return abs.resolveSibling(abs.getFileName() + "-ca");
+    }
+
+    /** Writes (or extends) a development PKI in {@code dir} with its CA in {@link #caDirFor}. */
     public static Map<String, Path> create(Path dir, List<String> sites, List<String> serverHosts, Duration validity) {
+        return create(dir, caDirFor(dir), sites, serverHosts, validity);
+    }
+
+    /**
+     * Writes (or extends) a development PKI: the CA (reused if present) in {@code caDir}, its certificate, the server's
+     * and one per site in {@code dir}. A CA key left in {@code dir} by an older release is moved to {@code caDir}.
+     */
+    public static Map<String, Path> create(Path dir, Path caDir, List<String> sites, List<String> serverHosts, Duration validity) {
         Map<String, Path> written = new LinkedHashMap<>();
         try {
-            Files.createDirectories(dir);
+            createPrivateDirectory(dir);
+            createPrivateDirectory(caDir);
+            Path oldKey = dir.resolve("ca-key.pem");
+            if (Files.isRegularFile(oldKey) && !Files.exists(caDir.resolve("ca-key.pem"))) {
+                Files.copy(dir.resolve("ca.pem"), caDir.resolve("ca.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                writePrivate(caDir.resolve("ca-key.pem"), Files.readAllBytes(oldKey));
+                Files.delete(oldKey);
+                written.put("ca (moved out of " + dir + ")", caDir.resolve("ca.pem"));
+            }
+            if (Files.isRegularFile(oldKey)) {
+                throw new IllegalArgumentException(oldKey + ": a CA key must not sit in the server's folder, and " + caDir
+                        + " holds one already; remove one of them");
+            }
             Issued ca;
-            if (Files.isRegularFile(dir.resolve("ca.pem")) && Files.isRegularFile(dir.resolve("ca-key.pem"))) {
-                ca = new Issued(readCertificate(dir.resolve("ca.pem")), readKey(dir.resolve("ca-key.pem")));
+            if (Files.isRegularFile(caDir.resolve("ca.pem")) && Files.isRegularFile(caDir.resolve("ca-key.pem"))) {
+                ca = new Issued(readCertificate(caDir.resolve("ca.pem")), readKey(caDir.resolve("ca-key.pem")));
             } else {
                 ca = authority("ResFIM development CA", validity.plusDays(1));
-                write(dir, "ca", ca, written);
+                write(caDir, "ca", ca, written);
             }
+            writePem(dir.resolve("ca.pem"), ca.cert());
             Instant now = Instant.now();
             Instant from = now.minusSeconds(300);
             if (!Files.isRegularFile(dir.resolve("server.pem"))) {
@@ -158,16 +188,21 @@ public final class DevCertificates {
                 write(dir, "server", issue(ca, "resfim-server", true, hosts, from, now.plus(validity)), written);
             }
             Map<String, String> allow = new LinkedHashMap<>();
+            Map<String, java.util.Set<String>> prints = new LinkedHashMap<>();
             Path allowFile = dir.resolve("allowlist.txt");
             if (Files.isRegularFile(allowFile)) {
-                allow.putAll(AllowList.read(allowFile).bindings());
+                AllowList before = AllowList.read(allowFile);
+                allow.putAll(before.bindings());
+                before.bindings().keySet().forEach(id -> prints.put(id, before.fingerprints(id)));
             }
             for (String site : sites) {
                 requireName(site);
-                write(dir, "site-" + site, issue(ca, site, false, List.of(), from, now.plus(validity)), written);
+                Issued cert = issue(ca, site, false, List.of(), from, now.plus(validity));
+                write(dir, "site-" + site, cert, written);
                 allow.put(site, site);
+                prints.put(site, java.util.Set.of(AllowList.fingerprint(cert.cert()))); // bound to this certificate, not only to its name
             }
-            Files.writeString(allowFile, new AllowList(allow).format(), StandardCharsets.UTF_8);
+            Files.writeString(allowFile, new AllowList(allow, prints).format(), StandardCharsets.UTF_8);
             written.put("allowlist", allowFile);
             return written;
         } catch (IOException e) {
@@ -185,13 +220,50 @@ public final class DevCertificates {
         Path cert = dir.resolve(stem + ".pem");
         Path key = dir.resolve(stem + "-key.pem");
         writePem(cert, issued.cert());
-        writePem(key, new JcaPKCS8Generator(issued.key(), null).generate());
-        try {
-            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system
+        StringWriter sw = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
+            w.writeObject(new JcaPKCS8Generator(issued.key(), null).generate());
         }
+        writePrivate(key, sw.toString().getBytes(StandardCharsets.US_ASCII));
         written.put(stem, cert);
+    }
+
+    /**
+     * Writes a secret: into a new temporary file created with mode 0600 (never readable by others, whatever the
+     * umask), then moved over {@code file}.
+     */
+    static void writePrivate(Path file, byte[] bytes) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+        try {
+            try {
+                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException notPosix) {
+                Files.createFile(tmp);
+            }
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Creates {@code dir} (mode 0700 where it is new and the file system is POSIX). */
+    private static void createPrivateDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        try {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createDirectories(dir);
+        }
     }
 
     public static void writePem(Path file, Object o) throws IOException {

@@ -18,8 +18,15 @@ public final class EventLog {
         this.who = who;
     }
 
+    /** Longest line written; anything a peer managed to put into a longer one is cut. */
+    public static final int MAX_LINE = 4000;
+
+    /**
+     * Writes one line: whatever the text holds, it stays one line (control characters and line separators are
+     * escaped, see {@link LogText}) of at most {@link #MAX_LINE} characters.
+     */
     public synchronized void info(String text) {
-        String line = LocalTime.now().format(TIME) + " [" + who + "] " + text;
+        String line = LocalTime.now().format(TIME) + " [" + who + "] " + LogText.line(text, MAX_LINE);
         lines.add(line);
         if (out != null) {
             out.println(line);

@@ -7,7 +7,10 @@ import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
 import org.resfim.federation.Request;
 import org.resfim.federation.Transport;
+import org.resfim.federation.SetupBound;
+import org.resfim.state.Mask;
 import org.resfim.state.ModelState;
+import org.resfim.state.StateFile;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -48,6 +51,7 @@ public final class GrpcTransport implements Transport {
     private ModelState initial = new ModelState();
     private UploadCheck check = new UploadCheck(new ModelState(), 0);
     private long answerLimit = Long.MAX_VALUE;
+    private long setupLimit;
     private final Map<String, Long> inStep = new HashMap<>();
     private final Map<String, Integer> lastGood = new HashMap<>();
     private final Set<String> absent = new HashSet<>();
@@ -67,12 +71,25 @@ public final class GrpcTransport implements Transport {
      * {@code initial}'s layout; {@code resumedAfter} is the last round every site saved (0 for a fresh run).
      */
     public synchronized void beginRun(String run, long seed, ModelState initial, int resumedAfter, long maxUploadElements) {
+        beginRun(run, seed, initial, resumedAfter, maxUploadElements, SetupBound.NONE);
+    }
+
+    /**
+     * As above, with what a SETUP answer may carry ({@code setup}: the method's style bank). Every answer's declared
+     * size is checked against its phase's limit before a byte of it is kept: a FIT upload at most the encoding of
+     * the whole model and its mask, a SETUP answer the style bank the configuration allows, an EVALUATE answer or a
+     * restore nothing.
+     */
+    public synchronized void beginRun(String run, long seed, ModelState initial, int resumedAfter, long maxUploadElements, SetupBound setup) {
         this.run = run;
         this.seed = seed;
         this.initial = initial;
-        this.check = new UploadCheck(initial, maxUploadElements);
-        // an answer may hold at most the allowed elements as float32, their mask bits and encoding overhead
-        this.answerLimit = 4 * maxUploadElements + maxUploadElements / 8 + (16L << 20);
+        this.check = new UploadCheck(initial, maxUploadElements, setup);
+        // an answer may hold at most the allowed elements as float32, their mask bits and encoding overhead, and never
+        // more than the encoding of the whole model with a mask over all of it
+        long layoutBytes = initial.size() == 0 ? 0 : StateFile.toBytes(initial).length + Mask.allInvariant(initial).toBytes().length;
+        this.answerLimit = Math.min(4 * maxUploadElements + maxUploadElements / 8 + (16L << 20), layoutBytes + (64L << 10));
+        this.setupLimit = setup.maxBytes();
         inStep.clear();
         lastGood.clear();
         for (String s : sites) {
@@ -135,6 +152,15 @@ public final class GrpcTransport implements Transport {
         return s;
     }
 
+    /** The most bytes an answer to {@code request} may declare. */
+    private long answerLimit(Request request) {
+        return switch (request.phase()) {
+            case FIT -> answerLimit;
+            case SETUP -> request.round() == 0 ? setupLimit : 0;
+            case EVALUATE -> 0;
+        };
+    }
+
     private long deadline(Request request) {
         long now = System.nanoTime();
         long call = now + settings.callTimeoutMillis() * 1_000_000L;
@@ -153,7 +179,7 @@ public final class GrpcTransport implements Transport {
         Payload out = Payload.of(request.message());
         SiteSession.Received got;
         try {
-            got = s.exchange(request.phase().name(), request.round(), run, seed, request.message().meta(), out, deadline, answerLimit);
+            got = s.exchange(request.phase().name(), request.round(), run, seed, request.message().meta(), out, deadline, answerLimit(request));
         } catch (TransportException e) {
             inStep.remove(site);
             if (e.getCause() instanceof TimeoutException) {
@@ -169,8 +195,9 @@ public final class GrpcTransport implements Transport {
         Frame.Call call = new Frame.Call(a.id(), request.phase().name(), request.round(), run, seed, null, 0, 0, Protocol.DTYPE);
         if (a.failed()) {
             inStep.remove(site);
-            audit.answer(site, run, seed, a, null, got.payload().size(), a.error());
-            throw new ParticipantException(site, a.error(), a.permanent(), null);
+            String error = LogText.message(a.error()); // the site's text: escaped and cut before it reaches logs and metrics
+            audit.answer(site, run, seed, a, null, got.payload().size(), error);
+            throw new ParticipantException(site, error, a.permanent(), null);
         }
         Message upload;
         try {

@@ -31,13 +31,30 @@ public record Payload(byte[] state, byte[] mask) {
         return (long) state.length + mask.length;
     }
 
+    /**
+     * How many entries a decoded payload may hold; checked as each count is read, before its entries are built.
+     *
+     * @param tensors     tensors of the state
+     * @param maskTensors tensors of the mask
+     * @param metadata    metadata entries of the state encoding
+     */
+    public record Limits(int tensors, int maskTensors, int metadata) {
+        public static final Limits NONE = new Limits(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
     /** Decodes the message (with {@code meta}); a corrupted or malformed encoding fails naming {@code source}. */
     public Message toMessage(Map<String, String> meta, String source) throws StateFormatException {
-        ModelState tensors = state.length == 0 ? new ModelState() : StateFile.fromBytes(state, source).state();
+        return toMessage(meta, source, Limits.NONE);
+    }
+
+    /** Decodes the message within {@code limits}; a corrupted, malformed or over-long encoding fails naming {@code source}. */
+    public Message toMessage(Map<String, String> meta, String source, Limits limits) throws StateFormatException {
+        ModelState tensors = state.length == 0 ? new ModelState()
+                : StateFile.fromBytes(state, source, limits.metadata(), limits.tensors()).state();
         Mask m = null;
         if (mask.length > 0) {
             try {
-                m = Mask.fromBytes(mask);
+                m = Mask.fromBytes(mask, limits.maskTensors());
             } catch (IllegalArgumentException e) {
                 throw new StateFormatException(source, "mask", 0, mask.length, e.getMessage());
             }
@@ -72,12 +89,18 @@ public record Payload(byte[] state, byte[] mask) {
          * @throws TransportException when the declared sizes are negative or exceed {@code limit} bytes together
          */
         public Assembler(long id, long stateBytes, long maskBytes, long limit) throws TransportException {
+            this(id, stateBytes, maskBytes, limit, "");
+        }
+
+        /** As above; {@code what} (e.g. "its SETUP answer") names the message in a refusal. */
+        public Assembler(long id, long stateBytes, long maskBytes, long limit, String what) throws TransportException {
             this.id = id;
+            String subject = what.isEmpty() ? "" : what + " ";
             if (stateBytes < 0 || maskBytes < 0) {
-                throw new TransportException("declares a negative payload size (" + stateBytes + ", " + maskBytes + " bytes)");
+                throw new TransportException(subject + "declares a negative payload size (" + stateBytes + ", " + maskBytes + " bytes)");
             }
             if (stateBytes + maskBytes > limit || stateBytes > Integer.MAX_VALUE - 16 || maskBytes > Integer.MAX_VALUE - 16) {
-                throw new TransportException("declares a payload of " + (stateBytes + maskBytes) + " bytes, more than the limit of "
+                throw new TransportException(subject + "declares a payload of " + (stateBytes + maskBytes) + " bytes, more than the limit of "
                         + limit + " bytes");
             }
             declared = new long[] {stateBytes, maskBytes};

@@ -16,6 +16,7 @@ import org.resfim.federation.Message;
 import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
 import org.resfim.federation.RoundListener;
+import org.resfim.federation.UploadSummary;
 import org.resfim.report.EvalRecord;
 import org.resfim.report.MetricsLog;
 import org.resfim.report.ResultTable;
@@ -48,8 +49,14 @@ import java.util.Set;
  */
 public final class ServerRuntime {
     /** How the server listens and how long it waits. */
-    public record Options(String host, int port, Tls.Pem tls, AllowList allow, long callTimeoutMillis, long roundTimeoutMillis,
-                          long rejoinGraceMillis, long waitForSitesMillis, long maxUploadBytes, boolean resume) {
+    public record Options(String host, int port, Tls.Pem tls, AccessLists allow, long callTimeoutMillis, long roundTimeoutMillis,
+                          long rejoinGraceMillis, long waitForSitesMillis, long maxUploadBytes, boolean resume,
+                          FederationServer.Limits limits) {
+        public Options(String host, int port, Tls.Pem tls, AccessLists allow, long callTimeoutMillis, long roundTimeoutMillis,
+                       long rejoinGraceMillis, long waitForSitesMillis, long maxUploadBytes, boolean resume) {
+            this(host, port, tls, allow, callTimeoutMillis, roundTimeoutMillis, rejoinGraceMillis, waitForSitesMillis, maxUploadBytes, resume,
+                    FederationServer.Limits.DEFAULT);
+        }
     }
 
     public static final String ADDRESS_FILE = "server-address";
@@ -101,7 +108,7 @@ public final class ServerRuntime {
         String planHash = Deployment.planSha256(plan);
         roundsTotal = plan.methods().size() * plan.seeds().size() * plan.federation().rounds();
         server = new FederationServer(new FederationServer.Options(options.host(), options.port(), options.tls(), options.allow(), sites,
-                planHash, options.maxUploadBytes()), log);
+                planHash, options.maxUploadBytes(), options.limits()), log);
         server.onChange(what -> writeStatus());
         try {
             int port = server.start();
@@ -179,8 +186,16 @@ public final class ServerRuntime {
 
             @Override
             public void onFit(int round, Reply reply) {
-                metrics.fit(round, reply.site(), reply.stats());
+                metrics.fit(round, reply.site(), reply.numSamples(), reply.stats());
                 progress(label, round, "fit " + reply.site());
+            }
+
+            @Override
+            public void onAggregate(int round, List<UploadSummary> uploads) {
+                for (UploadSummary u : uploads) {
+                    metrics.upload(round, u);
+                    auditAggregation(method, seed, round, u);
+                }
             }
 
             @Override
@@ -216,8 +231,12 @@ public final class ServerRuntime {
         };
         try {
             int done = ckpt.completedRound();
-            transport.beginRun(method, seed, initial, done, Math.max(4 * initial.numElements(), 1L << 24));
-            Coordinator c = new Coordinator(transport, algorithm.newServer(initial), plan.federation(), listener, seed);
+            int[] size = Deployment.siteImageSize(plan.data());
+            org.resfim.federation.SetupBound setup = algorithm.setupBound(plan.data().channels(), size[0], size[1]);
+            transport.beginRun(method, seed, initial, done, Math.max(4 * initial.numElements(), 1L << 24), setup);
+            org.resfim.federation.ServerProcedure procedure = algorithm.newServer(initial);
+            procedure.expectSetup(setup); // the style bank's shape comes from the configuration, not from the first answer
+            Coordinator c = new Coordinator(transport, procedure, plan.federation(), listener, seed);
             coordinator[0] = c;
             if (done > 0) {
                 metrics.truncateAfter(done);
@@ -259,13 +278,22 @@ public final class ServerRuntime {
 
     /** The server's view of what a site sent: the same record the site writes, plus the reason if it was rejected. */
     private synchronized void audit(String site, String run, long seed, Frame.Answer a, Message upload, long wireBytes, String rejected) {
-        Audit audit = audits.computeIfAbsent(site, s -> new Audit(plan.out().resolve(Audit.SERVER_DIR).resolve(s + ".jsonl")));
+        Audit audit = serverAudit(site);
         String kind = a.phase().equals(Phase.SETUP.name()) && a.round() > 0 ? "restore" : a.phase().toLowerCase(Locale.ROOT);
-        ObjectNode n = Audit.record(site, run, seed, kind, a.round(), upload, wireBytes, a.scores(), a.stats(), a.error());
+        ObjectNode n = Audit.record(site, run, seed, kind, a.round(), upload, wireBytes, a.numSamples(), a.scores(), a.stats(), a.error());
         if (rejected != null && !a.failed()) {
             n.put("rejected", rejected);
         }
         audit.write(n);
+    }
+
+    private Audit serverAudit(String site) {
+        return audits.computeIfAbsent(site, s -> new Audit(plan.out().resolve(Audit.SERVER_DIR).resolve(s + ".jsonl")));
+    }
+
+    /** The server's own record of what an accepted upload weighed: its sample count, weight and update norm. */
+    private synchronized void auditAggregation(String run, long seed, int round, UploadSummary u) {
+        serverAudit(u.site()).write(Audit.aggregated(u.site(), run, seed, round, u.numSamples(), u.weight(), u.updateNorm(), u.clipped()));
     }
 
     private void writeResults(ResultTable table) {
@@ -292,12 +320,10 @@ public final class ServerRuntime {
         return sb.toString();
     }
 
+    /** Writes {@code file} atomically and durably (fsync'ed with its folder): status, results, provenance. */
     static void write(Path file, String text) {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            org.resfim.state.AtomicFiles.writeString(file, text);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

@@ -27,9 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A site's connection to the server: dials out (a site opens no port), says Hello, answers each call with its
  * {@link Handler} one at a time on one worker thread, and reconnects with exponential backoff (and jitter)
- * whenever the connection drops, until the server says Bye or refuses it for good. Everything that leaves
- * the site is written to its {@link Audit} first; a masked upload whose personal elements are not zero is
- * not sent at all.
+ * whenever the connection drops, until the server says Bye or refuses it for good. Every answer is recorded in
+ * its {@link Audit} once it was handed to the connection (marked {@code send_failed} when the send broke off);
+ * a masked upload whose personal elements are not zero is not sent at all.
  */
 public final class SiteClient {
     /** Answers the server's calls for one run (method spec) and seed. */
@@ -65,7 +65,7 @@ public final class SiteClient {
         this.log = log;
     }
 
-    /** Why the server last refused this site, or "". */
+    /** Why the server last refused this site (for good or for now), or "". */
     public String lastRefusal() {
         return lastRefusal;
     }
@@ -173,6 +173,7 @@ public final class SiteClient {
                     log.info("connected to " + options.host() + ":" + options.port() + " as site '" + options.site() + "'"
                             + (options.tls() == null ? " WITHOUT TLS" : " over mutual TLS") + " (server " + w.software() + ")");
                 } else if (f instanceof Frame.Refusal r) {
+                    lastRefusal = r.reason();
                     finish(r.permanent() ? EndKind.REFUSED : EndKind.LOST, r.reason());
                 } else if (f instanceof Frame.Notice n) {
                     log.warn("server notice (round " + n.round() + "): " + n.text());
@@ -253,9 +254,14 @@ public final class SiteClient {
             return new Frame.Answer(c.id(), c.phase(), c.round(), options.site(), 0, null, null, null, 0, 0, Protocol.DTYPE, why, permanent);
         }
 
+        /**
+         * Sends the answer, then writes its audit record: what was handed to the connection, or, when the send
+         * failed part-way, the same record marked {@code send_failed} (some of it may have left).
+         */
         private void send(Frame.Call c, Frame.Answer a, Payload up, Message upload) {
             String kind = Phase.SETUP.name().equals(c.phase()) && c.round() > 0 ? "restore" : c.phase().toLowerCase(java.util.Locale.ROOT);
-            audit.write(Audit.record(options.site(), c.run(), c.seed(), kind, c.round(), upload, up.size(), a.scores(), a.stats(), a.error()));
+            String failed = null;
+            boolean interrupted = false;
             try {
                 out.send(a, TimeUnit.MINUTES.toMillis(10));
                 for (Frame.Chunk ch : up.chunks(a.id())) {
@@ -266,8 +272,19 @@ public final class SiteClient {
                             + upload.tensors().numElements() + " elements, " + up.size() + " bytes");
                 }
             } catch (TransportException e) {
+                failed = e.getMessage();
                 log.warn("could not send the answer to " + c.phase() + " round " + c.round() + ": " + e.getMessage());
             } catch (InterruptedException e) {
+                failed = "interrupted";
+                interrupted = true;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode rec = Audit.record(options.site(), c.run(), c.seed(), kind, c.round(), upload,
+                    up.size(), a.numSamples(), a.scores(), a.stats(), a.error());
+            if (failed != null) {
+                rec.put("send_failed", LogText.message(failed));
+            }
+            audit.write(rec);
+            if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }

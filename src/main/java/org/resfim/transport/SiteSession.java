@@ -23,6 +23,7 @@ public final class SiteSession {
 
     private final String site;
     private final String identity;
+    private final String fingerprint;
     private final String address;
     private final long number = NUMBERS.incrementAndGet();
     private final Outbound out;
@@ -46,6 +47,11 @@ public final class SiteSession {
     }
 
     SiteSession(String site, String identity, String address, Outbound out, long maxPayloadBytes, EventLog log) {
+        this(site, identity, null, address, out, maxPayloadBytes, log);
+    }
+
+    SiteSession(String site, String identity, String fingerprint, String address, Outbound out, long maxPayloadBytes, EventLog log) {
+        this.fingerprint = fingerprint;
         this.site = site;
         this.identity = identity;
         this.address = address;
@@ -65,6 +71,21 @@ public final class SiteSession {
 
     public String address() {
         return address;
+    }
+
+    /** SHA-256 of the site's certificate (null without TLS). */
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    /** Ends the session for good: the site is told it is refused (it does not reconnect), then the stream closes. */
+    void revoke(String why) {
+        try {
+            out.sendNow(new Frame.Refusal(why, Protocol.VERSION, true));
+        } catch (TransportException ignored) {
+            // gone already
+        }
+        close(Status.PERMISSION_DENIED, why);
     }
 
     /** A number unique to this connection (a reconnecting site gets a new one). */
@@ -139,7 +160,8 @@ public final class SiteSession {
                         return;
                     }
                     pending.answer = a;
-                    pending.assembler = new Payload.Assembler(a.id(), a.stateBytes(), a.maskBytes(), pending.limit);
+                    pending.assembler = new Payload.Assembler(a.id(), a.stateBytes(), a.maskBytes(), pending.limit,
+                            "its " + pending.call.phase() + " answer (round " + pending.call.round() + ")");
                     finishIfComplete();
                 } else if (f instanceof Frame.Chunk c) {
                     if (pending == null || pending.assembler == null || c.id() != pending.call.id()) {

@@ -1,6 +1,16 @@
 package org.resfim.transport;
 
+import io.grpc.ServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcHttp2ConnectionHandler;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiator;
+import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiators;
+import io.grpc.netty.shaded.io.netty.channel.ChannelDuplexHandler;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.NotSslRecordException;
+import io.grpc.netty.shaded.io.netty.util.AsciiString;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 
@@ -27,8 +37,8 @@ import java.util.Collection;
 
 /**
  * Mutual TLS from PEM files: a CA certificate both ends trust, and each end's certificate and PKCS#8 key.
- * The server requires a client certificate issued by the CA and valid now; every refused certificate is
- * logged with its subject, issuer and the reason.
+ * The server requires a client certificate issued by the CA and valid now; every failed handshake (a refused
+ * certificate with its subject and issuer, no certificate, not TLS) is logged with the peer's address and the reason.
  */
 public final class Tls {
     private Tls() {
@@ -43,6 +53,110 @@ public final class Tls {
                             + " (create development certificates with 'resfim certs --out DIR --sites a,b,c', or run with --insecure)");
                 }
             }
+        }
+
+        /**
+         * The server's own checks: the CA's private key must not sit in the folders the server reads (whoever can
+         * read them could issue site certificates); a private key readable by others is reported.
+         */
+        public void checkServerFiles(EventLog log) {
+            java.util.Set<Path> folders = new java.util.LinkedHashSet<>();
+            for (Path p : new Path[] {ca, cert, key}) {
+                Path parent = p.toAbsolutePath().getParent();
+                if (parent != null) {
+                    folders.add(parent);
+                }
+            }
+            for (Path f : folders) {
+                if (Files.exists(f.resolve("ca-key.pem"))) {
+                    throw new IllegalArgumentException(f.resolve("ca-key.pem") + ": the CA's private key is in the server's TLS folder; move it"
+                            + " offline (resfim certs keeps it in " + DevCertificates.caDirFor(f) + ")");
+                }
+            }
+            try {
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(key);
+                if (perms.stream().anyMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"))) {
+                    log.warn(key + " is readable by others (" + java.nio.file.attribute.PosixFilePermissions.toString(perms)
+                            + "); make it 0600");
+                }
+            } catch (UnsupportedOperationException | java.io.IOException notPosix) {
+                // nothing to check
+            }
+        }
+    }
+
+    /**
+     * The server's credentials: {@link #server}'s context, with every failed handshake (a certificate refused, no
+     * certificate at all, not TLS) logged with the peer's address and the escaped reason. Uses gRPC's internal
+     * negotiator API (pinned gRPC version): the public one offers no hook for failed handshakes.
+     */
+    public static ServerCredentials serverCredentials(Pem f, EventLog log) {
+        InternalProtocolNegotiator.ProtocolNegotiator tls = InternalProtocolNegotiators.serverTls(server(f, log));
+        return InternalNettyServerCredentials.create(new InternalProtocolNegotiator.ProtocolNegotiator() {
+            @Override
+            public AsciiString scheme() {
+                return tls.scheme();
+            }
+
+            @Override
+            public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
+                return new HandshakeLogger(tls.newHandler(grpcHandler), log);
+            }
+
+            @Override
+            public void close() {
+                tls.close();
+            }
+        });
+    }
+
+    /**
+     * Sits after gRPC's TLS handler: sees the exception a failed handshake raises and logs it once, with the
+     * connection's remote address; passes everything on untouched.
+     */
+    static final class HandshakeLogger extends ChannelDuplexHandler {
+        private final ChannelHandler tls;
+        private final EventLog log;
+        private boolean logged;
+
+        HandshakeLogger(ChannelHandler tls, EventLog log) {
+            this.tls = tls;
+            this.log = log;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+            ctx.pipeline().addBefore(ctx.name(), null, tls);
+            super.handlerAdded(ctx);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+            if (!logged) {
+                String why = null;
+                boolean tls = false;
+                for (Throwable t = cause; t != null; t = t.getCause()) {
+                    tls |= t instanceof javax.net.ssl.SSLException || t instanceof NotSslRecordException;
+                    if (t instanceof NotSslRecordException) {
+                        why = "not a TLS client";
+                    } else if (t instanceof CertificateException && t.getMessage() != null && t.getMessage().startsWith("certificate ")) {
+                        why = t.getMessage(); // the trust manager's verdict, naming the certificate
+                        break;
+                    } else if (why == null || t.getMessage() != null) {
+                        why = t.getMessage();
+                    }
+                }
+                if (tls) {
+                    logged = true;
+                    String w = String.valueOf(why);
+                    if (w.contains("Empty client certificate chain") || w.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")
+                            || w.contains("CERTIFICATE_REQUIRED")) {
+                        w = "no client certificate (" + w + ")";
+                    }
+                    log.warn("refused TLS client " + ctx.channel().remoteAddress() + ": " + LogText.line(w, LogText.MESSAGE)); // the trust manager escaped the names
+                }
+            }
+            super.exceptionCaught(ctx, cause);
         }
     }
 
@@ -108,16 +222,20 @@ public final class Tls {
         }
     }
 
+    /** A certificate for a log line: its CN and issuer escaped (they are the peer's text). */
     static String describe(X509Certificate[] chain) {
         if (chain == null || chain.length == 0) {
             return "no certificate";
         }
         X509Certificate c = chain[0];
-        return "certificate '" + identity(c) + "' (issuer " + c.getIssuerX500Principal().getName() + ", valid "
-                + c.getNotBefore().toInstant() + " to " + c.getNotAfter().toInstant() + ")";
+        return "certificate " + LogText.quote(identity(c)) + " (issuer " + LogText.clean(c.getIssuerX500Principal().getName(), LogText.NAME)
+                + ", valid " + c.getNotBefore().toInstant() + " to " + c.getNotAfter().toInstant() + ")";
     }
 
-    /** Checks client certificates with the CA's trust manager and logs every refusal. */
+    /**
+     * Checks client certificates with the CA's trust manager; a refusal names the certificate (escaped) in its
+     * message, which the handshake logger writes with the peer's address.
+     */
     static final class LoggingTrustManager extends X509ExtendedTrustManager {
         private final X509TrustManager delegate;
         private final EventLog log;
@@ -138,8 +256,7 @@ public final class Tls {
                     t = t.getCause();
                     why = t.getMessage();
                 }
-                log.warn("refused TLS client " + describe(chain) + ": " + why);
-                throw e;
+                throw new CertificateException(describe(chain) + ": " + LogText.message(why), e);
             }
         }
 

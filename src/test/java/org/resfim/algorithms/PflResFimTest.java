@@ -388,6 +388,38 @@ class PflResFimTest {
         assertTrue(server.lastRejections().containsKey("c"));
     }
 
+    /** #17 item 7: the style bank's shape and window count come from the configuration, not from the first answer. */
+    @Test
+    void theStyleBankShapeAndWindowCountAreFixedByTheConfiguration() {
+        PflResFim algo = new PflResFim("pfl-resfim", Map.of());
+        SharedModelServer server = (SharedModelServer) algo.newServer(init());
+        org.resfim.federation.SetupBound bound = algo.setupBound(3, 32, 32);
+        assertEquals(3, bound.channels());
+        server.expectSetup(bound);
+        int side = bound.side();
+        List<Reply> setup = new ArrayList<>();
+        // the first to answer sends another shape: it does not set the rule for the others
+        setup.add(new Reply("first", Phase.SETUP, 0, Message.of(bank("first", 3, side + 2, 1f)), 5, null, null));
+        setup.add(new Reply("good", Phase.SETUP, 0, Message.of(bank("good", 3, side, 1f)), 5, null, null));
+        ModelState two = bank("many", 3, side, 1f);
+        Tensor w0 = two.get("style.many.0");
+        two.put(new Tensor("style.many.1", w0.role(), w0.part(), w0.shape(), w0.data().clone()));
+        setup.add(new Reply("many", Phase.SETUP, 0, Message.of(two), 5, null, null));
+        Message fwd = server.setup(setup);
+        assertEquals(List.of("good"), StyleBank.fromState(fwd.tensors()).sites());
+        Map<String, String> rej = server.lastRejections();
+        assertTrue(rej.get("first").contains("style bank rejected"), rej.toString());
+        assertTrue(rej.get("many").contains("it sent 2 style windows; the configuration allows 1 (style.share = site-mean"), rej.toString());
+
+        // roles are the model's: a tensor uploaded under another role (or part) is refused
+        ModelState g = init();
+        Tensor h = g.get("head.weight");
+        ModelState relabelled = new ModelState();
+        relabelled.put(new Tensor(h.name(), TensorRole.NORM_RUNNING_MEAN, h.part(), h.shape(), h.data().clone()));
+        server.aggregate(1, List.of(new Reply("good", Phase.FIT, 1, Message.of(relabelled), 5, null, null)), List.of("good"));
+        assertTrue(server.lastRejections().get("good").contains("has role NORM_RUNNING_MEAN"), server.lastRejections().toString());
+    }
+
     static ModelState bank(String site, int c, int side, float value) {
         ModelState s = new ModelState();
         float[] d = new float[c * side * side];

@@ -39,7 +39,7 @@ class PlanMessagesTest {
         assertEquals("c.yaml: evaluation.folds must be between 1 and 100, got 0", refused(tiny() + "evaluation: {folds: 0}\n", null));
         assertEquals("c.yaml: training.lr must be in (0, 10], got 0", refused(tiny().replace("lr: 0.003", "lr: 0"), null));
         assertEquals("c.yaml: model.norm must be one of batch, group, instance, none, got 'bacth' (did you mean 'batch'?)",
-                refused(tiny().replace("depth: 3}", "depth: 3, norm: bacth}"), null));
+                refused(tiny().replace("depth: 3, ", "depth: 3, norm: bacth, "), null));
         assertEquals("c.yaml: data.image_size 30x30 is not a multiple of 4, which a U-Net of model.depth = 3 needs (2^(depth-1))",
                 refused(tiny().replace("size: 32}", "size: 30}"), null));
     }

@@ -165,6 +165,7 @@ class DeploymentTest {
         assertTrue(read(siteLogs.get(0)).contains("restoring this site's state saved after round 1"), tails(siteLogs.get(0)));
         assertTrue(read(siteLogs.get(0)).contains("retrying in"), "the site reconnected with backoff");
         assertEquals(9, count(metrics, "evaluate"), "every round of every site exactly once");
+        assertTrue(count(metrics, "upload") >= 6, "what every accepted upload weighed: " + read(metrics));
 
         Path sim = tmp.resolve("sim");
         Path simLog = tmp.resolve("sim.log");
@@ -191,7 +192,20 @@ class DeploymentTest {
             List<JsonNode> received = Audit.read(run.resolve(Audit.SERVER_DIR).resolve(s + ".jsonl"));
             assertFalse(received.isEmpty());
             for (JsonNode r : received) {
+                if (r.path("kind").asText().equals(Audit.AGGREGATED)) {
+                    continue; // the server's own record of what the upload weighed
+                }
                 assertTrue(sent.contains(r), s + ": the server received " + r + ", which the site's audit does not list");
+            }
+            // #17: the count every message reported, and the count and update norm each accepted upload was aggregated with
+            assertTrue(sent.stream().allMatch(n -> n.has("num_samples")), s);
+            List<JsonNode> aggregated = received.stream().filter(n -> n.path("kind").asText().equals(Audit.AGGREGATED)).toList();
+            assertFalse(aggregated.isEmpty(), s);
+            long declared = sent.stream().filter(n -> n.path("kind").asText().equals("setup")).findFirst().orElseThrow().path("num_samples").asLong();
+            assertTrue(declared > 0, s);
+            for (JsonNode n : aggregated) {
+                assertEquals(declared, n.path("num_samples").asLong(), n.toString());
+                assertTrue(n.path("update_norm").asDouble() > 0, n.toString());
             }
             JsonNode setup = sent.stream().filter(n -> n.path("run").asText().equals("pfl-resfim") && n.path("kind").asText().equals("setup"))
                     .findFirst().orElseThrow();

@@ -180,7 +180,7 @@ class SessionTest {
         Path pki = tmp.resolve("pki");
         DevCertificates.create(pki, SITES, List.of(), Duration.ofDays(1));
         DevCertificates.Issued ca = new DevCertificates.Issued(DevCertificates.readCertificate(pki.resolve("ca.pem")),
-                DevCertificates.readKey(pki.resolve("ca-key.pem")));
+                DevCertificates.readKey(DevCertificates.caDirFor(pki).resolve("ca-key.pem")));
         Path odd = tmp.resolve("odd");
         java.nio.file.Files.createDirectories(odd);
         java.nio.file.Files.copy(pki.resolve("ca.pem"), odd.resolve("ca.pem"));
@@ -207,8 +207,10 @@ class SessionTest {
         assertTrue(impostor.lastRefusal().contains("bound to site 'a', not to site 'b'"), impostor.lastRefusal());
 
         String all = String.join("\n", log.lines());
-        assertTrue(all.contains("refused TLS client certificate 'a' (issuer CN=Some other CA"), all);
-        assertTrue(all.matches("(?s).*refused TLS client certificate 'a' \\(issuer CN=ResFIM development CA.*valid .* to .*\\): .*"), all);
+        // every TLS refusal names the peer's address (#17 item 6)
+        assertTrue(all.matches("(?s).*refused TLS client /127\\.0\\.0\\.1:\\d+: certificate 'a' \\(issuer CN=Some other CA.*"), all);
+        assertTrue(all.matches("(?s).*refused TLS client /127\\.0\\.0\\.1:\\d+: certificate 'a' \\(issuer CN=ResFIM development CA.*valid .* to .*\\): .*"),
+                all);
         assertTrue(all.contains("(mallory): certificate identity 'mallory' is not on the allow-list"), all);
         assertTrue(all.contains("(a): certificate identity 'a' is bound to site 'a', not to site 'b'"), all);
         // nothing a refused peer sent was used: no session exists, and no call reached the stand-in site

@@ -57,7 +57,8 @@ class UploadCheckTest {
         Payload pn = Payload.of(Message.of(nan));
         assertTrue(refusal("a", FIT, answer("a", "FIT", 2, pn, "float32"), pn).contains("finite"));
 
-        ModelState foreign = model(0.5f);
+        ModelState foreign = new ModelState(); // as many tensors as the model, one of them not the model's
+        foreign.put(model(0.5f).get("conv.weight"));
         foreign.put(new Tensor("exfiltrated", TensorRole.CONV_WEIGHT, NetworkPart.ENCODER, new int[] {1}, new float[] {1}));
         Payload pf = Payload.of(Message.of(foreign));
         assertTrue(refusal("a", FIT, answer("a", "FIT", 2, pf, "float32"), pf).contains("not part of the model"));
@@ -84,7 +85,76 @@ class UploadCheckTest {
         assertTrue(refusal("a", FIT, badStat, good).contains("control character"));
 
         Frame.Call eval = new Frame.Call(7, "EVALUATE", 2, "fedavg", 0, null, 0, 0, "float32");
-        assertTrue(refusal("a", eval, answer("a", "EVALUATE", 2, good, "float32"), good).contains("EVALUATE answer carries no model"));
+        // an EVALUATE answer may decode to nothing: refused at its tensor count, before a tensor is built
+        assertTrue(refusal("a", eval, answer("a", "EVALUATE", 2, good, "float32"), good).contains("2 tensors, more than the 0 allowed"));
+    }
+
+    /** #17 item 2: counts are checked as they are read, before anything is built for them. */
+    @Test
+    void countsAreCheckedBeforeDecodingAgainstTheModelAndTheConfiguredStyleBank() throws Exception {
+        ModelState many = model(0.5f);
+        many.put(new Tensor("extra", TensorRole.CONV_WEIGHT, NetworkPart.ENCODER, new int[] {1}, new float[] {1}));
+        Payload pm = Payload.of(Message.of(many));
+        assertTrue(refusal("a", FIT, answer("a", "FIT", 2, pm, "float32"), pm).contains("3 tensors, more than the 2 allowed"));
+
+        Mask big = new Mask();
+        for (int i = 0; i < 3; i++) {
+            big.addTensor("m" + i, 1);
+        }
+        Payload pk = new Payload(Payload.of(Message.of(model(0.5f))).state(), big.toBytes());
+        assertTrue(refusal("a", FIT, answer("a", "FIT", 2, pk, "float32"), pk).contains("mask encoding: 3 tensors, more than the 2 allowed"));
+
+        // SETUP: the style bank the configuration fixes (here 1 window of [3, 3, 3]); a second window is refused
+        UploadCheck withBank = new UploadCheck(MODEL, 1000, new org.resfim.federation.SetupBound(1, 27, 3));
+        Frame.Call setup = new Frame.Call(7, "SETUP", 0, "pfl-resfim", 0, null, 0, 0, "float32");
+        ModelState bank = new ModelState();
+        for (int i = 0; i < 2; i++) {
+            bank.put(new Tensor("style.a." + i, TensorRole.STYLE_AMPLITUDE, NetworkPart.ENCODER, new int[] {3, 3, 3}, new float[27]));
+        }
+        Payload pb = Payload.of(Message.of(bank));
+        TransportException e = assertThrows(TransportException.class, () -> withBank.check("a", setup, answer("a", "SETUP", 0, pb, "float32"), pb));
+        assertTrue(e.getMessage().contains("2 tensors, more than the 1 allowed"), e.getMessage());
+        assertEquals(new Payload.Limits(0, 0, 0), withBank.limits(new Frame.Call(7, "SETUP", 3, "pfl-resfim", 0, null, 0, 0, "float32")),
+                "a restore answer carries nothing");
+
+        // the decoders themselves
+        byte[] three = org.resfim.state.StateFile.toBytes(many, Map.of("k", "v"));
+        org.resfim.state.StateFormatException f = assertThrows(org.resfim.state.StateFormatException.class,
+                () -> org.resfim.state.StateFile.fromBytes(three, "x", 0, 10));
+        assertTrue(f.getMessage().contains("1 metadata entries, more than the 0 allowed"), f.getMessage());
+        assertEquals(3, org.resfim.state.StateFile.fromBytes(three, "x", 1, 3).state().size());
+        assertThrows(IllegalArgumentException.class, () -> Mask.fromBytes(big.toBytes(), 2));
+    }
+
+    @Test
+    void aSetupAnswerLargerThanTheConfiguredStyleBankIsRefusedAtItsDeclaredSize() {
+        org.resfim.federation.SetupBound b = new org.resfim.federation.SetupBound(8, 8 * 27, 3);
+        assertTrue(b.maxBytes() < 64 << 10, "a style bank is a few KB: " + b.maxBytes());
+        assertEquals(0, org.resfim.federation.SetupBound.NONE.maxBytes());
+        TransportException e = assertThrows(TransportException.class, () -> new Payload.Assembler(1, 82_000_000, 0, b.maxBytes(),
+                "its SETUP answer (round 0)"));
+        assertTrue(e.getMessage().startsWith("its SETUP answer (round 0) declares a payload of 82000000 bytes, more than the limit of "),
+                e.getMessage());
+        // pFL-ResFIM's bound follows style.share, style.m and style.beta
+        org.resfim.federation.Algorithm mean = org.resfim.algorithms.AlgorithmRegistry.create("pfl-resfim");
+        assertEquals(new org.resfim.federation.SetupBound(1, 3 * 9, 3), mean.setupBound(3, 32, 32));
+        org.resfim.federation.Algorithm perImage = org.resfim.algorithms.AlgorithmRegistry.create("pfl-resfim:share=per-image,m=4,beta=0.1");
+        assertEquals(new org.resfim.federation.SetupBound(4, 4 * 7 * 7, 7), perImage.setupBound(1, 32, 32));
+        assertEquals(org.resfim.federation.SetupBound.NONE, org.resfim.algorithms.AlgorithmRegistry.create("fedavg").setupBound(1, 32, 32));
+    }
+
+    @Test
+    void aTensorUploadedUnderAnotherRoleOrPartIsRefused() {
+        ModelState relabelled = model(0.5f);
+        Tensor b = relabelled.get("conv.bias");
+        relabelled.put(new Tensor(b.name(), TensorRole.NORM_RUNNING_VAR, b.part(), b.shape(), b.data()));
+        Payload p = Payload.of(Message.of(relabelled));
+        assertTrue(refusal("a", FIT, answer("a", "FIT", 2, p, "float32"), p).contains("'conv.bias' has role NORM_RUNNING_VAR"));
+        ModelState moved = model(0.5f);
+        Tensor w = moved.get("conv.weight");
+        moved.put(new Tensor(w.name(), w.role(), NetworkPart.HEAD, w.shape(), w.data()));
+        Payload q = Payload.of(Message.of(moved));
+        assertTrue(refusal("a", FIT, answer("a", "FIT", 2, q, "float32"), q).contains("in HEAD, model has CONV_WEIGHT in ENCODER"));
     }
 
     @Test

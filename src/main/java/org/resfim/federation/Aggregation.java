@@ -1,0 +1,67 @@
+package org.resfim.federation;
+
+import org.resfim.state.Aggregator;
+
+/**
+ * How much one site can move the shared model (config keys {@code federation.aggregator}, {@code trim},
+ * {@code weights}, {@code max_samples}, {@code clip_norm}). A site's sample count is declared at SETUP and fixed
+ * for the run whatever these say; the defaults are sample-weighted FedAvg, unchanged.
+ *
+ * @param aggregator the per-element rule: mean (weighted), median or trimmed mean (one vote per site)
+ * @param weights    what a site's weight in the mean is: its declared training samples, or 1 for every site
+ * @param maxSamples a cap on the sample count used as a weight; 0 = no cap
+ * @param clipNorm   an upload whose update (its shared values minus the current global model) has a larger L2 norm
+ *                   is scaled down to this norm before aggregation; 0 = no clipping
+ */
+public record Aggregation(Aggregator aggregator, Weights weights, long maxSamples, double clipNorm) {
+    /** What weighs a site in the mean. */
+    public enum Weights {
+        SAMPLES("samples"), EQUAL("equal");
+
+        private final String key;
+
+        Weights(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        public static Weights parse(String key) {
+            for (Weights w : values()) {
+                if (w.key.equals(key)) {
+                    return w;
+                }
+            }
+            throw new IllegalArgumentException("weights must be samples or equal, got '" + key + "'");
+        }
+    }
+
+    /** Sample-weighted mean, no cap, no clipping: FedAvg as published. */
+    public static final Aggregation DEFAULT = new Aggregation(Aggregator.MEAN, Weights.SAMPLES, 0, 0);
+
+    public Aggregation {
+        if (aggregator == null || weights == null) {
+            throw new IllegalArgumentException("aggregation: aggregator and weights are required");
+        }
+        if (maxSamples < 0) {
+            throw new IllegalArgumentException("max_samples must be >= 0 (0 = no cap), got " + maxSamples);
+        }
+        if (!(clipNorm >= 0 && Double.isFinite(clipNorm))) {
+            throw new IllegalArgumentException("clip_norm must be a finite number >= 0 (0 = off), got " + clipNorm);
+        }
+    }
+
+    /** The weight of a site that declared {@code samples} training samples. */
+    public double weight(long samples) {
+        if (weights == Weights.EQUAL) {
+            return 1.0;
+        }
+        return maxSamples > 0 ? Math.min(samples, maxSamples) : samples;
+    }
+
+    public boolean standard() {
+        return equals(DEFAULT);
+    }
+}

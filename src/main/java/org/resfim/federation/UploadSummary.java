@@ -1,0 +1,13 @@
+package org.resfim.federation;
+
+/**
+ * What one accepted upload weighed in an aggregation, for the metrics and the audit.
+ *
+ * @param site       the site
+ * @param numSamples the training samples it declared (fixed for the run)
+ * @param weight     its weight in the mean (after {@code federation.weights} and {@code max_samples})
+ * @param updateNorm L2 norm of its update: its shared values minus the global model before the round
+ * @param clipped    true when the update was scaled down to {@code federation.clip_norm}
+ */
+public record UploadSummary(String site, long numSamples, double weight, double updateNorm, boolean clipped) {
+}
