@@ -14,16 +14,13 @@ import importlib.util, json, os, sys
 import torch
 
 
-def read_raw(d):
-    with open(os.path.join(d, "index.json")) as f:
-        index = json.load(f)
-    raw = open(os.path.join(d, index.get("data_file", "weights.bin")), "rb").read()
-    out = {}
-    for t in index["tensors"]:
-        buf = bytearray(raw[t["offset"]:t["offset"] + t["length"]])
-        arr = torch.frombuffer(buf, dtype=torch.float32).clone() if len(buf) else torch.zeros(0)
-        out[t["name"]] = arr.reshape(t["shape"])
-    return out
+# The reader of ResFIM's raw export is the training-quality twin's (one reader for both Python tools).
+_twin_spec = importlib.util.spec_from_file_location(
+    "quality_twin", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "main", "resources", "org", "resfim", "bench",
+                                 "quality_twin.py"))
+_twin = importlib.util.module_from_spec(_twin_spec)
+_twin_spec.loader.exec_module(_twin)
+read_raw = _twin.read_raw
 
 
 def write_raw(d, tensors):
