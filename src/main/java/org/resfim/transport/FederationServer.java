@@ -54,7 +54,12 @@ public final class FederationServer implements AutoCloseable {
     private static final AtomicLong CONNECTION_IDS = new AtomicLong();
 
     /** Who is at the other end of a stream, as the TLS layer proved it, and on which connection. */
-    record Peer(String identity, String fingerprint, String address, Connection connection) {
+    /**
+     * @param streamsAtOpen the connection's open streams counting this one, taken in the same atomic step that counted
+     *                      it (0 without a counted connection): concurrent opens get distinct numbers, so exactly the
+     *                      streams past the cap are refused
+     */
+    record Peer(String identity, String fingerprint, String address, Connection connection, int streamsAtOpen) {
     }
 
     /** One TCP (TLS) connection: its proven identity, its streams, and why its streams are refused (over a cap). */
@@ -289,7 +294,7 @@ public final class FederationServer implements AutoCloseable {
             return refuse(out, peer, peer.connection().refusal, false, Status.RESOURCE_EXHAUSTED);
         }
         int maxStreams = options.limits().maxStreamsPerConnection();
-        if (peer.connection() != null && peer.connection().streams.get() > maxStreams) {
+        if (peer.connection() != null && peer.streamsAtOpen() > maxStreams) {
             return refuse(out, peer, "more than " + maxStreams + " streams on one connection", false, Status.RESOURCE_EXHAUSTED);
         }
         String boundSite = null;
@@ -467,6 +472,17 @@ public final class FederationServer implements AutoCloseable {
     }
 
     /** The identity the TLS layer proved for a connection or call (its certificate's), or null. */
+    /** Open connections of a certificate identity that count against {@link Limits#maxConnectionsPerIdentity}. */
+    int connectionsOf(String identity) {
+        Set<Connection> open = connectionsOf.get(identity);
+        if (open == null) {
+            return 0;
+        }
+        synchronized (open) {
+            return open.size();
+        }
+    }
+
     private static String identityOf(Attributes a) {
         X509Certificate x = certificateOf(a);
         return x == null ? null : Tls.identity(x);
@@ -517,10 +533,8 @@ public final class FederationServer implements AutoCloseable {
             String fingerprint = cert == null ? null : AllowList.fingerprint(cert);
             SocketAddress addr = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
             Connection conn = call.getAttributes().get(CONNECTION);
-            if (conn != null) {
-                conn.streams.incrementAndGet();
-            }
-            Context ctx = Context.current().withValue(PEER, new Peer(identity, fingerprint, String.valueOf(addr), conn));
+            int streamsAtOpen = conn == null ? 0 : conn.streams.incrementAndGet();
+            Context ctx = Context.current().withValue(PEER, new Peer(identity, fingerprint, String.valueOf(addr), conn, streamsAtOpen));
             ServerCall.Listener<Q> l = Contexts.interceptCall(ctx, call, headers, next);
             if (conn == null) {
                 return l;
