@@ -64,8 +64,9 @@ public final class PflResFim implements Algorithm {
                     + "gain; their time is diagnostics_seconds, not resfim_seconds; off skips them"),
             new ConfigKey(NAME, "null_controls", "off", "null residuals written beside the gains (needs diagnostics on): own-style (the same samples "
                     + "re-rendered in the site's own mean style: N more passes; null_style_gain.t), split (the Fisher of a second, disjoint draw of "
-                    + "up to N own samples against F_k, i.e. sampling noise: up to N more passes; null_split_gain.t), both, or off; a residual "
-                    + "whose gain does not exceed them carries no domain signal"),
+                    + "up to N own samples against F_k, i.e. sampling noise: up to N more passes; null_split_gain.t), both, or off; beside each, "
+                    + "null_style_jaccard_fim / null_split_jaccard_fim: the overlap with the fim mask of the mask that null residual gives (not for "
+                    + "residual = direction); a residual whose gain and mask do not depart from fim more than the nulls' carries no domain signal"),
             new ConfigKey(NAME, "bn_stats", "local", "BatchNorm running statistics: local (like FedBN) or shared"));
     public static final List<ConfigKey> KEYS;
     /**
@@ -407,7 +408,7 @@ public final class PflResFim implements Algorithm {
                 long t1 = System.nanoTime();
                 Mask fim = SensitivityPartition.partition(own, null, null, model, partition.plainFim(), partitionSeed);
                 stats.putAll(ResidualDiagnostics.stats(own, foreign, score, trainable, fim));
-                nullControls(ctx, pool, own);
+                nullControls(ctx, pool, own, fim, partitionSeed);
                 stats.put("diagnostics_seconds", (System.nanoTime() - t1) / 1e9);
             }
         }
@@ -444,9 +445,12 @@ public final class PflResFim implements Algorithm {
          * site's own mean style against F_k ({@code null_style_gain.*}), and of a second, disjoint draw of up to N own
          * samples (the next ones of the same shuffle) against F_k ({@code null_split_gain.*}, with
          * {@code null_split_samples}); a control that cannot be made (no own window in the bank, no samples left) is
-         * left out.
+         * left out. Beside each gain, the mask the partition would make from that null residual in place of the foreign
+         * Fishers (same residual, options and seed) and its Jaccard overlap with the fim mask ({@code null_style_jaccard_fim},
+         * {@code null_split_jaccard_fim}): a residual mask that departs from fim's no more than a null's does carries no
+         * domain signal. The {@code direction} residual needs paired passes, so it gets the gains only.
          */
-        private void nullControls(ClientContext ctx, List<Sample> pool, ModelState own) {
+        private void nullControls(ClientContext ctx, List<Sample> pool, ModelState own, Mask fim, long partitionSeed) {
             boolean ownStyle = nullControls.equals("own-style") || nullControls.equals("both");
             boolean split = nullControls.equals("split") || nullControls.equals("both");
             if (!ownStyle && !split) {
@@ -458,13 +462,23 @@ public final class PflResFim implements Algorithm {
                 if (ownStyle && bank.contains(site)) {
                     ModelState self = FisherEstimator.estimate(net, batches(ctx, pool.subList(0, n), java.util.Collections.singletonList(bank.meanWindow(site)), null));
                     putGains("null_style_gain", own, self);
+                    putNullMask("null_style_jaccard_fim", own, self, fim, partitionSeed);
                 }
                 if (split && !second.isEmpty()) {
                     ModelState other = FisherEstimator.estimate(net, batches(ctx, second, null, null));
                     putGains("null_split_gain", own, other);
+                    putNullMask("null_split_jaccard_fim", own, other, fim, partitionSeed);
                     stats.put("null_split_samples", (double) second.size());
                 }
             }
+        }
+
+        /** The overlap with the fim mask of the mask the partition makes when {@code other} stands in for the foreign Fishers. */
+        private void putNullMask(String key, ModelState own, ModelState other, Mask fim, long partitionSeed) {
+            if (partition.variant() != PartitionConfig.Variant.RESFIM || partition.residual() == Residual.DIRECTION) {
+                return;
+            }
+            stats.put(key, ResidualDiagnostics.nullMaskOverlap(own, other, partition, model, fim, partitionSeed));
         }
 
         private void putGains(String prefix, ModelState own, ModelState other) {

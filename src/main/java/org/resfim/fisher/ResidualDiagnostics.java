@@ -124,6 +124,35 @@ public final class ResidualDiagnostics {
         return out;
     }
 
+    /**
+     * A null control's mask: the partition {@code config} makes when {@code other} (a Fisher with no domain change: the
+     * own style, or a second draw of own samples) stands in for the foreign Fishers, with the same residual, options
+     * and seed; returns its {@link #jaccard(Mask, Mask, ModelState)} overlap with {@code fim}, the mask of F_k alone.
+     */
+    public static double nullMaskOverlap(ModelState own, ModelState other, PartitionConfig config, ModelState layout, Mask fim, long seed) {
+        List<ModelState> stand = List.of(other);
+        ModelState residual = ResidualFisher.compute(own, stand, config.residual(), config.eps(), config.epsTau());
+        Map<String, Double> g = config.budget() == PartitionConfig.Budget.GAIN ? gains(own, stand) : null;
+        return jaccard(SensitivityPartition.partition(residual, own, g, layout, config, seed), fim, layout);
+    }
+
+    /** |A ∩ B| / |A ∪ B| of two masks over the trainable tensors of {@code layout}; 1 when both are empty. */
+    public static double jaccard(Mask a, Mask b, ModelState layout) {
+        long inter = 0;
+        long union = 0;
+        for (Tensor t : layout.tensors()) {
+            if (t.role().trainable()) {
+                BitSet and = (BitSet) a.bits(t.name()).clone();
+                and.and(b.bits(t.name()));
+                BitSet or = (BitSet) a.bits(t.name()).clone();
+                or.or(b.bits(t.name()));
+                inter += and.cardinality();
+                union += or.cardinality();
+            }
+        }
+        return union == 0 ? 1.0 : inter / (double) union;
+    }
+
     /** |A ∩ B| / |A ∪ B|; 1 when both are empty. */
     public static double jaccard(BitSet a, BitSet b) {
         BitSet and = (BitSet) a.clone();

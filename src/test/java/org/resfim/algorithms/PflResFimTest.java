@@ -209,6 +209,12 @@ class PflResFimTest {
         int train = sites(new PflResFim("pfl-resfim", Map.of()), 3).get(0).trainSamples().size();
         assertEquals(Math.min(4, train - 4), st.get("null_split_samples"), "the next samples of the same shuffle");
         assertTrue(st.containsKey("null_style_gain") && st.containsKey("null_split_gain") && st.containsKey("diagnostics_seconds"));
+        for (String k : List.of("null_style_jaccard_fim", "null_split_jaccard_fim")) {
+            assertTrue(st.get(k) >= 0 && st.get(k) <= 1, k + " " + st.get(k));
+        }
+        // the null mask by hand: the same partition with the null Fisher in place of the foreign ones
+        PflResFim.Client fimRun = fitOnce(Map.of("null_controls", "both", "variant", "fim"));
+        assertFalse(fimRun.stats().containsKey("null_style_jaccard_fim"), "fim computes no foreign Fisher, so no null mask");
 
         // gate = 1 makes the fim mask: the diagnostics must say Jaccard 1 everywhere
         PflResFim.Client gated = fitOnce(Map.of("gate", 1));

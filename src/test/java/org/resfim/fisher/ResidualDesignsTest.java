@@ -188,4 +188,25 @@ class ResidualDesignsTest {
         assertEquals(-1.0, st2.get("spearman_fim.w"), 1e-12);
         assertEquals(0.0, st2.get("jaccard_fim.w"), 0);
     }
+
+    @Test
+    void nullMaskOverlapByHand() {
+        // F_k = 1..8 over w [8]; ρ = 0.25 → 2 personal elements; fim picks the two largest F_k: 7 (index 3) and 8 (index 5)
+        ModelState own = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {8}, 1, 5, 2, 7, 3, 8, 4, 6));
+        PartitionConfig c = config("rho", 0.25);
+        Mask fim = SensitivityPartition.partition(own, own, c.plainFim(), 0);
+        assertEquals(bits(3, 5), fim.bits("w"));
+        // a null Fisher that is a pure gain of F_k: |F_null − F_k| = 0.5·F_k ranks like F_k, so the null mask is fim's
+        ModelState half = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {8}, 0.5f, 2.5f, 1, 3.5f, 1.5f, 4, 2, 3));
+        assertEquals(1.0, ResidualDiagnostics.nullMaskOverlap(own, half, c, own, fim, 0), 0);
+        // a null that moves indices 0 and 2 most (|Δ| 9 and 8, others ≤ 1): mask {0, 2} against fim's {3, 5} → disjoint
+        ModelState moved = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {8}, 10, 5, 10, 7, 3, 8, 4, 7));
+        assertEquals(0.0, ResidualDiagnostics.nullMaskOverlap(own, moved, c, own, fim, 0), 0);
+        // one of the two moved most (index 3, |Δ| 9) and index 0 (|Δ| 8): {0, 3} against {3, 5} → 1/3
+        ModelState one = FisherFixtures.state(FisherFixtures.t("w", TensorRole.CONV_WEIGHT, new int[] {8}, 9, 5, 2, 16, 3, 8, 4, 6));
+        assertEquals(1.0 / 3, ResidualDiagnostics.nullMaskOverlap(own, one, c, own, fim, 0), 1e-12);
+        // whole-mask Jaccard over the trainable tensors of a layout
+        assertEquals(1.0 / 3, ResidualDiagnostics.jaccard(SensitivityPartition.partition(
+                ResidualFisher.compute(own, List.of(one), Residual.ABSOLUTE, 1e-12), own, c, 0), fim, own), 1e-12);
+    }
 }

@@ -407,7 +407,8 @@ public final class RunReport {
     static final Map<String, String> DIAGNOSTIC_FIELDS = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(Map.of(
             "jaccard_fim", "Jaccard with fim mask", "spearman_fim", "Spearman of log score with log F_k", "gain", "gain s_t",
             "null_style_gain", "null: own style", "null_split_gain", "null: split draw")));
-    private static final List<String> DIAGNOSTIC_ORDER = List.of("jaccard_fim", "spearman_fim", "gain", "null_style_gain", "null_split_gain");
+    private static final List<String> DIAGNOSTIC_ORDER = List.of("jaccard_fim", "spearman_fim", "gain", "null_style_gain", "null_split_gain",
+            "null_style_jaccard_fim", "null_split_jaccard_fim");
 
     Diagnostics diagnosticsOf(String m) {
         List<JsonNode> last = new ArrayList<>();
@@ -492,6 +493,12 @@ public final class RunReport {
         if (d.overall().containsKey("null_style_gain") || d.overall().containsKey("null_split_gain")) {
             b.append(" (null controls: own style ").append(fmt(d.overall().getOrDefault("null_style_gain", Double.NaN)))
                     .append(", a second draw of own samples ").append(fmt(d.overall().getOrDefault("null_split_gain", Double.NaN))).append(")");
+        }
+        if (d.overall().containsKey("null_style_jaccard_fim") || d.overall().containsKey("null_split_jaccard_fim")) {
+            b.append("; the masks those null residuals would give overlap the fim mask by ")
+                    .append(fmt(d.overall().getOrDefault("null_style_jaccard_fim", Double.NaN))).append(" (own style) and ")
+                    .append(fmt(d.overall().getOrDefault("null_split_jaccard_fim", Double.NaN)))
+                    .append(" (second draw): a mask no further from fim's than these is chosen by noise, not by domain");
         }
         b.append(". Jaccard and Spearman near 1 mean the residual keeps what the own Fisher keeps; a gain not above its null controls "
                 + "carries no domain signal (<code>pfl-resfim:null_controls=both</code> draws them).</figcaption></figure>\n");
