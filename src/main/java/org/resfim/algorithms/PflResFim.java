@@ -8,6 +8,7 @@ import org.resfim.config.Section;
 import org.resfim.data.Sample;
 import org.resfim.engine.Batch;
 import org.resfim.engine.FisherEstimator;
+import org.resfim.engine.FisherWorkers;
 import org.resfim.engine.UNet;
 import org.resfim.federation.Algorithm;
 import org.resfim.federation.Batches;
@@ -67,6 +68,9 @@ public final class PflResFim implements Algorithm {
                     + "up to N own samples against F_k, i.e. sampling noise: up to N more passes; null_split_gain.t), both, or off; beside each, "
                     + "null_style_jaccard_fim / null_split_jaccard_fim: the overlap with the fim mask of the mask that null residual gives (not for "
                     + "residual = direction); a residual whose gain and mask do not depart from fim more than the nulls' carries no domain signal"),
+            new ConfigKey(NAME, "workers", 0, "parallel workers for the estimate's per-sample passes, each with its own copy of the network and "
+                    + "one libtorch thread, their sums added in a fixed order (same numbers on every run for a given count); 0 = as many as "
+                    + "libtorch's threads (--threads), 1 = one after another on the training threads"),
             new ConfigKey(NAME, "bn_stats", "local", "BatchNorm running statistics: local (like FedBN) or shared"));
     public static final List<ConfigKey> KEYS;
     /**
@@ -150,6 +154,7 @@ public final class PflResFim implements Algorithm {
     private final int maxForeign;
     private final boolean diagnostics;
     private final String nullControls;
+    private final int workers;
     private final boolean localStats;
 
     public PflResFim(String spec, Map<String, Object> params) {
@@ -205,6 +210,7 @@ public final class PflResFim implements Algorithm {
         if (!nullControls.equals("off") && !diagnostics) {
             throw new ConfigException(NAME + ".null_controls = " + nullControls + " needs " + NAME + ".diagnostics = on");
         }
+        this.workers = s.getInt("workers", 0, 64);
         this.localStats = s.getChoice("bn_stats", List.of("local", "shared")).equals("local");
     }
 
@@ -350,7 +356,8 @@ public final class PflResFim implements Algorithm {
             if (partition.variant().needsFisher()) {
                 pool = shuffled(ctx.trainSamples(), rng);
                 List<Sample> chosen = pool.subList(0, Math.min(samples, pool.size()));
-                try (UNet net = ctx.open(model)) {
+                try (Networks live = new Networks(ctx, model, workers(chosen.size()))) {
+                    List<UNet> net = live.nets;
                     List<Batch> ownBatches = batches(ctx, chosen, null, null);
                     if (partition.needsForeignFisher()) {
                         List<String> others = foreignSites(ctx, round);
@@ -413,6 +420,36 @@ public final class PflResFim implements Algorithm {
             }
         }
 
+        /** The estimate's workers: the configured count, or libtorch's threads; never more than the samples. */
+        private int workers(int sampleCount) {
+            int w = workers > 0 ? workers : FisherWorkers.defaultWorkers();
+            return Math.max(1, Math.min(w, sampleCount));
+        }
+
+        /** The estimate's live copies of the model, one per worker, closed together. */
+        private static final class Networks implements AutoCloseable {
+            final List<UNet> nets = new ArrayList<>();
+
+            Networks(ClientContext ctx, ModelState model, int count) {
+                try {
+                    for (int i = 0; i < count; i++) {
+                        nets.add(ctx.open(model));
+                    }
+                } catch (RuntimeException e) {
+                    close();
+                    throw e;
+                }
+            }
+
+            @Override
+            public void close() {
+                for (UNet n : nets) {
+                    n.close();
+                }
+                nets.clear();
+            }
+        }
+
         /** The other sites whose styles this estimate uses: all of them, or a seeded sample of {@code max_foreign}, in bank order. */
         private List<String> foreignSites(ClientContext ctx, int round) {
             List<String> others = new ArrayList<>();
@@ -458,7 +495,8 @@ public final class PflResFim implements Algorithm {
             }
             int n = Math.min(samples, pool.size());
             List<Sample> second = pool.subList(n, Math.min(2 * n, pool.size()));
-            try (UNet net = ctx.open(model)) {
+            try (Networks live = new Networks(ctx, model, workers(n))) {
+                List<UNet> net = live.nets;
                 if (ownStyle && bank.contains(site)) {
                     ModelState self = FisherEstimator.estimate(net, batches(ctx, pool.subList(0, n), java.util.Collections.singletonList(bank.meanWindow(site)), null));
                     putGains("null_style_gain", own, self);

@@ -49,8 +49,11 @@ public final class EstimateCost {
         }
     }
 
-    /** Measures K = {@code sites} with at most {@code maxForeign} foreign styles (0 = all), N = {@code samples}. */
-    public static Row measure(int sites, int maxForeign, int samples, int size, int imagesPerSite, long seed) {
+    /**
+     * Measures K = {@code sites} with at most {@code maxForeign} foreign styles (0 = all), N = {@code samples}, and
+     * {@code workers} parallel workers for the per-sample passes (pfl-resfim.workers; 0 = as many as libtorch's threads).
+     */
+    public static Row measure(int sites, int maxForeign, int samples, int size, int imagesPerSite, long seed, int workers) {
         List<SiteDataset> data = SyntheticSites.generate(sites, imagesPerSite, size, seed);
         StyleConfig style = StyleConfig.defaults();
         List<StyleBank> banks = new ArrayList<>();
@@ -68,6 +71,7 @@ public final class EstimateCost {
         params.put("samples", samples);
         params.put("max_foreign", maxForeign);
         params.put("diagnostics", "off");
+        params.put("workers", workers);
         PflResFim algo = new PflResFim("pfl-resfim", params);
         UNetConfig unet = UNetConfig.reference();
         ModelState init;
