@@ -305,10 +305,10 @@ public final class PflResFim implements Algorithm {
          * {@code style.augment} (METHOD.md step 2, FedDG-style): each training sample, with probability p, re-rendered in
          * the style of a uniformly chosen other site of the bank (one of its windows, uniformly) with λ ~ U(0, 1), mask
          * unchanged; draws from the epoch's augmentation stream in this order: the p test, the site, the window, λ.
-         * Null (no transform) when the option is off or the bank holds no other site.
+         * Null (no transform, no draws: the same run as off) when the option is off, p = 0 or the bank holds no other site.
          */
         ClientContext.SampleTransform styleAugmentation() {
-            if (!style.augment() || bank.isEmpty()) {
+            if (!style.augment() || style.p() <= 0 || bank.isEmpty()) {
                 return null;
             }
             List<String> others = bank.sites().stream().filter(s -> !s.equals(site)).toList();

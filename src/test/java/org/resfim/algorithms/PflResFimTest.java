@@ -296,6 +296,9 @@ class PflResFimTest {
         onlyMe.put("me", java.util.Collections.singletonList(mine));
         alone.useBank(onlyMe);
         assertNull(alone.styleAugmentation(), "no other site: nothing to re-render in");
+        PflResFim.Client never = (PflResFim.Client) new PflResFim("pfl-resfim", Map.of("style.augment", "on", "style.p", 0.0)).newClient("me");
+        never.useBank(bank);
+        assertNull(never.styleAugmentation(), "p = 0: no transform and no draws, so the run equals augment = off");
 
         PflResFim.Client always = (PflResFim.Client) new PflResFim("pfl-resfim", Map.of("style.augment", "on", "style.p", 1.0)).newClient("me");
         always.useBank(bank);
@@ -325,6 +328,8 @@ class PflResFimTest {
         PflResFim.Client plain = fitOnce(Map.of("variant", "fim"));
         PflResFim.Client augmented = fitOnce(Map.of("variant", "fim", "style.augment", "on", "style.p", 1.0));
         assertFalse(java.util.Arrays.equals(plain.model().get("d.0.c1.weight").data(), augmented.model().get("d.0.c1.weight").data()));
+        PflResFim.Client zero = fitOnce(Map.of("variant", "fim", "style.augment", "on", "style.p", 0.0));
+        assertArrayEquals(plain.model().get("d.0.c1.weight").data(), zero.model().get("d.0.c1.weight").data(), "p = 0 trains as off");
     }
 
     @Test
