@@ -201,6 +201,11 @@ public final class GrpcTransport implements Transport {
         callers.shutdownNow();
     }
 
+    /** The cap on answers received at once (for tests). */
+    ReceiveGate gate() {
+        return gate;
+    }
+
     /** Tells a site something, e.g. why its upload was not used (best effort). */
     public void notice(String site, int round, String text) {
         SiteSession s = server.session(site);

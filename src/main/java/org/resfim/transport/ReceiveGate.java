@@ -13,6 +13,7 @@ final class ReceiveGate {
     private final int places;
     private int free;
     private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+    private long waited;
 
     ReceiveGate(int places) {
         if (places < 1) {
@@ -33,6 +34,7 @@ final class ReceiveGate {
             return true;
         }
         waiting.add(granted);
+        waited++;
         return false;
     }
 
@@ -57,5 +59,10 @@ final class ReceiveGate {
 
     synchronized int free() {
         return free;
+    }
+
+    /** How many answers had to wait for a place so far. */
+    synchronized long waited() {
+        return waited;
     }
 }
