@@ -353,7 +353,13 @@ public final class FederationServer implements AutoCloseable {
                     return;
                 }
                 SiteSession s = new SiteSession(h.site(), options.tls() == null ? "(insecure)" : peer.identity(), peer.fingerprint(),
-                        peer.address(), out, options.maxPayloadBytes(), log, () -> obs.request(1));
+                        peer.address(), out, options.maxPayloadBytes(), log, () -> {
+                            try {
+                                obs.request(1);
+                            } catch (RuntimeException ignored) {
+                                // the stream is closed already
+                            }
+                        });
                 // one live session per site: a second connection is refused while the first is open (a stolen key
                 // cannot push the real site off); a site whose old connection is gone gets in at once
                 SiteSession[] live = new SiteSession[1];

@@ -4,8 +4,9 @@ import java.util.ArrayDeque;
 
 /**
  * A cap on answers being received at once. An answer's payload is held in memory while it arrives and while it
- * is decoded (a few times its size), so with many sites answering together the server's heap would grow with
- * sites × answer size; with the gate it grows with the cap. A session whose answer finds no free place stops
+ * is decoded (a few times its size), so with many sites answering together these transient copies would grow with
+ * sites × answer size; with the gate they grow with the cap (the decoded uploads a round aggregates stay, one per
+ * site). A session whose answer finds no free place stops
  * reading its stream (gRPC flow control then holds the site's sender) until a place frees up, first come,
  * first served.
  */

@@ -172,11 +172,13 @@ public final class SiteSession {
             throw c instanceof TransportException t ? t : new TransportException(String.valueOf(c.getMessage()), c);
         } finally {
             boolean release;
+            Runnable waiting;
             synchronized (this) {
                 pending = null;
                 release = p.holding && !p.handed;
+                waiting = p.granted;
             }
-            if (p.granted != null && p.gate.withdraw(p.granted)) {
+            if (waiting != null && p.gate.withdraw(waiting)) {
                 readMore.run(); // it was waiting for a place: read (and drop) what follows
             }
             if (release) {
