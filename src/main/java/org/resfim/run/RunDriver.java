@@ -162,7 +162,7 @@ public final class RunDriver {
         dir.writeResults(table, plan, costs, sites.provenance());
         try {
             log.info("Report: " + org.resfim.report.html.RunReport.write(plan.out()).toAbsolutePath());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) { // the results stand without the report (e.g. no engine to draw it)
             log.warn("Report not written: " + e.getMessage() + " (retry with `resfim report " + plan.out() + "`)");
         }
         return table;

@@ -30,9 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * once ({@link #callAll}), each site on its own thread and session with its own deadline (the call timeout; for
  * FIT also the round timeout, both counted from the start of the phase); a message that several sites receive (the
  * FIT broadcast) is encoded once. At most {@link Settings#maxReceiving} answers with a payload are received and
- * decoded at once ({@link ReceiveGate}), so the heap does not grow with sites × answer size. A call waits for its
- * answer until its deadline; a site that is not connected, breaks the protocol, sends an invalid upload or misses
- * the deadline fails the call (not permanently: it is skipped for the round, and told to reconnect). A site whose
+ * decoded at once ({@link ReceiveGate}), so their transient copies in the heap do not grow with sites × answer
+ * size. A call waits for its answer until its deadline; a site that is not connected, breaks the protocol, sends an
+ * invalid upload or misses the deadline fails the call (not permanently: it is skipped for the round, and told to
+ * reconnect). A site whose
  * connection was replaced since it last answered in step (it crashed and rejoined, or timed out) first restores
  * its own state saved after the last round it completed, so it rejoins with its personal state intact.
  */
