@@ -54,9 +54,9 @@ public final class ServerCommand implements Callable<Integer> {
     Path deny;
     @Option(names = "--insecure", description = "Plaintext, no authentication (testing on a trusted network only).")
     boolean insecure;
-    @Option(names = "--call-timeout", defaultValue = "3600", description = "Seconds a site may take to answer one call (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--call-timeout", defaultValue = "3600", description = "Seconds a site may take to answer one call; the sites of a phase are called at once, each with its own deadline (default: ${DEFAULT-VALUE}).")
     double callTimeout;
-    @Option(names = "--round-timeout", defaultValue = "7200", description = "Seconds for the training phase of a round; late sites are skipped (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--round-timeout", defaultValue = "7200", description = "Seconds for the training phase of a round, from its start (all sites train at once); sites that have not answered by then are skipped for the round (default: ${DEFAULT-VALUE}).")
     double roundTimeout;
     @Option(names = "--rejoin-grace", defaultValue = "60", description = "Seconds a call waits for a disconnected site to reconnect, once per absence (default: ${DEFAULT-VALUE}).")
     double rejoinGrace;
@@ -70,6 +70,9 @@ public final class ServerCommand implements Callable<Integer> {
     double idleTimeout;
     @Option(names = "--max-streams-per-connection", defaultValue = "4", description = "Streams one connection may hold; a site needs one (default: ${DEFAULT-VALUE}).")
     int maxStreams;
+    @Option(names = "--max-receiving", defaultValue = "4", description = "Answers with a payload (uploads, style banks) received and decoded at"
+            + " once; each needs a few times its size in heap meanwhile, the others wait, held by flow control (default: ${DEFAULT-VALUE}).")
+    int maxReceiving;
     @Option(names = "--max-connections-per-site", defaultValue = "4", description = "Connections one certificate identity may hold (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
@@ -85,6 +88,7 @@ public final class ServerCommand implements Callable<Integer> {
         OptionChecks.range("--max-upload-mb", maxUploadMb, 1, 1_000_000);
         OptionChecks.range("--max-streams-per-connection", maxStreams, 1, 10_000);
         OptionChecks.range("--max-connections-per-site", maxConnections, 1, 10_000);
+        OptionChecks.range("--max-receiving", maxReceiving, 1, 10_000);
         Plans.Overrides o;
         if (resume != null) {
             if (config != null || methods != null || seeds != null || rounds != null || localEpochs != null || out != null) {
@@ -113,7 +117,7 @@ public final class ServerCommand implements Callable<Integer> {
         ServerRuntime runtime = new ServerRuntime(plan, new ServerRuntime.Options(host, listen, tls, allowList, callMillis,
                 roundMillis, rejoinMillis, waitMillis, maxUploadMb * org.resfim.state.Bytes.MB, resume != null,
                 new FederationServer.Limits(OptionChecks.millis("--hello-timeout", helloTimeout), maxStreams, maxConnections,
-                        OptionChecks.millis("--idle-timeout", idleTimeout))), System.out);
+                        OptionChecks.millis("--idle-timeout", idleTimeout)), maxReceiving), System.out);
         ResultTable table = runtime.run();
         System.out.println();
         System.out.println(table.markdown());

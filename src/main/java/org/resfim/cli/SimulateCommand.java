@@ -67,8 +67,7 @@ public final class SimulateCommand implements Callable<Integer> {
         ResultTable table = new Simulation(plan, System.out).run();
         System.out.println();
         System.out.println(table.markdown());
-        System.out.println("Run directory: " + plan.out().toAbsolutePath());
-        org.resfim.report.html.RunReport.writeAfterSimulation(plan.out(), System.out);
+        System.out.println("Run directory: " + plan.out().toAbsolutePath()); // with report.html, written by the run driver
         return 0;
     }
 }

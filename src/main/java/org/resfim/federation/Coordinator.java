@@ -3,6 +3,7 @@ package org.resfim.federation;
 import org.resfim.state.ModelState;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,9 @@ import java.util.SplittableRandom;
 
 /**
  * The server's round loop (Flower's lifecycle): SETUP once, then per round sample sites, FIT them,
- * aggregate with the algorithm's {@link ServerProcedure}, and EVALUATE every site on what it receives.
+ * aggregate with the algorithm's {@link ServerProcedure}, and EVALUATE every site on what it receives. Each
+ * phase goes to all its sites at once ({@link Transport#callAll}; the in-process transport calls them in turn),
+ * and the answers are taken in site order, so the results do not depend on which site answered first.
  * A site that fails is skipped for the round; a site whose training diverged is dropped for the rest of
  * the run; the run and its results so far are kept.
  */
@@ -37,11 +40,11 @@ public final class Coordinator {
     /** Runs rounds 1..T from the common initial model. */
     public void run(ModelState initial) {
         List<Reply> replies = new ArrayList<>();
-        for (String site : transport.sites()) {
-            try {
-                replies.add(transport.call(site, new Request(Phase.SETUP, 0, Message.of(initial))));
-            } catch (ParticipantException e) {
-                fail(0, Phase.SETUP, e);
+        for (Transport.Outcome o : transport.callAll(same(transport.sites(), new Request(Phase.SETUP, 0, Message.of(initial))))) {
+            if (o.failed()) {
+                fail(0, Phase.SETUP, o.failure());
+            } else {
+                replies.add(o.reply());
             }
         }
         setupBroadcast = server.setup(replies);
@@ -57,14 +60,10 @@ public final class Coordinator {
         server.restore(serverState);
         setupBroadcast = broadcast;
         dropped.addAll(droppedSites);
-        for (String site : transport.sites()) {
-            if (dropped.contains(site)) {
-                continue;
-            }
-            try {
-                transport.call(site, new Request(Phase.SETUP, completed, Message.empty()));
-            } catch (ParticipantException e) {
-                fail(completed, Phase.SETUP, e);
+        List<String> restore = transport.sites().stream().filter(s -> !dropped.contains(s)).toList();
+        for (Transport.Outcome o : transport.callAll(same(restore, new Request(Phase.SETUP, completed, Message.empty())))) {
+            if (o.failed()) {
+                fail(completed, Phase.SETUP, o.failure());
             }
         }
         rounds(completed + 1);
@@ -90,14 +89,14 @@ public final class Coordinator {
             if (alive.isEmpty()) {
                 return;
             }
+            // every sampled site trains at once (where the transport can); the answers are taken in site order
             List<Reply> uploads = new ArrayList<>();
-            for (String site : sample(alive, round)) {
-                try {
-                    Reply r = transport.call(site, new Request(Phase.FIT, round, setupBroadcast));
-                    uploads.add(r);
-                    listener.onFit(round, r);
-                } catch (ParticipantException e) {
-                    fail(round, Phase.FIT, e);
+            for (Transport.Outcome o : transport.callAll(same(sample(alive, round), new Request(Phase.FIT, round, setupBroadcast)))) {
+                if (o.failed()) {
+                    fail(round, Phase.FIT, o.failure());
+                } else {
+                    uploads.add(o.reply());
+                    listener.onFit(round, o.reply());
                 }
             }
             Map<String, Message> downlinks;
@@ -114,19 +113,30 @@ public final class Coordinator {
                         + settings.minSites() + "; the round is not aggregated", false);
                 downlinks = Map.of();
             }
+            Map<String, Request> evaluate = new LinkedHashMap<>();
             for (String site : alive) {
-                if (dropped.contains(site)) {
-                    continue;
+                if (!dropped.contains(site)) {
+                    evaluate.put(site, new Request(Phase.EVALUATE, round, downlinks.getOrDefault(site, Message.empty())));
                 }
-                Message m = downlinks.getOrDefault(site, Message.empty());
-                try {
-                    listener.onEvaluate(round, transport.call(site, new Request(Phase.EVALUATE, round, m)));
-                } catch (ParticipantException e) {
-                    fail(round, Phase.EVALUATE, e);
+            }
+            for (Transport.Outcome o : transport.callAll(evaluate)) {
+                if (o.failed()) {
+                    fail(round, Phase.EVALUATE, o.failure());
+                } else {
+                    listener.onEvaluate(round, o.reply());
                 }
             }
             listener.onRoundEnd(round, server.save());
         }
+    }
+
+    /** The same request for each of {@code sites}, in their order. */
+    private static Map<String, Request> same(List<String> sites, Request request) {
+        Map<String, Request> calls = new LinkedHashMap<>();
+        for (String s : sites) {
+            calls.put(s, request);
+        }
+        return calls;
     }
 
     private void fail(int round, Phase phase, ParticipantException e) {

@@ -116,9 +116,11 @@ public final class SiteParticipant implements Participant, ClientContext {
                     return new Reply(name(), Phase.SETUP, 0, up, data.train().size(), null, null);
                 }
                 case FIT: {
+                    double startedAt = System.currentTimeMillis() / 1e3;
                     long t = System.nanoTime();
                     Message up = procedure.fit(this, request.round(), request.message());
                     Map<String, Double> stats = new java.util.LinkedHashMap<>(procedure.stats());
+                    stats.put("started_at", startedAt); // wall clock (epoch seconds): when the sites' training overlapped
                     stats.put("fit_seconds", (System.nanoTime() - t) / 1e9);
                     stats.put("upload_bytes", (double) (up == null ? 0 : up.payloadBytes()));
                     return new Reply(name(), Phase.FIT, request.round(), up, data.train().size(), null, stats);

@@ -252,7 +252,7 @@ public final class RunDirectory {
      * The settings a run starts with, as written to {@code config.resolved.json} (format {@link #RESOLVED_FORMAT}):
      * every section under its configuration keys, as a user writes them.
      */
-    static Map<String, Object> resolvedConfig(SimulationPlan plan) {
+    public static Map<String, Object> resolvedConfig(SimulationPlan plan) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", RESOLVED_FORMAT);
         m.put("source", plan.data().source());
@@ -344,7 +344,13 @@ public final class RunDirectory {
     }
 
     void writeResults(ResultTable table, SimulationPlan plan, List<org.resfim.report.CostSummary> costs) {
-        Map<String, Object> prov = provenance(plan);
+        writeResults(table, plan, costs, Map.of());
+    }
+
+    /** The result tables with the cost section, each headed by the provenance ({@code extra}: e.g. how the sites were reached). */
+    void writeResults(ResultTable table, SimulationPlan plan, List<org.resfim.report.CostSummary> costs, Map<String, Object> extra) {
+        Map<String, Object> prov = new LinkedHashMap<>(provenance(plan));
+        prov.putAll(extra);
         Simulation.write(root.resolve("provenance.json"), Simulation.json(prov));
         StringBuilder header = new StringBuilder();
         appendFlat(header, "", prov);

@@ -6,6 +6,7 @@ import org.resfim.data.FederationConfig;
 import org.resfim.data.FederationData;
 import org.resfim.data.SiteConfig;
 import org.resfim.data.SiteDataset;
+import org.resfim.run.RunDirectory;
 import org.resfim.run.SimulationPlan;
 
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -70,22 +70,17 @@ public final class Deployment {
 
     /**
      * SHA-256 of every setting that must be equal at the server and all sites for the run to be the run the
-     * configuration describes: methods and their parameters, seeds, rounds, training, evaluation, model, image
-     * size, split ratios, site names and the data section without local paths.
+     * configuration describes: the settings {@code config.resolved.json} records, under the same configuration keys
+     * (methods, their parameters and ResFIM's defaults for them, seeds, federation, training, evaluation, model,
+     * image size, the data section) — without what is local to each party (the configuration file's path and the
+     * data section's paths) — plus the channels and the site names.
      */
     public static String planSha256(SimulationPlan plan) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("methods", plan.methods());
-        m.put("method_params", new TreeMap<>(plan.methodParams()));
-        m.put("seeds", plan.seeds());
-        m.put("federation", plan.federation());
-        m.put("training", plan.training());
-        m.put("evaluation", plan.evaluation());
-        m.put("model", plan.model());
-        m.put("image_size", List.of(plan.data().imageHeight(), plan.data().imageWidth()));
+        Map<String, Object> m = new TreeMap<>(RunDirectory.resolvedConfig(plan));
+        m.remove("source");
+        m.put("data", withoutLocal(plan.data().raw().get("data")));
         m.put("channels", plan.data().channels());
         m.put("sites", siteNames(plan.data()));
-        m.put("data", withoutLocal(plan.data().raw().get("data")));
         try {
             byte[] json = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true).writeValueAsBytes(m);
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));

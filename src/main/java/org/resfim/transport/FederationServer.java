@@ -287,6 +287,8 @@ public final class FederationServer implements AutoCloseable {
 
     private StreamObserver<Frame> open(StreamObserver<Frame> toSite) {
         ServerCallStreamObserver<Frame> obs = (ServerCallStreamObserver<Frame>) toSite;
+        // frames are read one at a time: a session may stop reading while its answer waits for a place to be received
+        obs.disableAutoRequest();
         Outbound out = new Outbound(obs);
         obs.setOnReadyHandler(out::onReady);
         Peer peer = PEER.get();
@@ -330,9 +332,12 @@ public final class FederationServer implements AutoCloseable {
                     return;
                 }
                 if (session != null) {
-                    session.onFrame(f);
+                    if (session.onFrame(f)) {
+                        obs.request(1);
+                    }
                     return;
                 }
+                obs.request(1);
                 if (helloTimer != null) {
                     helloTimer.cancel(false);
                 }
@@ -348,7 +353,13 @@ public final class FederationServer implements AutoCloseable {
                     return;
                 }
                 SiteSession s = new SiteSession(h.site(), options.tls() == null ? "(insecure)" : peer.identity(), peer.fingerprint(),
-                        peer.address(), out, options.maxPayloadBytes(), log);
+                        peer.address(), out, options.maxPayloadBytes(), log, () -> {
+                            try {
+                                obs.request(1);
+                            } catch (RuntimeException ignored) {
+                                // the stream is closed already
+                            }
+                        });
                 // one live session per site: a second connection is refused while the first is open (a stolen key
                 // cannot push the real site off); a site whose old connection is gone gets in at once
                 SiteSession[] live = new SiteSession[1];
@@ -404,6 +415,7 @@ public final class FederationServer implements AutoCloseable {
             }
         };
         stream.startHelloTimer();
+        obs.request(1);
         return stream;
     }
 

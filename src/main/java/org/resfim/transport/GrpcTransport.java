@@ -12,28 +12,52 @@ import org.resfim.state.Mask;
 import org.resfim.state.ModelState;
 import org.resfim.state.StateFile;
 
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The coordinator's {@link Transport} over the sites' gRPC sessions. A call is sent down the site's stream and
- * waits for its answer until the call's deadline (and, for FIT, the round's deadline); a site that is not
- * connected, breaks the protocol, sends an invalid upload or misses the deadline fails the call (not
- * permanently: it is skipped for the round). A site whose connection was replaced since it last answered in
- * step (it crashed and rejoined, or timed out) first restores its own state saved after the last round it
- * completed, so it rejoins with its personal state intact.
+ * The coordinator's {@link Transport} over the sites' gRPC sessions. The calls of a phase go to all their sites at
+ * once ({@link #callAll}), each site on its own thread and session with its own deadline (the call timeout; for
+ * FIT also the round timeout, both counted from the start of the phase); a message that several sites receive (the
+ * FIT broadcast) is encoded once. At most {@link Settings#maxReceiving} answers with a payload are received and
+ * decoded at once ({@link ReceiveGate}), so their transient copies in the heap do not grow with sites × answer
+ * size. A call waits for its answer until its deadline; a site that is not connected, breaks the protocol, sends an
+ * invalid upload or misses the deadline fails the call (not permanently: it is skipped for the round, and told to
+ * reconnect). A site whose
+ * connection was replaced since it last answered in step (it crashed and rejoined, or timed out) first restores
+ * its own state saved after the last round it completed, so it rejoins with its personal state intact.
  */
 public final class GrpcTransport implements Transport {
+    /** Answers received at once unless configured otherwise. */
+    public static final int DEFAULT_MAX_RECEIVING = 4;
+
     /**
      * @param callTimeoutMillis  longest wait for one answer
-     * @param roundTimeoutMillis longest FIT phase of a round, from its first FIT call
+     * @param roundTimeoutMillis longest FIT phase of a round, from its start (all sites train at once)
      * @param rejoinGraceMillis  how long a call waits for a disconnected site to reconnect (once per absence)
+     * @param maxReceiving       answers with a payload received and decoded at once (each holds a few times its size
+     *                           in heap meanwhile); the others wait, their sites held by flow control
      */
-    public record Settings(long callTimeoutMillis, long roundTimeoutMillis, long rejoinGraceMillis) {
+    public record Settings(long callTimeoutMillis, long roundTimeoutMillis, long rejoinGraceMillis, int maxReceiving) {
+        public Settings(long callTimeoutMillis, long roundTimeoutMillis, long rejoinGraceMillis) {
+            this(callTimeoutMillis, roundTimeoutMillis, rejoinGraceMillis, DEFAULT_MAX_RECEIVING);
+        }
+
+        public Settings {
+            if (maxReceiving < 1) {
+                throw new IllegalArgumentException("answers received at once must be at least 1, got " + maxReceiving);
+            }
+        }
     }
 
     /** Receives each answer that arrived (accepted or not), for the server's audit. */
@@ -46,17 +70,18 @@ public final class GrpcTransport implements Transport {
     private final Settings settings;
     private final EventLog log;
     private final Received audit;
-    private String run = "";
-    private long seed;
-    private ModelState initial = new ModelState();
-    private UploadCheck check = new UploadCheck(new ModelState(), 0);
-    private long answerLimit = Long.MAX_VALUE;
-    private long setupLimit;
-    private final Map<String, Long> inStep = new HashMap<>();
-    private final Map<String, Integer> lastGood = new HashMap<>();
-    private final Set<String> absent = new HashSet<>();
-    private int fitRound = -1;
-    private long fitDeadline;
+    private final ReceiveGate gate;
+    private final ExecutorService callers;
+    private volatile String run = "";
+    private volatile long seed;
+    private volatile ModelState initial = new ModelState();
+    private volatile UploadCheck check = new UploadCheck(new ModelState(), 0);
+    private volatile long answerLimit = Long.MAX_VALUE;
+    private volatile long setupLimit;
+    // per site: each site is called by one thread at a time
+    private final Map<String, Long> inStep = new ConcurrentHashMap<>();
+    private final Map<String, Integer> lastGood = new ConcurrentHashMap<>();
+    private final Set<String> absent = ConcurrentHashMap.newKeySet();
 
     public GrpcTransport(FederationServer server, List<String> sites, Settings settings, EventLog log, Received audit) {
         this.server = server;
@@ -64,6 +89,13 @@ public final class GrpcTransport implements Transport {
         this.settings = settings;
         this.log = log;
         this.audit = audit;
+        this.gate = new ReceiveGate(settings.maxReceiving());
+        AtomicInteger n = new AtomicInteger();
+        this.callers = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "site-call-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -95,7 +127,6 @@ public final class GrpcTransport implements Transport {
         for (String s : sites) {
             lastGood.put(s, resumedAfter);
         }
-        fitRound = -1;
     }
 
     @Override
@@ -103,23 +134,77 @@ public final class GrpcTransport implements Transport {
         return sites;
     }
 
+    /** One call on its own, with its own deadline. */
     @Override
-    public synchronized Reply call(String site, Request request) throws ParticipantException {
+    public Reply call(String site, Request request) throws ParticipantException {
+        return call(site, request, Payload.of(request.message()), deadline(request.phase(), System.nanoTime()));
+    }
+
+    /**
+     * All calls of a phase at once, one thread per site; the outcomes in the order of {@code calls}. Every distinct
+     * message is encoded once, however many sites receive it.
+     */
+    @Override
+    public List<Outcome> callAll(Map<String, Request> calls) {
+        long start = System.nanoTime();
+        Map<Message, Payload> encoded = new IdentityHashMap<>();
+        List<Future<Outcome>> running = new ArrayList<>(calls.size());
+        for (Map.Entry<String, Request> c : calls.entrySet()) {
+            String site = c.getKey();
+            Request request = c.getValue();
+            Payload payload = encoded.computeIfAbsent(request.message(), Payload::of);
+            long deadline = deadline(request.phase(), start);
+            running.add(callers.submit(() -> {
+                try {
+                    return new Outcome(site, call(site, request, payload, deadline), null);
+                } catch (ParticipantException e) {
+                    return new Outcome(site, null, e);
+                } catch (RuntimeException e) {
+                    return new Outcome(site, null, new ParticipantException(site, String.valueOf(e.getMessage()), false, e));
+                }
+            }));
+        }
+        encoded.clear();
+        List<Outcome> out = new ArrayList<>(running.size());
+        for (Future<Outcome> f : running) {
+            try {
+                out.add(f.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running.forEach(x -> x.cancel(true));
+                throw new IllegalStateException("interrupted while the sites answered", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+        return out;
+    }
+
+    private Reply call(String site, Request request, Payload payload, long deadline) throws ParticipantException {
         SiteSession s = connectedSession(site);
-        long deadline = deadline(request);
         if (request.phase() != Phase.SETUP && !Long.valueOf(s.number()).equals(inStep.get(site))) {
             int r = lastGood.getOrDefault(site, 0);
             log.info("site '" + site + "' rejoined: restoring its state after round " + r + " before " + request.phase() + " round " + request.round());
             Message m = r == 0 ? Message.of(initial) : Message.empty();
-            exchange(s, new Request(Phase.SETUP, r, m), System.nanoTime() + settings.callTimeoutMillis() * 1_000_000L);
+            exchange(s, new Request(Phase.SETUP, r, m), Payload.of(m), System.nanoTime() + settings.callTimeoutMillis() * 1_000_000L);
             inStep.put(site, s.number());
         }
-        Reply reply = exchange(s, request, deadline);
+        Reply reply = exchange(s, request, payload, deadline);
         inStep.put(site, s.number());
         if (request.phase() == Phase.EVALUATE || (request.phase() == Phase.SETUP && request.round() > 0)) {
             lastGood.put(site, request.round());
         }
         return reply;
+    }
+
+    @Override
+    public void close() {
+        callers.shutdownNow();
+    }
+
+    /** The cap on answers received at once (for tests). */
+    ReceiveGate gate() {
+        return gate;
     }
 
     /** Tells a site something, e.g. why its upload was not used (best effort). */
@@ -161,28 +246,23 @@ public final class GrpcTransport implements Transport {
         };
     }
 
-    private long deadline(Request request) {
-        long now = System.nanoTime();
-        long call = now + settings.callTimeoutMillis() * 1_000_000L;
-        if (request.phase() != Phase.FIT) {
-            return call;
-        }
-        if (request.round() != fitRound) {
-            fitRound = request.round();
-            fitDeadline = now + settings.roundTimeoutMillis() * 1_000_000L;
-        }
-        return Math.min(call, fitDeadline);
+    /** The deadline of a call of {@code phase} started at {@code start}: the call timeout; for FIT also the round timeout. */
+    private long deadline(Phase phase, long start) {
+        long call = settings.callTimeoutMillis();
+        return start + (phase == Phase.FIT ? Math.min(call, settings.roundTimeoutMillis()) : call) * 1_000_000L;
     }
 
-    private Reply exchange(SiteSession s, Request request, long deadline) throws ParticipantException {
+    private Reply exchange(SiteSession s, Request request, Payload out, long deadline) throws ParticipantException {
         String site = s.site();
-        Payload out = Payload.of(request.message());
         SiteSession.Received got;
         try {
-            got = s.exchange(request.phase().name(), request.round(), run, seed, request.message().meta(), out, deadline, answerLimit(request));
+            got = s.exchange(request.phase().name(), request.round(), run, seed, request.message().meta(), out, deadline, answerLimit(request),
+                    gate);
         } catch (TransportException e) {
             inStep.remove(site);
             if (e.getCause() instanceof TimeoutException) {
+                log.warn("site '" + site + "' did not answer " + request.phase() + " round " + request.round() + " of " + run
+                        + " before its deadline: skipped for this round");
                 s.close(Status.DEADLINE_EXCEEDED, "no answer to " + request.phase() + " round " + request.round()
                         + " before the deadline; reconnect and restore");
             }
@@ -191,6 +271,12 @@ public final class GrpcTransport implements Transport {
             Thread.currentThread().interrupt();
             throw new ParticipantException(site, "interrupted", false, e);
         }
+        try (got) { // the answer's place in the receive gate is given back once it is decoded and checked
+            return accept(site, request, got);
+        }
+    }
+
+    private Reply accept(String site, Request request, SiteSession.Received got) throws ParticipantException {
         Frame.Answer a = got.answer();
         Frame.Call call = new Frame.Call(a.id(), request.phase().name(), request.round(), run, seed, null, 0, 0, Protocol.DTYPE);
         if (a.failed()) {

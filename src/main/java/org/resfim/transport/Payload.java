@@ -70,6 +70,37 @@ public record Payload(byte[] state, byte[] mask) {
         return out;
     }
 
+    /** The same chunks as {@link #chunks}, each made when it is asked for (one chunk's copy in memory at a time). */
+    public java.util.Iterator<Frame.Chunk> chunkIterator(long id) {
+        return new java.util.Iterator<>() {
+            private int part = 0;
+            private int off = 0;
+
+            @Override
+            public boolean hasNext() {
+                while (part < 2 && off >= (part == 0 ? state : mask).length) {
+                    part++;
+                    off = 0;
+                }
+                return part < 2;
+            }
+
+            @Override
+            public Frame.Chunk next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                byte[] bytes = part == 0 ? state : mask;
+                int n = Math.min(Protocol.CHUNK_BYTES, bytes.length - off);
+                byte[] c = new byte[n];
+                System.arraycopy(bytes, off, c, 0, n);
+                Frame.Chunk chunk = new Frame.Chunk(id, part, off, c);
+                off += n;
+                return chunk;
+            }
+        };
+    }
+
     private static void cut(long id, int part, byte[] bytes, List<Frame.Chunk> out) {
         for (int off = 0; off < bytes.length; off += Protocol.CHUNK_BYTES) {
             int n = Math.min(Protocol.CHUNK_BYTES, bytes.length - off);

@@ -1,37 +1,26 @@
 package org.resfim.transport;
 
-import org.resfim.federation.CoordinatorCheckpoint;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.resfim.algorithms.AlgorithmRegistry;
-import org.resfim.algorithms.AlgorithmSpec;
 import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
-import org.resfim.federation.Algorithm;
-import org.resfim.federation.ClientState;
-import org.resfim.federation.Coordinator;
 import org.resfim.federation.Message;
 import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
 import org.resfim.federation.RoundListener;
+import org.resfim.federation.SetupBound;
+import org.resfim.federation.Transport;
 import org.resfim.federation.UploadSummary;
 import org.resfim.report.EvalRecord;
-import org.resfim.report.MetricsLog;
 import org.resfim.report.ResultTable;
-import org.resfim.run.ResumeInfo;
-import org.resfim.run.RunDirectory;
+import org.resfim.run.RunDriver;
 import org.resfim.run.SimulationPlan;
 import org.resfim.state.ModelState;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,21 +30,31 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The server process: the same {@link Coordinator} and algorithm server procedures as a simulation, with a
- * {@link GrpcTransport} whose sites are the connected site processes. Runs every method × seed of the plan,
- * writes the run directory a simulation writes (metrics, checkpoints, result tables), keeps the server's
- * view of each site's audit, shows who is connected and how far the run is ({@code status.json} too), and
+ * The server process: the {@link RunDriver} a simulation uses (the same coordinator, algorithm server procedures,
+ * checkpoints, metrics, result tables with their cost section, {@code config.resolved.json}, provenance and
+ * {@code report.html}), with a {@link GrpcTransport} whose sites are the connected site processes. Keeps the
+ * server's view of each site's audit, shows who is connected and how far the run is ({@code status.json} too), and
  * continues after a kill with {@code --resume}.
  */
 public final class ServerRuntime {
-    /** How the server listens and how long it waits. */
+    /**
+     * How the server listens and how long it waits.
+     *
+     * @param maxReceiving answers with a payload received at once ({@link GrpcTransport.Settings#maxReceiving})
+     */
     public record Options(String host, int port, Tls.Pem tls, AccessLists allow, long callTimeoutMillis, long roundTimeoutMillis,
                           long rejoinGraceMillis, long waitForSitesMillis, long maxUploadBytes, boolean resume,
-                          FederationServer.Limits limits) {
+                          FederationServer.Limits limits, int maxReceiving) {
         public Options(String host, int port, Tls.Pem tls, AccessLists allow, long callTimeoutMillis, long roundTimeoutMillis,
                        long rejoinGraceMillis, long waitForSitesMillis, long maxUploadBytes, boolean resume) {
             this(host, port, tls, allow, callTimeoutMillis, roundTimeoutMillis, rejoinGraceMillis, waitForSitesMillis, maxUploadBytes, resume,
                     FederationServer.Limits.DEFAULT);
+        }
+
+        public Options(String host, int port, Tls.Pem tls, AccessLists allow, long callTimeoutMillis, long roundTimeoutMillis,
+                       long rejoinGraceMillis, long waitForSitesMillis, long maxUploadBytes, boolean resume, FederationServer.Limits limits) {
+            this(host, port, tls, allow, callTimeoutMillis, roundTimeoutMillis, rejoinGraceMillis, waitForSitesMillis, maxUploadBytes, resume,
+                    limits, GrpcTransport.DEFAULT_MAX_RECEIVING);
         }
     }
 
@@ -64,19 +63,18 @@ public final class ServerRuntime {
 
     private final SimulationPlan plan;
     private final Options options;
-    private final RunDirectory dir;
     private final EventLog log;
     private final List<String> sites;
     private final Map<String, Audit> audits = new LinkedHashMap<>();
     private final ObjectNode status = new ObjectMapper().createObjectNode();
     private FederationServer server;
+    private GrpcTransport transport;
     private int roundsDone;
     private int roundsTotal;
 
     public ServerRuntime(SimulationPlan plan, Options options, PrintStream out) {
         this.plan = plan;
         this.options = options;
-        this.dir = new RunDirectory(plan.out());
         this.log = new EventLog(out, "server");
         this.sites = Deployment.siteNames(plan.data());
         if (plan.evaluation().folds() > 1) {
@@ -91,34 +89,79 @@ public final class ServerRuntime {
 
     /** Runs (or continues) the whole plan with the connected sites and returns the result table. */
     public ResultTable run() throws InterruptedException {
-        plan.evaluation().validate(plan.federation().rounds());
         try {
             plan.federation().validate(sites.size());
         } catch (org.resfim.config.ConfigException e) {
             throw new org.resfim.config.ConfigException(plan.data().source() + ": " + e.getMessage());
         }
-        for (String m : plan.methods()) {
-            AlgorithmRegistry.create(spec(m));
-        }
         if (options.tls() == null) {
             log.warn("running WITHOUT TLS (--insecure): anyone who can reach this port can claim to be a site, and model updates travel"
                     + " in clear text; use only on a trusted network for testing");
         }
-        ResumeInfo.write(plan.out(), plan.origin());
-        String planHash = Deployment.planSha256(plan);
         roundsTotal = plan.methods().size() * plan.seeds().size() * plan.federation().rounds();
-        server = new FederationServer(new FederationServer.Options(options.host(), options.port(), options.tls(), options.allow(), sites,
-                planHash, options.maxUploadBytes(), options.limits()), log);
-        server.onChange(what -> writeStatus());
         try {
+            ResultTable table = new RunDriver(plan, new ServerLog()).run(new ConnectedSites());
+            status.put("state", "complete");
+            writeStatus();
+            log.info("all runs complete; results in " + plan.out().toAbsolutePath().resolve("results.md"));
+            server.byeAll("all runs complete");
+            return table;
+        } catch (Interrupted e) {
+            throw e.getCause();
+        } finally {
+            synchronized (this) {
+                closed = true; // waits for a status write in progress; later connection changes write nothing
+            }
+            if (transport != null) {
+                transport.close();
+            }
+            if (server != null) {
+                server.close();
+            }
+            audits.values().forEach(Audit::close);
+        }
+    }
+
+    /** Carries an interruption through the run driver. */
+    private static final class Interrupted extends RuntimeException {
+        Interrupted(InterruptedException e) {
+            super(e);
+        }
+
+        @Override
+        public synchronized InterruptedException getCause() {
+            return (InterruptedException) super.getCause();
+        }
+    }
+
+    /** The connected site processes, reached through one {@link GrpcTransport}. */
+    private final class ConnectedSites implements RunDriver.Sites {
+        @Override
+        public List<String> names() {
+            return sites;
+        }
+
+        /** Listens, and waits for the sites (at least federation.min_sites of them). */
+        @Override
+        public void prepare() {
+            String planHash = Deployment.planSha256(plan);
+            server = new FederationServer(new FederationServer.Options(options.host(), options.port(), options.tls(), options.allow(), sites,
+                    planHash, options.maxUploadBytes(), options.limits()), log);
+            server.onChange(what -> writeStatus());
             int port = server.start();
             write(plan.out().resolve(ADDRESS_FILE), options.host() + ":" + port + "\n");
             status.put("plan_sha256", planHash).put("address", options.host() + ":" + port);
             writeStatus();
-            GrpcTransport transport = new GrpcTransport(server, sites, new GrpcTransport.Settings(options.callTimeoutMillis(),
-                    options.roundTimeoutMillis(), options.rejoinGraceMillis()), log, this::audit);
+            transport = new GrpcTransport(server, sites, new GrpcTransport.Settings(options.callTimeoutMillis(),
+                    options.roundTimeoutMillis(), options.rejoinGraceMillis(), options.maxReceiving()), log, ServerRuntime.this::audit);
             log.info("waiting up to " + options.waitForSitesMillis() / 1000 + " s for the sites " + sites);
-            Set<String> connected = server.awaitSites(sites, options.waitForSitesMillis());
+            Set<String> connected;
+            try {
+                connected = server.awaitSites(sites, options.waitForSitesMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Interrupted(e);
+            }
             if (connected.size() < plan.federation().minSites()) {
                 throw new IllegalStateException("only " + connected.size() + " of " + sites.size() + " sites connected " + connected
                         + ", fewer than federation.min_sites = " + plan.federation().minSites());
@@ -127,132 +170,93 @@ public final class ServerRuntime {
                 log.warn("starting without " + sites.stream().filter(s -> !connected.contains(s)).toList()
                         + " (they may join later)");
             }
-            List<EvalRecord> all = new ArrayList<>();
-            for (long seed : plan.seeds()) {
-                UNetConfig unet = plan.model().unet(plan.data().channels());
-                ModelState initial;
-                try (UNet net = plan.model().newNetwork(plan.data().channels(), seed)) {
-                    initial = net.toState();
-                }
-                for (String method : plan.methods()) {
-                    all.addAll(runOne(transport, method, seed, initial));
-                }
+        }
+
+        @Override
+        public ModelState initial(long seed) {
+            ModelState initial;
+            try (UNet net = plan.model().newNetwork(plan.data().channels(), seed)) {
+                initial = net.toState();
             }
-            ResultTable table = new ResultTable(all, plan.methods(), sites, plan.seeds(),
-                    plan.evaluation().firstSelectableRound(plan.federation().rounds()), plan.evaluation().reference(),
-                    plan.evaluation().bootstrap());
-            writeResults(table);
-            status.put("state", "complete");
-            writeStatus();
-            log.info("all runs complete; results in " + plan.out().toAbsolutePath().resolve("results.md"));
-            server.byeAll("all runs complete");
-            return table;
-        } finally {
-            synchronized (this) {
-                closed = true; // waits for a status write in progress; later connection changes write nothing
-            }
-            server.close();
-            audits.values().forEach(Audit::close);
+            return initial;
+        }
+
+        @Override
+        public Transport open(RunDriver.Run run, ModelState initial, int completed, SetupBound setup) {
+            transport.beginRun(run.method(), run.seed(), initial, completed, Math.max(4 * initial.numElements(), 1L << 24), setup);
+            return transport;
+        }
+
+        @Override
+        public RoundListener listener(RunDriver.Run run) {
+            String label = run.label();
+            return new RoundListener() {
+                @Override
+                public void onSetup(List<Reply> replies, Message broadcast) {
+                    log.info(label + ": setup answered by " + replies.stream().map(Reply::site).toList());
+                }
+
+                @Override
+                public void onFit(int round, Reply reply) {
+                    progress(label, round, "fit " + reply.site());
+                }
+
+                @Override
+                public void onAggregate(int round, List<UploadSummary> uploads) {
+                    for (UploadSummary u : uploads) {
+                        auditAggregation(run.method(), run.seed(), round, u);
+                    }
+                }
+
+                @Override
+                public void onEvaluate(int round, Reply reply) {
+                    progress(label, round, "evaluate " + reply.site());
+                }
+
+                @Override
+                public void onFailure(int round, Phase phase, String site, String message, boolean permanent) {
+                    if (!"*".equals(site)) {
+                        transport.notice(site, round, phase + " round " + round + " of " + label + " not used: " + message);
+                    }
+                }
+            };
+        }
+
+        @Override
+        public Map<String, Object> provenance() {
+            return Map.of("deployment", "grpc, " + sites.size() + " site processes, protocol version " + Protocol.VERSION
+                    + (options.tls() == null ? ", insecure" : ", mutual TLS"));
+        }
+
+        /** What the server wrote (its address, status and audit) stays, also after a failed start. */
+        @Override
+        public boolean undoFailedStart() {
+            return false;
         }
     }
 
-    private AlgorithmSpec spec(String method) {
-        AlgorithmSpec s = AlgorithmSpec.parse(method);
-        return s.withDefaults(plan.methodParams().get(s.name()));
-    }
+    /** The server's log of the run driver's events; a completed round also updates {@code status.json}. */
+    private final class ServerLog implements RunDriver.Log {
+        private final long start = System.nanoTime();
 
-    private List<EvalRecord> runOne(GrpcTransport transport, String method, long seed, ModelState initial) {
-        Path runDir = dir.runDir(method, seed, 0, 1);
-        Path metricsFile = runDir.resolve("metrics.jsonl");
-        CoordinatorCheckpoint ckpt = new CoordinatorCheckpoint(runDir.resolve("checkpoint"));
-        int rounds = plan.federation().rounds();
-        String label = method + " seed " + seed;
-        if (ckpt.completedRound() == rounds) {
-            roundsDone += rounds;
-            log.info(label + ": complete, results read from " + runDir);
-            return MetricsLog.readEvaluations(metricsFile);
+        @Override
+        public void info(String line) {
+            log.info(line);
         }
-        Algorithm algorithm = AlgorithmRegistry.create(spec(method));
-        MetricsLog metrics = new MetricsLog(metricsFile);
-        List<EvalRecord> records = new ArrayList<>();
-        Coordinator[] coordinator = new Coordinator[1];
-        long start = System.nanoTime();
-        RoundListener listener = new RoundListener() {
-            @Override
-            public void onSetup(List<Reply> replies, Message broadcast) {
-                ckpt.saveBroadcast(broadcast);
-                log.info(label + ": setup answered by " + replies.stream().map(Reply::site).toList());
-            }
 
-            @Override
-            public void onFit(int round, Reply reply) {
-                metrics.fit(round, reply.site(), reply.numSamples(), reply.stats());
-                progress(label, round, "fit " + reply.site());
-            }
-
-            @Override
-            public void onAggregate(int round, List<UploadSummary> uploads) {
-                for (UploadSummary u : uploads) {
-                    metrics.upload(round, u);
-                    auditAggregation(method, seed, round, u);
-                }
-            }
-
-            @Override
-            public void onEvaluate(int round, Reply reply) {
-                EvalRecord r = new EvalRecord(method, seed, 0, round, reply.site(), reply.scores());
-                records.add(r);
-                metrics.evaluate(r);
-                progress(label, round, "evaluate " + reply.site());
-            }
-
-            @Override
-            public void onFailure(int round, Phase phase, String site, String message, boolean permanent) {
-                metrics.failure(round, phase.name().toLowerCase(Locale.ROOT), site, message, permanent);
-                log.warn(label + ": round " + round + ", " + site + " failed in " + phase + ": " + message
-                        + (permanent ? " — the site stops for this run" : " — skipped this round"));
-                if (!"*".equals(site)) {
-                    transport.notice(site, round, phase + " round " + round + " of " + label + " not used: " + message);
-                }
-            }
-
-            @Override
-            public void onRoundEnd(int round, ClientState serverState) {
-                ckpt.save(round, serverState, coordinator[0].dropped());
-                roundsDone++;
-                List<EvalRecord> evaluated = records.stream().filter(r -> r.round() == round).toList();
-                double el = (System.nanoTime() - start) / 1e9;
-                log.info(String.format(Locale.ROOT, "%s: round %d/%d complete, %d/%d sites evaluated, %s, connected %s,"
-                        + " %d/%d rounds of the plan done, %.1f s", label, round, rounds, evaluated.size(), sites.size(),
-                        EvalRecord.meanValDiceText(evaluated), server.connected(),
-                        roundsDone, roundsTotal, el));
-                progress(label, round, "complete");
-            }
-        };
-        try {
-            int done = ckpt.completedRound();
-            int[] size = Deployment.siteImageSize(plan.data());
-            org.resfim.federation.SetupBound setup = algorithm.setupBound(plan.data().channels(), size[0], size[1]);
-            transport.beginRun(method, seed, initial, done, Math.max(4 * initial.numElements(), 1L << 24), setup);
-            org.resfim.federation.ServerProcedure procedure = algorithm.newServer(initial);
-            procedure.expectSetup(setup); // the style bank's shape comes from the configuration, not from the first answer
-            Coordinator c = new Coordinator(transport, procedure, plan.federation(), listener, seed);
-            coordinator[0] = c;
-            if (done > 0) {
-                metrics.truncateAfter(done);
-                records.addAll(MetricsLog.readEvaluations(metricsFile));
-                roundsDone += done;
-                log.info(label + ": resuming after round " + done + "; every site restores its state of that round");
-                c.resume(done, ckpt.serverState(done), ckpt.broadcast(), ckpt.dropped());
-            } else {
-                metrics.truncateAfter(0);
-                log.info(label + ": starting, " + rounds + " rounds");
-                c.run(initial);
-            }
-        } finally {
-            metrics.close();
+        @Override
+        public void warn(String line) {
+            log.warn(line);
         }
-        return records;
+
+        @Override
+        public void round(RunDriver.Run run, int round, int rounds, List<EvalRecord> evaluated, int done, int total) {
+            roundsDone = done;
+            log.info(String.format(Locale.ROOT, "%s: round %d/%d complete, %d/%d sites evaluated, %s, connected %s,"
+                    + " %d/%d rounds of the plan done, %.1f s", run.label(), round, rounds, evaluated.size(), sites.size(),
+                    EvalRecord.meanValDiceText(evaluated), server.connected(), done, total, (System.nanoTime() - start) / 1e9));
+            progress(run.label(), round, "complete");
+        }
     }
 
     private synchronized void progress(String label, int round, String step) {
@@ -294,30 +298,6 @@ public final class ServerRuntime {
     /** The server's own record of what an accepted upload weighed: its sample count, weight and update norm. */
     private synchronized void auditAggregation(String run, long seed, int round, UploadSummary u) {
         serverAudit(u.site()).write(Audit.aggregated(u.site(), run, seed, round, u.numSamples(), u.weight(), u.updateNorm(), u.clipped()));
-    }
-
-    private void writeResults(ResultTable table) {
-        Map<String, Object> prov = new LinkedHashMap<>(dir.provenance(plan));
-        prov.put("deployment", "grpc, " + sites.size() + " site processes, protocol version " + Protocol.VERSION
-                + (options.tls() == null ? ", insecure" : ", mutual TLS"));
-        StringBuilder header = new StringBuilder();
-        prov.forEach((k, v) -> header.append(k).append(": ").append(v).append('\n'));
-        try {
-            write(plan.out().resolve("provenance.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(prov));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        write(plan.out().resolve("results.md"), "# Results\n\n" + table.markdown() + "\n```\n" + header + "```\n");
-        write(plan.out().resolve("results.csv"), prefixed(header, "# ") + table.csv());
-        write(plan.out().resolve("results.tex"), prefixed(header, "% ") + table.latex());
-    }
-
-    private static String prefixed(CharSequence text, String prefix) {
-        StringBuilder sb = new StringBuilder();
-        for (String line : text.toString().split("\n")) {
-            sb.append(prefix).append(line).append('\n');
-        }
-        return sb.toString();
     }
 
     /** Writes {@code file} atomically and durably (fsync'ed with its folder): status, results, provenance. */

@@ -10,15 +10,25 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The server's end of one connected site: sends a call with its payload chunks, and collects the answer and
- * its chunks. One call at a time (the coordinator waits for each answer); an answer to anything but the
- * call in flight is a protocol violation and ends the session.
+ * its chunks. One call at a time per site (sites are called at once, each on its own session); an answer to
+ * anything but the call in flight is a protocol violation and ends the session. An answer with a payload is
+ * received only while it holds a place of the server's {@link ReceiveGate}; without one the session stops
+ * reading its stream until a place frees up.
  */
 public final class SiteSession {
     private static final AtomicLong NUMBERS = new AtomicLong();
     private static final AtomicLong CALL_IDS = new AtomicLong();
 
-    /** An answer with its payload. */
-    public record Received(Frame.Answer answer, Payload payload) {
+    /** An answer with its payload; {@link #close} gives back its place in the receive gate (once decoded). */
+    public record Received(Frame.Answer answer, Payload payload, Runnable release) implements AutoCloseable {
+        public Received(Frame.Answer answer, Payload payload) {
+            this(answer, payload, () -> { });
+        }
+
+        @Override
+        public void close() {
+            release.run();
+        }
     }
 
     private final String site;
@@ -29,6 +39,7 @@ public final class SiteSession {
     private final Outbound out;
     private final long maxPayloadBytes;
     private final EventLog log;
+    private final Runnable readMore;
     private volatile boolean open = true;
     private volatile String closedWhy = "";
     private Pending pending;
@@ -36,21 +47,35 @@ public final class SiteSession {
     private static final class Pending {
         final Frame.Call call;
         final long limit;
+        final ReceiveGate gate;
         final CompletableFuture<Received> result = new CompletableFuture<>();
         Frame.Answer answer;
         Payload.Assembler assembler;
+        /** Queued in the gate while this answer waits for a place. */
+        Runnable granted;
+        /** Holds a place of the gate (guarded by the session). */
+        boolean holding;
+        /** The place went to the caller with the answer. */
+        boolean handed;
 
-        Pending(Frame.Call call, long limit) {
+        Pending(Frame.Call call, long limit, ReceiveGate gate) {
             this.call = call;
             this.limit = limit;
+            this.gate = gate;
         }
     }
 
     SiteSession(String site, String identity, String address, Outbound out, long maxPayloadBytes, EventLog log) {
-        this(site, identity, null, address, out, maxPayloadBytes, log);
+        this(site, identity, null, address, out, maxPayloadBytes, log, () -> { });
     }
 
-    SiteSession(String site, String identity, String fingerprint, String address, Outbound out, long maxPayloadBytes, EventLog log) {
+    /**
+     * @param readMore asks the stream for its next frame (the server reads a session's stream one frame at a time, so
+     *                 that a session can stop reading while its answer waits for a place in the receive gate)
+     */
+    SiteSession(String site, String identity, String fingerprint, String address, Outbound out, long maxPayloadBytes, EventLog log,
+                Runnable readMore) {
+        this.readMore = readMore;
         this.fingerprint = fingerprint;
         this.site = site;
         this.identity = identity;
@@ -105,9 +130,18 @@ public final class SiteSession {
      */
     public Received exchange(String phase, int round, String run, long seed, java.util.Map<String, String> meta, Payload payload,
                              long deadlineNanos, long maxAnswerBytes) throws TransportException, InterruptedException {
+        return exchange(phase, round, run, seed, meta, payload, deadlineNanos, maxAnswerBytes, null);
+    }
+
+    /**
+     * As above; an answer with a payload is received only holding a place of {@code gate} (null: no cap), which the
+     * returned {@link Received} keeps until it is closed.
+     */
+    public Received exchange(String phase, int round, String run, long seed, java.util.Map<String, String> meta, Payload payload,
+                             long deadlineNanos, long maxAnswerBytes, ReceiveGate gate) throws TransportException, InterruptedException {
         long id = CALL_IDS.incrementAndGet();
         Frame.Call call = new Frame.Call(id, phase, round, run, seed, meta, payload.state().length, payload.mask().length, Protocol.DTYPE);
-        Pending p = new Pending(call, Math.min(maxAnswerBytes, maxPayloadBytes));
+        Pending p = new Pending(call, Math.min(maxAnswerBytes, maxPayloadBytes), gate);
         synchronized (this) {
             if (!open()) {
                 throw new TransportException("the connection is closed" + (closedWhy.isEmpty() ? "" : ": " + closedWhy));
@@ -119,24 +153,53 @@ public final class SiteSession {
         }
         try {
             out.send(call, millisLeft(deadlineNanos));
-            for (Frame.Chunk c : payload.chunks(id)) {
-                out.send(c, millisLeft(deadlineNanos));
+            for (java.util.Iterator<Frame.Chunk> it = payload.chunkIterator(id); it.hasNext(); ) {
+                out.send(it.next(), millisLeft(deadlineNanos)); // one chunk copied at a time, not the whole payload per site
             }
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
                 throw new TimeoutException();
             }
-            return p.result.get(left, TimeUnit.NANOSECONDS);
+            Received r = p.result.get(left, TimeUnit.NANOSECONDS);
+            synchronized (this) {
+                p.handed = p.holding;
+            }
+            return p.handed ? new Received(r.answer(), r.payload(), p.gate::leave) : r;
         } catch (TimeoutException e) {
             throw new TransportException("no answer to " + phase + " round " + round + " before the deadline", e);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             throw c instanceof TransportException t ? t : new TransportException(String.valueOf(c.getMessage()), c);
         } finally {
+            boolean release;
+            Runnable waiting;
             synchronized (this) {
                 pending = null;
+                release = p.holding && !p.handed;
+                waiting = p.granted;
+            }
+            if (waiting != null && p.gate.withdraw(waiting)) {
+                readMore.run(); // it was waiting for a place: read (and drop) what follows
+            }
+            if (release) {
+                p.gate.leave();
             }
         }
+    }
+
+    /** The gate gave {@code p} a place: receive its answer, or give the place back if the call was given up. */
+    private void granted(Pending p) {
+        boolean mine;
+        synchronized (this) {
+            mine = pending == p && open;
+            if (mine) {
+                p.holding = true;
+            }
+        }
+        if (!mine) {
+            p.gate.leave();
+        }
+        readMore.run();
     }
 
     private static long millisLeft(long deadlineNanos) throws TransportException {
@@ -147,8 +210,11 @@ public final class SiteSession {
         return ms;
     }
 
-    /** A frame from the site (after its Hello). */
-    void onFrame(Frame f) {
+    /**
+     * A frame from the site (after its Hello); returns whether to read the next frame now (false: this answer waits
+     * for a place in the receive gate, which asks for the next frame when it gives one).
+     */
+    boolean onFrame(Frame f) {
         try {
             synchronized (this) {
                 if (f instanceof Frame.Answer a) {
@@ -157,15 +223,24 @@ public final class SiteSession {
                         if (pending != null && pending.answer == null && a.id() > pending.call.id()) {
                             throw new TransportException("answered call " + a.id() + ", which was never made");
                         }
-                        return;
+                        return true;
                     }
                     pending.answer = a;
                     pending.assembler = new Payload.Assembler(a.id(), a.stateBytes(), a.maskBytes(), pending.limit,
                             "its " + pending.call.phase() + " answer (round " + pending.call.round() + ")");
+                    if (pending.gate != null && a.stateBytes() + a.maskBytes() > 0) {
+                        Pending p = pending;
+                        p.granted = () -> granted(p);
+                        if (!p.gate.enter(p.granted)) {
+                            return false; // its chunks wait in the stream (flow control) until a place frees up
+                        }
+                        p.granted = null;
+                        p.holding = true;
+                    }
                     finishIfComplete();
                 } else if (f instanceof Frame.Chunk c) {
                     if (pending == null || pending.assembler == null || c.id() != pending.call.id()) {
-                        return; // chunks of an answer given up on
+                        return true; // chunks of an answer given up on
                     }
                     pending.assembler.add(c);
                     finishIfComplete();
@@ -177,6 +252,7 @@ public final class SiteSession {
             log.warn("site '" + site + "' broke the protocol: " + e.getMessage() + "; closing its connection");
             close(Status.INVALID_ARGUMENT, e.getMessage());
         }
+        return true;
     }
 
     private void finishIfComplete() {

@@ -146,11 +146,15 @@ class DeploymentTest {
             sites.add(java(log, "client", "--server", "127.0.0.1:" + port, "--config", cfg.toString(), "--site", s, "--tls-dir", pki.toString(),
                     "--state", tmp.resolve("state-" + s).toString(), "--threads", "1", "--max-backoff", "1"));
         }
-        // kill the server in the middle of round 2 of the first method: some, not all, sites evaluated it
+        // kill -9 the server in the middle of the first method, while the sites train in round 2 (the sites train at once,
+        // so the round is taken by its FIT phase; under load the kill may land in round 3: the checkpoint says which)
         Path metrics = run.resolve("pfl-resfim/seed-0/metrics.jsonl");
-        await("round 2 in progress", 120, () -> count(metrics, "evaluate") >= 4, serverLog, siteLogs.get(0));
+        await("round 2 in progress", 120, () -> read(siteLogs.get(0)).contains("FIT round 2 started (pfl-resfim"), serverLog, siteLogs.get(0));
         server.destroyForcibly();
         assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        int done = new org.resfim.federation.CoordinatorCheckpoint(run.resolve("pfl-resfim/seed-0/checkpoint")).completedRound();
+        assertTrue(done >= 1 && done < 3, "killed mid-run after round " + done);
+        System.out.println("server killed with round " + done + " of pfl-resfim checkpointed");
         assertFalse(Files.exists(run.resolve("results.csv")));
         assertTrue(read(serverLog).contains("with mutual TLS"), read(serverLog));
 
@@ -161,8 +165,8 @@ class DeploymentTest {
         for (int k = 0; k < sites.size(); k++) {
             exitsZero(sites.get(k), siteLogs.get(k), 30);
         }
-        assertTrue(read(resumedLog).contains("pfl-resfim seed 0: resuming after round 1"), tails(resumedLog));
-        assertTrue(read(siteLogs.get(0)).contains("restoring this site's state saved after round 1"), tails(siteLogs.get(0)));
+        assertTrue(read(resumedLog).contains("pfl-resfim seed 0: resuming after round " + done), tails(resumedLog));
+        assertTrue(read(siteLogs.get(0)).contains("restoring this site's state saved after round " + done), tails(siteLogs.get(0)));
         assertTrue(read(siteLogs.get(0)).contains("retrying in"), "the site reconnected with backoff");
         assertEquals(9, count(metrics, "evaluate"), "every round of every site exactly once");
         assertTrue(count(metrics, "upload") >= 6, "what every accepted upload weighed: " + read(metrics));
@@ -171,6 +175,9 @@ class DeploymentTest {
         Path simLog = tmp.resolve("sim.log");
         exitsZero(java(simLog, "simulate", "--config", cfg.toString(), "--out", sim.toString(), "--threads", "1"), simLog, 120);
         assertEquals(table(sim), table(run), "deployment and simulation give the same table");
+        checkSameRunDirectory(sim, run);
+        // #16: the sites train at the same time: in every round of the run that was not interrupted, their FIT intervals overlap
+        checkTrainedAtOnce(run.resolve("fedavg/seed-0/metrics.jsonl"), 3);
         // every site's model file records the settings it was trained with, as the simulation's does
         for (String s : SITES) {
             Path deployed = tmp.resolve("state-" + s).resolve("pfl-resfim/seed-0").resolve(s).resolve("selected-model.rfim");
@@ -183,6 +190,87 @@ class DeploymentTest {
         }
 
         checkAudit(tmp, run);
+    }
+
+    /**
+     * results.md with what two runs of the same plan may legitimately differ in masked: the seconds measured in the cost
+     * section, and the provenance block (when it was written, threads, how the sites were reached).
+     */
+    static String resultsWithoutTimes(Path runDir) throws IOException {
+        String md = Files.readString(runDir.resolve("results.md"));
+        assertTrue(md.contains("\n```\n"), md);
+        return md.substring(0, md.indexOf("\n```\n")).replaceAll("\\d+\\.\\d s of local training", "S s of local training")
+                .replaceAll("took \\d+\\.\\d%", "took P%");
+    }
+
+    /**
+     * #16: a deployment's run directory is a simulation's: the same results.md (cost section included, up to the seconds
+     * measured), the same resolved configuration and config hash, run.json; {@code report} and {@code compare} read it.
+     */
+    private static void checkSameRunDirectory(Path sim, Path run) throws Exception {
+        assertEquals(resultsWithoutTimes(sim), resultsWithoutTimes(run), "deployment and simulation write the same results.md");
+        assertTrue(resultsWithoutTimes(run).contains("## Cost"), resultsWithoutTimes(run));
+        assertEquals(Files.readString(sim.resolve("config.resolved.json")), Files.readString(run.resolve("config.resolved.json")));
+        ObjectMapper json = new ObjectMapper();
+        JsonNode ps = json.readTree(sim.resolve("provenance.json").toFile());
+        JsonNode pd = json.readTree(run.resolve("provenance.json").toFile());
+        assertEquals(ps.path("config_sha256"), pd.path("config_sha256"));
+        assertTrue(pd.path("deployment").asText().startsWith("grpc, 3 site processes"), pd.toString());
+        assertTrue(Files.isRegularFile(run.resolve("run.json")));
+        String report = Files.readString(run.resolve("report.html"));
+        assertTrue(report.contains("pfl-resfim") && report.contains("fedavg") && report.contains("deployment"), "the server wrote report.html");
+        assertTrue(report.contains("stay at the sites"), "a deployment's report says where the personal models are");
+        String chromium = org.resfim.report.html.Browser.find();
+        if (chromium != null) { // CI sets RESFIM_REQUIRE_BROWSER=1: there it must run
+            String dom = org.resfim.report.html.Browser.dom(chromium, run.getParent(), run.resolve("report.html"));
+            java.util.regex.Matcher table = java.util.regex.Pattern.compile("(?s)<table class=\"results\" id=\"comparison\">(.*?)</table>").matcher(dom);
+            assertTrue(table.find(), "the browser loaded the deployment's report with its comparison table: "
+                    + dom.substring(0, Math.min(400, dom.length())));
+            assertTrue(table.group(1).contains(">pfl-resfim<") && table.group(1).contains(">fedavg<"), table.group(1));
+            for (String s : SITES) {
+                assertTrue(table.group(1).contains(s), s);
+            }
+        }
+        Files.delete(run.resolve("report.html"));
+        assertEquals(0, Main.execute("report", run.toString()));
+        assertTrue(Files.readString(run.resolve("report.html")).contains("fedavg"), "resfim report renders a deployment's run directory");
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            rc = Main.execute("compare", sim.toString(), run.toString());
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(0, rc, buf.toString(StandardCharsets.UTF_8));
+        String compared = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(compared.contains("sim") && compared.contains("run") && compared.contains("fedavg"), compared);
+    }
+
+    /** In every round of {@code metrics}, the {@code sites} FIT intervals [started_at, started_at + fit_seconds] share a moment. */
+    static void checkTrainedAtOnce(Path metrics, int sites) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        java.util.Map<Integer, List<JsonNode>> fits = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(metrics)) {
+            JsonNode n = json.readTree(line);
+            if (n.path("event").asText().equals("fit")) {
+                fits.computeIfAbsent(n.path("round").asInt(), r -> new ArrayList<>()).add(n);
+            }
+        }
+        assertFalse(fits.isEmpty(), "no fit records in " + metrics);
+        for (var e : fits.entrySet()) {
+            assertEquals(sites, e.getValue().size(), "round " + e.getKey() + ": " + e.getValue());
+            double lastStart = 0;
+            double firstEnd = Double.MAX_VALUE;
+            for (JsonNode n : e.getValue()) {
+                assertTrue(n.path("started_at").asDouble() > 1.7e9, "started_at in epoch seconds: " + n);
+                lastStart = Math.max(lastStart, n.path("started_at").asDouble());
+                firstEnd = Math.min(firstEnd, n.path("started_at").asDouble() + n.path("fit_seconds").asDouble());
+            }
+            assertTrue(lastStart < firstEnd, "round " + e.getKey() + ": the sites' training did not overlap (the last started at "
+                    + lastStart + ", the first ended at " + firstEnd + "): " + e.getValue());
+        }
     }
 
     /** Every site's audit lists what it sent; the server's view of each site is the same records. */
@@ -233,6 +321,67 @@ class DeploymentTest {
         assertTrue(table.contains("(site's view: what it sent)") && table.contains("(server's view: what it received)"), table);
         assertTrue(table.matches("(?s).*\\| synthetic-2 +\\| pfl-resfim s0 +\\| +0 \\| setup .*\\[\\d+, \\d+, \\d+\\].*"), table);
         assertTrue(table.contains("synthetic-1: "), table);
+    }
+
+    /**
+     * #16: a site that accepts FIT and hangs past its deadline is skipped for that round (the others' uploads are
+     * aggregated: min_sites = 2), the round completes, and the site rejoins once it answers again.
+     */
+    @Test
+    void aSiteThatHangsPastItsDeadlineIsSkippedAndTheRoundCompletes(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("tiny.yaml");
+        Files.writeString(cfg, yaml(3, "fedavg").replace("federation: {rounds: 3}", "federation: {rounds: 3, min_sites: 2}"));
+        Path run = tmp.resolve("run");
+        Path serverLog = tmp.resolve("server.log");
+        Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
+                "--insecure", "--wait-for-sites", "120", "--round-timeout", "12", "--call-timeout", "90", "--rejoin-grace", "60");
+        await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
+        String address = "127.0.0.1:" + port(run);
+        List<Process> sites = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        for (String s : SITES) {
+            Path log = tmp.resolve(s + ".log");
+            logs.add(log);
+            if (s.equals("synthetic-2")) {
+                List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), HangingSite.class.getName(), address,
+                        cfg.toString(), s, tmp.resolve("state-" + s).toString(), "2", "24"));
+                ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+                pb.environment().putAll(ENV);
+                Process p = pb.start();
+                children.add(p);
+                sites.add(p);
+            } else {
+                sites.add(java(log, "client", "--server", address, "--config", cfg.toString(), "--site", s, "--insecure",
+                        "--state", tmp.resolve("state-" + s).toString(), "--threads", "1", "--max-backoff", "1"));
+            }
+        }
+        exitsZero(server, serverLog, 240);
+        for (int k = 0; k < sites.size(); k++) {
+            exitsZero(sites.get(k), logs.get(k), 60);
+        }
+        String s = read(serverLog);
+        assertTrue(read(logs.get(1)).contains("hanging in FIT round 2"), tails(logs.get(1)));
+        assertTrue(s.contains("site 'synthetic-2' did not answer FIT round 2 of fedavg before its deadline: skipped for this round"), tails(serverLog));
+        Path metrics = run.resolve("fedavg/seed-0/metrics.jsonl");
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : Files.readAllLines(metrics)) {
+            events.add(new ObjectMapper().readTree(line));
+        }
+        assertTrue(events.stream().anyMatch(e -> e.path("event").asText().equals("failure") && e.path("site").asText().equals("synthetic-2")
+                && e.path("round").asInt() == 2 && e.path("phase").asText().equals("fit") && !e.path("permanent").asBoolean()),
+                "site 2 skipped in round 2: " + events);
+        List<String> aggregated = events.stream().filter(e -> e.path("event").asText().equals("upload") && e.path("round").asInt() == 2)
+                .map(e -> e.path("site").asText()).toList();
+        assertEquals(List.of("synthetic-1", "synthetic-3"), aggregated, "round 2 aggregates the two sites that answered in time");
+        for (int round = 1; round <= 3; round++) {
+            int r = round;
+            assertEquals(3, events.stream().filter(e -> e.path("event").asText().equals("evaluate") && e.path("round").asInt() == r).count(),
+                    "round " + round + ": every site evaluated (site 2 after restoring its state)");
+        }
+        assertEquals(3, events.stream().filter(e -> e.path("event").asText().equals("upload") && e.path("round").asInt() == 3).count(),
+                "site 2 trains again in round 3");
+        assertTrue(Files.exists(run.resolve("results.md")));
     }
 
     @Test

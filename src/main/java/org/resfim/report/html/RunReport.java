@@ -257,6 +257,10 @@ public final class RunReport {
         if (examplesPerSite == 0) {
             return note("No examples requested.");
         }
+        if (run.provenance() != null && run.provenance().has("deployment")) {
+            return note("A deployment's personal models and images stay at the sites (each site's --state folder holds its"
+                    + " selected-model.rfim; `resfim predict` segments with it there), so the coordinator shows no segmentations.");
+        }
         List<SiteDataset> data = sites();
         if (data == null) {
             return note("No segmentations: " + dataProblem + ".");

@@ -9,15 +9,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,60 +33,19 @@ class ReportBrowserTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        chromium = findChromium();
-        if (chromium == null && "1".equals(System.getenv("RESFIM_REQUIRE_BROWSER"))) {
-            fail("RESFIM_REQUIRE_BROWSER=1 but no chromium on the PATH (apt-get install chromium)");
-        }
+        chromium = findChromium(); // fails where RESFIM_REQUIRE_BROWSER=1 and there is none
         Assumptions.assumeTrue(chromium != null, "no chromium installed: browser test skipped");
         run = TinyRun.create(tmp, "tiny", 2);
         RunReport.write(run);
     }
 
     static String findChromium() {
-        for (String name : List.of("chromium", "chromium-browser", "google-chrome")) {
-            for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
-                if (Files.isExecutable(Path.of(dir, name))) {
-                    return Path.of(dir, name).toString();
-                }
-            }
-        }
-        return null;
+        return Browser.find();
     }
 
-    /** Runs headless chromium with networking switched off (and, where permitted, in a network namespace with no network at all). */
+    /** Runs headless chromium with networking switched off (see {@link Browser}). */
     static String chromium(Path profile, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        if (noNetwork == null) {
-            noNetwork = runs("unshare", "-n", "true");
-        }
-        if (noNetwork) {
-            cmd.addAll(List.of("unshare", "-n"));
-        }
-        cmd.addAll(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                "--host-resolver-rules=MAP * ~NOTFOUND", "--user-data-dir=" + profile));
-        cmd.addAll(List.of(args));
-        Path log = Files.createTempFile(tmp, "chromium", ".log");
-        Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("chromium did not finish in 90 s: " + Files.readString(log));
-        }
-        assertEquals(0, p.exitValue(), "chromium failed: " + Files.readString(log));
-        return new String(out, StandardCharsets.UTF_8);
-    }
-
-    static Boolean noNetwork;
-
-    private static boolean runs(String... cmd) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (Exception e) {
-            return false;
-        }
+        return Browser.run(chromium, profile.getParent(), profile.getFileName().toString(), args);
     }
 
     @Test

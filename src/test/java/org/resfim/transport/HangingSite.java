@@ -1,0 +1,50 @@
+package org.resfim.transport;
+
+import org.resfim.federation.Phase;
+import org.resfim.run.Plans;
+import org.resfim.run.SimulationPlan;
+
+import java.nio.file.Path;
+
+/**
+ * A site process for tests: {@code resfim client --insecure} whose FIT of one round first hangs for a while (a site
+ * that accepted a call and does not answer in time).
+ * {@code java -cp ... org.resfim.transport.HangingSite HOST:PORT CONFIG SITE STATE_DIR HANG_ROUND HANG_SECONDS}
+ */
+public final class HangingSite {
+    private HangingSite() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String[] at = args[0].split(":");
+        Path config = Path.of(args[1]);
+        String site = args[2];
+        Path state = Path.of(args[3]);
+        int hangRound = Integer.parseInt(args[4]);
+        long hangMillis = (long) (Double.parseDouble(args[5]) * 1000);
+        SimulationPlan plan = Plans.build(new Plans.Overrides(config, null, null, null, null, null, null, null));
+        org.resfim.engine.Djl.setThreads(1);
+        EventLog log = new EventLog(System.out, site);
+        SiteRuntime runtime = new SiteRuntime(plan, site, state, log);
+        runtime.preload();
+        boolean[] hung = new boolean[1];
+        SiteClient.Handler handler = (run, seed, request) -> {
+            if (request.phase() == Phase.FIT && request.round() == hangRound && !hung[0]) {
+                hung[0] = true;
+                log.info("hanging in FIT round " + hangRound + " for " + hangMillis / 1000.0 + " s");
+                try {
+                    Thread.sleep(hangMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                log.info("woke up");
+            }
+            return runtime.handle(run, seed, request);
+        };
+        try (Audit audit = new Audit(state.resolve(Audit.SITE_FILE))) {
+            SiteClient.Outcome o = new SiteClient(new SiteClient.Options(at[0], Integer.parseInt(at[1]), site, null, Deployment.planSha256(plan),
+                    200, 1000, 0, null), handler, audit, log).run();
+            System.exit(o == SiteClient.Outcome.FINISHED ? 0 : 1);
+        }
+    }
+}
