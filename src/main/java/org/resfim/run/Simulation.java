@@ -4,11 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.resfim.algorithms.AlgorithmRegistry;
 import org.resfim.algorithms.AlgorithmSpec;
-import org.resfim.cli.BuildInfo;
 import org.resfim.data.FederationData;
 import org.resfim.data.SiteDataset;
-import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
 import org.resfim.federation.Algorithm;
 import org.resfim.federation.ClientState;
 import org.resfim.federation.Coordinator;
@@ -21,6 +18,8 @@ import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
 import org.resfim.federation.RoundListener;
 import org.resfim.federation.SiteParticipant;
+import org.resfim.model.UNetArchitecture;
+import org.resfim.model.UNetConfig;
 import org.resfim.report.CostSummary;
 import org.resfim.report.EvalRecord;
 import org.resfim.report.MetricsLog;
@@ -142,10 +141,7 @@ public final class Simulation {
                     siteNames = runSites.stream().map(SiteDataset::name).toList();
                 }
                 UNetConfig unet = plan.model().unet(plan.data().channels());
-                ModelState initial;
-                try (UNet net = plan.model().newNetwork(plan.data().channels(), seed)) {
-                    initial = net.toState();
-                }
+                ModelState initial = plan.model().initialState(plan.data().channels(), seed);
                 for (String method : plan.methods()) {
                     all.addAll(runOne(method, seed, fold, folds, runSites, unet, initial));
                 }
@@ -161,7 +157,7 @@ public final class Simulation {
 
     /** Time and upload cost of every method, from the metrics logs of all its runs. */
     private List<CostSummary> costs() {
-        long full = 4L * UNet.layout(plan.model().unet(plan.data().channels())).numElements();
+        long full = 4L * UNetArchitecture.layout(plan.model().unet(plan.data().channels())).numElements();
         List<CostSummary> out = new ArrayList<>();
         int folds = Math.max(1, plan.evaluation().folds());
         for (String m : plan.methods()) {

@@ -367,7 +367,7 @@ public final class FederationServer implements AutoCloseable {
                 }
                 session = s;
                 try {
-                    out.sendNow(new Frame.Welcome(Protocol.VERSION, h.site(), org.resfim.cli.BuildInfo.version(), options.planSha256()));
+                    out.sendNow(new Frame.Welcome(Protocol.VERSION, h.site(), org.resfim.run.BuildInfo.version(), options.planSha256()));
                 } catch (TransportException e) {
                     s.closed(e.getMessage());
                     return;

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.resfim.algorithms.AlgorithmRegistry;
 import org.resfim.algorithms.AlgorithmSpec;
-import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
 import org.resfim.federation.Algorithm;
 import org.resfim.federation.ClientState;
 import org.resfim.federation.Coordinator;
@@ -104,7 +102,7 @@ public final class ServerRuntime {
             log.warn("running WITHOUT TLS (--insecure): anyone who can reach this port can claim to be a site, and model updates travel"
                     + " in clear text; use only on a trusted network for testing");
         }
-        ResumeInfo.write(plan.out(), plan.origin());
+        ResumeInfo.write(plan.out(), plan.origin(), false); // the coordinator loads no libtorch
         String planHash = Deployment.planSha256(plan);
         roundsTotal = plan.methods().size() * plan.seeds().size() * plan.federation().rounds();
         server = new FederationServer(new FederationServer.Options(options.host(), options.port(), options.tls(), options.allow(), sites,
@@ -129,11 +127,7 @@ public final class ServerRuntime {
             }
             List<EvalRecord> all = new ArrayList<>();
             for (long seed : plan.seeds()) {
-                UNetConfig unet = plan.model().unet(plan.data().channels());
-                ModelState initial;
-                try (UNet net = plan.model().newNetwork(plan.data().channels(), seed)) {
-                    initial = net.toState();
-                }
+                ModelState initial = plan.model().initialState(plan.data().channels(), seed); // engine-free: no libtorch here
                 for (String method : plan.methods()) {
                     all.addAll(runOne(transport, method, seed, initial));
                 }
@@ -297,7 +291,7 @@ public final class ServerRuntime {
     }
 
     private void writeResults(ResultTable table) {
-        Map<String, Object> prov = new LinkedHashMap<>(dir.provenance(plan));
+        Map<String, Object> prov = new LinkedHashMap<>(dir.provenance(plan, false)); // the coordinator loads no libtorch
         prov.put("deployment", "grpc, " + sites.size() + " site processes, protocol version " + Protocol.VERSION
                 + (options.tls() == null ? ", insecure" : ", mutual TLS"));
         StringBuilder header = new StringBuilder();
