@@ -70,6 +70,12 @@ public final class ServerCommand implements Callable<Integer> {
     double idleTimeout;
     @Option(names = "--max-streams-per-connection", defaultValue = "4", description = "Streams one connection may hold; a site needs one (default: ${DEFAULT-VALUE}).")
     int maxStreams;
+    @Option(names = "--health-port", description = "Serve a read-only health and progress endpoint on this port: GET /status (JSON),"
+            + " GET /metrics (Prometheus text format); 0 = any free port, written to RUN_DIR/health-address. Off unless given.")
+    Integer healthPort;
+    @Option(names = "--health-host", defaultValue = "127.0.0.1", description = "Address the health endpoint listens on"
+            + " (default: ${DEFAULT-VALUE}, this machine only; it has no TLS).")
+    String healthHost;
     @Option(names = "--max-connections-per-site", defaultValue = "4", description = "Connections one certificate identity may hold (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
@@ -85,6 +91,11 @@ public final class ServerCommand implements Callable<Integer> {
         OptionChecks.range("--max-upload-mb", maxUploadMb, 1, 1_000_000);
         OptionChecks.range("--max-streams-per-connection", maxStreams, 1, 10_000);
         OptionChecks.range("--max-connections-per-site", maxConnections, 1, 10_000);
+        if (healthPort != null) {
+            OptionChecks.range("--health-port", healthPort, 0, 65535, "0 = any free port");
+        } else if (!"127.0.0.1".equals(healthHost)) {
+            throw new IllegalArgumentException("--health-host needs --health-port (the health endpoint is off unless a port is given)");
+        }
         Plans.Overrides o;
         if (resume != null) {
             if (config != null || methods != null || seeds != null || rounds != null || localEpochs != null || out != null) {
@@ -114,6 +125,9 @@ public final class ServerCommand implements Callable<Integer> {
                 roundMillis, rejoinMillis, waitMillis, maxUploadMb * org.resfim.state.Bytes.MB, resume != null,
                 new FederationServer.Limits(OptionChecks.millis("--hello-timeout", helloTimeout), maxStreams, maxConnections,
                         OptionChecks.millis("--idle-timeout", idleTimeout))), System.out);
+        if (healthPort != null) {
+            runtime.serveHealth(healthHost, healthPort);
+        }
         ResultTable table = runtime.run();
         System.out.println();
         System.out.println(table.markdown());
