@@ -29,10 +29,12 @@ public final class HealthEndpoint implements AutoCloseable {
 
     private final HttpServer http;
     private final ExecutorService executor;
+    private final String host;
 
-    private HealthEndpoint(HttpServer http, ExecutorService executor) {
+    private HealthEndpoint(HttpServer http, ExecutorService executor, String host) {
         this.http = http;
         this.executor = executor;
+        this.host = host;
     }
 
     /** Starts listening on {@code host:port} (0 = any free port) and answers with {@code view}'s current figures. */
@@ -51,15 +53,14 @@ public final class HealthEndpoint implements AutoCloseable {
         http.setExecutor(executor);
         http.createContext("/", x -> answer(x, view));
         http.start();
-        HealthEndpoint e = new HealthEndpoint(http, executor);
+        HealthEndpoint e = new HealthEndpoint(http, executor, host);
         log.info("health endpoint (read-only) on http://" + e.address() + STATUS_PATH + " (JSON) and " + METRICS_PATH + " (Prometheus)");
         return e;
     }
 
-    /** The address it listens on, {@code host:port}. */
+    /** The address it listens on, {@code host:port}, with the host as given (0.0.0.0 stays 0.0.0.0). */
     public String address() {
-        InetSocketAddress a = http.getAddress();
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
+        return host + ":" + http.getAddress().getPort();
     }
 
     private static void answer(HttpExchange x, Supplier<JsonNode> view) throws IOException {
