@@ -4,13 +4,14 @@ import org.resfim.algorithms.SharedModelServer;
 import org.resfim.engine.Batch;
 import org.resfim.engine.FisherEstimator;
 import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
 import org.resfim.federation.Message;
 import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
 import org.resfim.fisher.PartitionConfig;
 import org.resfim.fisher.ResidualFisher;
 import org.resfim.fisher.SensitivityPartition;
+import org.resfim.model.UNetArchitecture;
+import org.resfim.model.UNetConfig;
 import org.resfim.spectral.AmplitudeTransfer;
 import org.resfim.state.Mask;
 import org.resfim.state.ModelState;
@@ -40,7 +41,7 @@ public final class CoreBenchmarks {
     }
 
     public static Aggregation aggregation(int sites, int reps) {
-        ModelState layout = UNet.layout(UNetConfig.reference());
+        ModelState layout = UNetArchitecture.layout(UNetConfig.reference());
         List<Reply> plain = new ArrayList<>();
         List<Reply> masked = new ArrayList<>();
         List<String> names = new ArrayList<>();
@@ -78,7 +79,7 @@ public final class CoreBenchmarks {
     }
 
     public static Serialization serialization(int reps) throws IOException {
-        ModelState s = random(UNet.layout(UNetConfig.reference()), 1);
+        ModelState s = random(UNetArchitecture.layout(UNetConfig.reference()), 1);
         byte[] bytes = StateFile.toBytes(s);
         double mb = bytes.length / 1e6;
         double enc = median(reps, () -> StateFile.toBytes(s));
@@ -178,7 +179,7 @@ public final class CoreBenchmarks {
         }
         float[][][] window = AmplitudeTransfer.window(style, 3, h, w, 0.03);
         double transfer = best(reps, () -> AmplitudeTransfer.transfer(img, 3, h, w, window, 1.0));
-        ModelState layout = UNet.layout(UNetConfig.reference()).filter(t -> t.role().trainable());
+        ModelState layout = UNetArchitecture.layout(UNetConfig.reference()).filter(t -> t.role().trainable());
         ModelState own = positive(layout, 1);
         List<ModelState> foreign = new ArrayList<>();
         for (int n = 0; n < 4; n++) {

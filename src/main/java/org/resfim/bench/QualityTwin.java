@@ -6,9 +6,8 @@ import org.resfim.data.FederationData;
 import org.resfim.data.Sample;
 import org.resfim.data.SiteDataset;
 import org.resfim.engine.Batch;
-import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
 import org.resfim.federation.Batches;
+import org.resfim.model.UNetConfig;
 import org.resfim.report.EvalRecord;
 import org.resfim.report.MetricsLog;
 import org.resfim.report.Selection;
@@ -151,10 +150,9 @@ public final class QualityTwin {
             }
             siteList.add(entry);
         }
-        try (UNet net = plan.model().newNetwork(unet.inChannels(), seed)) { // the initial weights every ResFIM method of this seed starts from
-            for (Tensor t : net.toState().tensors()) {
-                all.put(new Tensor("init." + t.name(), t.role(), t.part(), t.shape(), t.data()));
-            }
+        // the initial weights every ResFIM method of this seed starts from
+        for (Tensor t : plan.model().initialState(unet.inChannels(), seed).tensors()) {
+            all.put(new Tensor("init." + t.name(), t.role(), t.part(), t.shape(), t.data()));
         }
         Files.createDirectories(dataDir);
         RawExport.write(all, dataDir);

@@ -1,10 +1,10 @@
 package org.resfim.bench;
 
-import org.resfim.engine.Adam;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import org.resfim.engine.Adam;
 import org.resfim.engine.Batch;
 import org.resfim.engine.Djl;
 import org.resfim.engine.Gradients;
@@ -13,7 +13,8 @@ import org.resfim.engine.LocalTrainer;
 import org.resfim.engine.OpProfile;
 import org.resfim.engine.TrainingHooks;
 import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
+import org.resfim.model.UNetArchitecture;
+import org.resfim.model.UNetConfig;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -50,10 +51,10 @@ public final class TrainBenchmark {
      * which nothing needs. Same network, same count for the peer.
      */
     public static double flopsPerImage(UNetConfig cfg, String figure, int size) {
-        long forward = UNet.convolutionMacs(cfg, size, size);
+        long forward = UNetArchitecture.convolutionMacs(cfg, size, size);
         long macs = switch (figure) {
             case "inference" -> forward;
-            case "training", "fisher" -> 3 * forward - UNet.inputConvolutionMacs(cfg, size, size);
+            case "training", "fisher" -> 3 * forward - UNetArchitecture.inputConvolutionMacs(cfg, size, size);
             default -> throw unknownFigure(figure);
         };
         return 2.0 * macs;
@@ -66,7 +67,7 @@ public final class TrainBenchmark {
      * cores' peak. The U-Net's figures divided by it say how much of the hardware they use.
      */
     public static double convolutionPeakGflops(int steps) {
-        UNet.ConvLayer probe = new UNet.ConvLayer("peak", 256, 256, 3, 32, 32);
+        UNetArchitecture.ConvLayer probe = new UNetArchitecture.ConvLayer("peak", 256, 256, 3, 32, 32);
         int n = 8;
         try (NDManager m = Djl.engine().newBaseManager()) {
             return 2.0 * n * probe.macs() / layerSeconds(m, probe, n, false, false, steps) / 1e9;
@@ -89,10 +90,10 @@ public final class TrainBenchmark {
         double forward = 0;
         double backward = 0;
         double perSample = 0;
-        List<UNet.ConvLayer> layers = UNet.convolutions(cfg, size, size);
+        List<UNetArchitecture.ConvLayer> layers = UNetArchitecture.convolutions(cfg, size, size);
         try (NDManager m = Djl.engine().newBaseManager()) {
             for (int i = 0; i < layers.size(); i++) {
-                UNet.ConvLayer l = layers.get(i);
+                UNetArchitecture.ConvLayer l = layers.get(i);
                 forward += layerSeconds(m, l, batch, false, false, reps);
                 backward += layerSeconds(m, l, batch, true, i > 0, reps);
                 perSample += batch * layerSeconds(m, l, 1, true, i > 0, reps);
@@ -101,7 +102,7 @@ public final class TrainBenchmark {
         return new Ceiling(batch / backward, batch / forward, batch / perSample);
     }
 
-    private static double layerSeconds(NDManager parent, UNet.ConvLayer l, int n, boolean backward, boolean inputGradient, int reps) {
+    private static double layerSeconds(NDManager parent, UNetArchitecture.ConvLayer l, int n, boolean backward, boolean inputGradient, int reps) {
         try (NDManager m = parent.newSubManager()) {
             PtNDArray x = channelsLast(m, n, l.in(), l.height(), l.width());
             PtNDArray w = (PtNDArray) m.randomUniform(-0.1f, 0.1f, new Shape(l.out(), l.in(), l.kernel(), l.kernel()));

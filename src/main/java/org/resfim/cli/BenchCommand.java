@@ -5,7 +5,8 @@ import org.resfim.bench.TorchPeer;
 import org.resfim.bench.TraceSummary;
 import org.resfim.bench.TrainBenchmark;
 import org.resfim.engine.Djl;
-import org.resfim.engine.UNetConfig;
+import org.resfim.model.UNetConfig;
+import org.resfim.run.BuildInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -42,7 +42,7 @@ final class OptionChecks {
 
     /** An image size the reference U-Net (5 stages: a multiple of 16) takes. */
     static void imageSize(String option, int value) {
-        int m = org.resfim.engine.UNetConfig.reference().sizeMultiple();
+        int m = org.resfim.model.UNetConfig.reference().sizeMultiple();
         if (value < m || value % m != 0) {
             throw new OptionException(option + " must be a positive multiple of " + m + " (the U-Net halves the image "
                     + (Integer.numberOfTrailingZeros(m)) + " times), got " + value);

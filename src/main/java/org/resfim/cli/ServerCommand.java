@@ -73,6 +73,12 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-receiving", defaultValue = "4", description = "Answers with a payload (uploads, style banks) received and decoded at"
             + " once; each needs a few times its size in heap meanwhile, the others wait, held by flow control (default: ${DEFAULT-VALUE}).")
     int maxReceiving;
+    @Option(names = "--health-port", description = "Serve a read-only health and progress endpoint on this port: GET /status (JSON),"
+            + " GET /metrics (Prometheus text format); 0 = any free port, written to RUN_DIR/health-address. Off unless given.")
+    Integer healthPort;
+    @Option(names = "--health-host", defaultValue = "127.0.0.1", description = "Address the health endpoint listens on"
+            + " (default: ${DEFAULT-VALUE}, this machine only; it has no TLS).")
+    String healthHost;
     @Option(names = "--max-connections-per-site", defaultValue = "4", description = "Connections one certificate identity may hold (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
@@ -89,6 +95,11 @@ public final class ServerCommand implements Callable<Integer> {
         OptionChecks.range("--max-streams-per-connection", maxStreams, 1, 10_000);
         OptionChecks.range("--max-connections-per-site", maxConnections, 1, 10_000);
         OptionChecks.range("--max-receiving", maxReceiving, 1, 10_000);
+        if (healthPort != null) {
+            OptionChecks.range("--health-port", healthPort, 0, 65535, "0 = any free port");
+        } else if (!"127.0.0.1".equals(healthHost)) {
+            throw new IllegalArgumentException("--health-host needs --health-port (the health endpoint is off unless a port is given)");
+        }
         Plans.Overrides o;
         if (resume != null) {
             if (config != null || methods != null || seeds != null || rounds != null || localEpochs != null || out != null) {
@@ -118,6 +129,9 @@ public final class ServerCommand implements Callable<Integer> {
                 roundMillis, rejoinMillis, waitMillis, maxUploadMb * org.resfim.state.Bytes.MB, resume != null,
                 new FederationServer.Limits(OptionChecks.millis("--hello-timeout", helloTimeout), maxStreams, maxConnections,
                         OptionChecks.millis("--idle-timeout", idleTimeout)), maxReceiving), System.out);
+        if (healthPort != null) {
+            runtime.serveHealth(healthHost, healthPort);
+        }
         ResultTable table = runtime.run();
         System.out.println();
         System.out.println(table.markdown());

@@ -2,6 +2,7 @@ package org.resfim.cli;
 
 import org.resfim.engine.Djl;
 import org.resfim.report.ResultTable;
+import org.resfim.run.BuildInfo;
 import org.resfim.run.Plans;
 import org.resfim.run.ResumeInfo;
 import org.resfim.run.Simulation;

@@ -6,16 +6,17 @@ import org.resfim.data.FederationData;
 import org.resfim.data.SiteDataset;
 import org.resfim.engine.Djl;
 import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
 import org.resfim.federation.FileSiteStore;
-import org.resfim.federation.ModelCard;
 import org.resfim.federation.ImageScore;
 import org.resfim.federation.Message;
+import org.resfim.federation.ModelCard;
 import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
 import org.resfim.federation.Request;
 import org.resfim.federation.SiteParticipant;
 import org.resfim.federation.TrainingSettings;
+import org.resfim.model.UNetConfig;
+import org.resfim.run.BuildInfo;
 import org.resfim.state.ModelState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,9 +73,9 @@ public final class TrainLocalCommand implements Callable<Integer> {
         OptionChecks.range("--threshold", threshold, 0, 65535, "a stored mask value");
         OptionChecks.imageSize("--size", size);
         OptionChecks.range("--epochs", epochs, 1, 100_000);
-        org.resfim.engine.WeightInit weights;
+        org.resfim.model.WeightInit weights;
         try {
-            weights = weightInit == null ? org.resfim.run.ModelSettings.defaultInit() : org.resfim.engine.WeightInit.parse(weightInit);
+            weights = weightInit == null ? org.resfim.run.ModelSettings.defaultInit() : org.resfim.model.WeightInit.parse(weightInit);
         } catch (IllegalArgumentException e) {
             throw new org.resfim.config.OptionException("--init must be torch-default or kaiming-fan-out, got '" + weightInit + "'");
         }

@@ -1,8 +1,9 @@
 package org.resfim.cli;
 
 import org.resfim.engine.Djl;
-import picocli.CommandLine;
+import org.resfim.run.BuildInfo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 import java.util.List;
 import java.util.concurrent.Callable;

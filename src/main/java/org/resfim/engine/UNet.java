@@ -5,6 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import org.resfim.model.NormType;
+import org.resfim.model.UNetArchitecture;
+import org.resfim.model.UNetConfig;
+import org.resfim.model.WeightInit;
 import org.resfim.state.ModelState;
 import org.resfim.state.NetworkPart;
 import org.resfim.state.Tensor;
@@ -15,7 +19,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * The reference 2-D U-Net of METHOD.md written as a functional network over named native
@@ -58,14 +61,16 @@ public final class UNet implements AutoCloseable {
         this(config, seed, WeightInit.KAIMING_FAN_OUT);
     }
 
-    /** Builds the network with weights drawn by {@code init} from {@code seed}; norm weight 1, bias 0. */
+    /**
+     * Builds the network with weights drawn by {@code init} from {@code seed}; norm weight 1, bias 0: exactly the
+     * engine-free {@link UNetArchitecture#initialState} (the coordinator's initial model), copied into native arrays.
+     */
     public UNet(UNetConfig config, long seed, WeightInit init) {
         this(config);
-        this.init = init;
-        build(new SplittableRandom(seed));
+        for (Tensor t : UNetArchitecture.initialState(config, seed, init).tensors()) {
+            add(t.name(), t.role(), t.part(), t.shape(), t.data());
+        }
     }
-
-    private WeightInit init = WeightInit.KAIMING_FAN_OUT;
 
     private UNet(UNetConfig config) {
         this.config = config;
@@ -89,131 +94,6 @@ public final class UNet implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ construction
-
-    /** Every convolution of {@link #convolutions} with its normalisation (c1 → b1, …), in order; the head last. */
-    private void build(SplittableRandom rng) {
-        int m = config.sizeMultiple(); // the resolutions do not matter here, only the layers
-        for (ConvLayer l : convolutions(config, m, m)) {
-            if (l.name().equals("head")) {
-                float[] w = weights(l.out(), l.in(), 1, rng);
-                add("head.weight", TensorRole.HEAD_WEIGHT, NetworkPart.HEAD, new int[] {l.out(), l.in(), 1, 1}, w);
-                add("head.bias", TensorRole.HEAD_BIAS, NetworkPart.HEAD, new int[] {l.out()}, biases(l.out(), l.in(), 1, rng));
-                continue;
-            }
-            NetworkPart part = l.name().startsWith("d.") ? NetworkPart.ENCODER : NetworkPart.DECODER;
-            conv(l.name(), l.in(), l.out(), l.kernel(), part, rng);
-            int dot = l.name().lastIndexOf(".c");
-            norm(l.name().substring(0, dot) + ".b" + l.name().substring(dot + 2), l.out(), part);
-        }
-    }
-
-    /** One convolution of the network and the resolution it runs at for a given input size. */
-    public record ConvLayer(String name, int in, int out, int kernel, int height, int width) {
-        /** Multiply-accumulates of one image through this layer: C_in·C_out·k²·H·W (stride 1, same padding). */
-        public long macs() {
-            return (long) in * out * kernel * kernel * height * width;
-        }
-    }
-
-    /**
-     * Every convolution of one forward pass of a {@code height × width} image, in execution order, with the
-     * resolution it runs at: the layers {@link #build} creates, at the levels {@link #forward} runs them.
-     */
-    public static List<ConvLayer> convolutions(UNetConfig config, int height, int width) {
-        int depth = config.depth();
-        List<ConvLayer> layers = new ArrayList<>();
-        int cin = config.inChannels();
-        for (int i = 0; i < depth; i++) {
-            int c = config.channels(i);
-            int h = height >> i;
-            int w = width >> i;
-            layers.add(new ConvLayer("d." + i + ".c1", cin, c, 3, h, w));
-            layers.add(new ConvLayer("d." + i + ".c2", c, c, 3, h, w));
-            layers.add(new ConvLayer("d." + i + ".c3", c, c, 3, h, w));
-            cin = c;
-        }
-        for (int j = 0; j < depth - 1; j++) {
-            int c = config.channels(depth - 1 - j);
-            int level = depth - 1 - j; // resolution of y before upsampling
-            if (j > 0) {
-                layers.add(new ConvLayer("u." + j + ".c1", 2 * c, c, 3, height >> level, width >> level));
-            }
-            layers.add(new ConvLayer("u." + j + ".c2", c, c / 2, 1, height >> (level - 1), width >> (level - 1)));
-            layers.add(new ConvLayer("u." + j + ".c3", c, c, 3, height >> (level - 1), width >> (level - 1)));
-        }
-        layers.add(new ConvLayer("head", config.channels(1), config.classes(), 1, height, width));
-        return layers;
-    }
-
-    /**
-     * Multiply-accumulates of every convolution in one forward pass of one image (Σ over {@link #convolutions}).
-     * Normalisation, activations, pooling and upsampling are not counted (memory-bound, a few percent of
-     * the time). The benchmark turns it into GFLOP/s.
-     */
-    public static long convolutionMacs(UNetConfig config, int height, int width) {
-        return convolutions(config, height, width).stream().mapToLong(ConvLayer::macs).sum();
-    }
-
-    /**
-     * Multiply-accumulates of the first convolution alone: its input needs no gradient, so a backward pass
-     * computes two convolution-sized products for every layer but this one.
-     */
-    public static long inputConvolutionMacs(UNetConfig config, int height, int width) {
-        return convolutions(config, height, width).get(0).macs();
-    }
-
-    private void conv(String name, int cin, int cout, int k, NetworkPart part, SplittableRandom rng) {
-        add(name + ".weight", TensorRole.CONV_WEIGHT, part, new int[] {cout, cin, k, k}, weights(cout, cin, k, rng));
-        add(name + ".bias", TensorRole.CONV_BIAS, part, new int[] {cout}, biases(cout, cin, k, rng));
-    }
-
-    private void norm(String name, int c, NetworkPart part) {
-        if (config.norm() == NormType.NONE) {
-            return;
-        }
-        float[] ones = new float[c];
-        Arrays.fill(ones, 1f);
-        add(name + ".weight", TensorRole.NORM_WEIGHT, part, new int[] {c}, ones);
-        add(name + ".bias", TensorRole.NORM_BIAS, part, new int[] {c}, new float[c]);
-        if (config.norm() == NormType.BATCH) {
-            add(name + ".running_mean", TensorRole.NORM_RUNNING_MEAN, part, new int[] {c}, new float[c]);
-            add(name + ".running_var", TensorRole.NORM_RUNNING_VAR, part, new int[] {c}, ones.clone());
-        }
-    }
-
-    private float[] weights(int cout, int cin, int k, SplittableRandom rng) {
-        return init == WeightInit.KAIMING_FAN_OUT ? kaiming(cout, cin, k, rng) : uniform(cout * cin * k * k, 1.0 / Math.sqrt(cin * k * k), rng);
-    }
-
-    private float[] biases(int cout, int cin, int k, SplittableRandom rng) {
-        return init == WeightInit.KAIMING_FAN_OUT ? new float[cout] : uniform(cout, 1.0 / Math.sqrt(cin * k * k), rng);
-    }
-
-    /** U(−bound, bound). */
-    private static float[] uniform(int n, double bound, SplittableRandom rng) {
-        float[] w = new float[n];
-        for (int i = 0; i < n; i++) {
-            w[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
-        }
-        return w;
-    }
-
-    /** Kaiming normal, mode fan_out, ReLU gain: std = sqrt(2 / (cout·k·k)). */
-    private static float[] kaiming(int cout, int cin, int k, SplittableRandom rng) {
-        double std = Math.sqrt(2.0 / (cout * k * k));
-        float[] w = new float[cout * cin * k * k];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) (gaussian(rng) * std);
-        }
-        return w;
-    }
-
-    static double gaussian(SplittableRandom rng) {
-        // Box-Muller: deterministic across JVMs (java.util.Random#nextGaussian is too, but keep it local).
-        double u1 = rng.nextDouble();
-        double u2 = rng.nextDouble();
-        return Math.sqrt(-2.0 * Math.log(1.0 - u1)) * Math.cos(2.0 * Math.PI * u2);
-    }
 
     private void add(String name, TensorRole role, NetworkPart part, int[] shape, float[] data) {
         PtNDArray a = NativeArrays.copyOf(manager, data, toShape(shape));
@@ -264,13 +144,6 @@ public final class UNet implements AutoCloseable {
             s.put(new Tensor(p.name(), p.role(), p.part(), p.shape(), p.array().toFloatArray()));
         }
         return s;
-    }
-
-    /** The engine-free layout (names, roles, shapes) with zero data, for validation. */
-    public static ModelState layout(UNetConfig config) {
-        try (UNet net = new UNet(config, 0L)) {
-            return net.toState();
-        }
     }
 
     /**

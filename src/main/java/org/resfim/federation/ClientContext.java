@@ -6,7 +6,7 @@ import org.resfim.engine.Batch;
 import org.resfim.engine.LocalTrainer;
 import org.resfim.engine.TrainingHooks;
 import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
+import org.resfim.model.UNetConfig;
 import org.resfim.state.ModelState;
 
 import java.util.List;

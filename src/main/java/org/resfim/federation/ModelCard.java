@@ -5,8 +5,8 @@ import org.resfim.data.LabelRule;
 import org.resfim.data.Preprocessing;
 import org.resfim.data.SiteConfig;
 import org.resfim.data.SiteDataset;
-import org.resfim.engine.NormType;
-import org.resfim.engine.UNetConfig;
+import org.resfim.model.NormType;
+import org.resfim.model.UNetConfig;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

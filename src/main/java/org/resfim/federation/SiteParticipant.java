@@ -11,9 +11,9 @@ import org.resfim.engine.LocalTrainer;
 import org.resfim.engine.NonFiniteLossException;
 import org.resfim.engine.TrainingHooks;
 import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
 import org.resfim.metrics.MetricSummary;
 import org.resfim.metrics.SegmentationMetrics;
+import org.resfim.model.UNetConfig;
 import org.resfim.state.ModelState;
 
 import java.util.ArrayList;

@@ -3,9 +3,11 @@ package org.resfim.run;
 import org.resfim.config.ConfigKey;
 import org.resfim.config.Origin;
 import org.resfim.config.Section;
-import org.resfim.engine.NormType;
-import org.resfim.engine.UNetConfig;
-import org.resfim.engine.WeightInit;
+import org.resfim.model.NormType;
+import org.resfim.model.UNetArchitecture;
+import org.resfim.model.UNetConfig;
+import org.resfim.model.WeightInit;
+import org.resfim.state.ModelState;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,9 +42,13 @@ public record ModelSettings(int width, int depth, NormType norm, int groups, Wei
         return WeightInit.parse((String) KEYS.stream().filter(k -> k.name().equals("init")).findFirst().orElseThrow().defaultValue());
     }
 
-    /** A new network of this configuration, its weights drawn by {@link #init} from {@code seed}. */
-    public org.resfim.engine.UNet newNetwork(int inChannels, long seed) {
-        return new org.resfim.engine.UNet(unet(inChannels), seed, init);
+    /**
+     * The initial model of this configuration, its weights drawn by {@link #init} from {@code seed}: the state a
+     * site's network of the same seed starts from, bit for bit, built without a deep-learning engine (the server
+     * needs none).
+     */
+    public ModelState initialState(int inChannels, long seed) {
+        return UNetArchitecture.initialState(unet(inChannels), seed, init);
     }
 
     /** The settings under their configuration keys, as a configuration file writes them ({@code norm: batch}). */

@@ -20,6 +20,14 @@ public final class ResumeInfo {
     }
 
     public static void write(Path runDir, Plans.Overrides o) {
+        write(runDir, o, true);
+    }
+
+    /**
+     * {@code engine}: whether this process runs libtorch; a deployment's coordinator does not (its sites train), so
+     * it records no thread count and loads no libtorch to ask for one.
+     */
+    public static void write(Path runDir, Plans.Overrides o, boolean engine) {
         String startedBy = startedBy(runDir);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config", o.config() == null ? null : o.config().toString());
@@ -29,9 +37,9 @@ public final class ResumeInfo {
         m.put("rounds", o.rounds());
         m.put("local_epochs", o.localEpochs());
         m.put("folds", o.folds());
-        m.put("threads", org.resfim.engine.Djl.threads());
-        m.put("started_by", startedBy != null ? startedBy : org.resfim.cli.BuildInfo.commit());
-        m.put("last_run_by", org.resfim.cli.BuildInfo.commit());
+        m.put("threads", engine ? org.resfim.engine.Djl.threads() : null);
+        m.put("started_by", startedBy != null ? startedBy : BuildInfo.commit());
+        m.put("last_run_by", BuildInfo.commit());
         Simulation.write(runDir.resolve(FILE), Simulation.json(m));
     }
 

@@ -2,7 +2,6 @@ package org.resfim.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.resfim.cli.BuildInfo;
 import org.resfim.data.FederationData;
 import org.resfim.data.SiteDataset;
 import org.resfim.engine.Djl;
@@ -243,7 +242,7 @@ public final class RunDirectory {
     /** Runs written before {@code model.init} existed all drew Kaiming fan-out weights: say so, so they continue. */
     private static JsonNode withInit(com.fasterxml.jackson.databind.node.ObjectNode doc) {
         if (doc.get("model") instanceof com.fasterxml.jackson.databind.node.ObjectNode model && !model.has("init")) {
-            model.put("init", org.resfim.engine.WeightInit.KAIMING_FAN_OUT.key());
+            model.put("init", org.resfim.model.WeightInit.KAIMING_FAN_OUT.key());
         }
         return doc;
     }
@@ -291,6 +290,15 @@ public final class RunDirectory {
      * machine entries that decide libtorch's float results ({@link org.resfim.engine.NumericEnvironment}).
      */
     public Map<String, Object> provenance(SimulationPlan plan) {
+        return provenance(plan, true);
+    }
+
+    /**
+     * The provenance written by a process that runs {@code engine} or not: a deployment's coordinator trains nothing
+     * and loads no libtorch (its sites do), so it records neither libtorch's version nor the machine entries that
+     * decide libtorch's float results, and says so.
+     */
+    public Map<String, Object> provenance(SimulationPlan plan, boolean engine) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("config_sha256", sha256(Simulation.json(resolvedConfig(plan)).getBytes(StandardCharsets.UTF_8)));
         p.put("config_source", plan.data().source());
@@ -298,10 +306,15 @@ public final class RunDirectory {
         p.put("data_manifest_sha256", manifestHash());
         p.put("git_commit", BuildInfo.commit());
         p.put("resfim_version", BuildInfo.version());
-        p.put("libtorch", Djl.libtorchVersion());
-        p.put("java", System.getProperty("java.version"));
-        p.put("threads", Djl.threads());
-        p.put("machine", org.resfim.engine.NumericEnvironment.describe());
+        if (engine) {
+            p.put("libtorch", Djl.libtorchVersion());
+            p.put("java", System.getProperty("java.version"));
+            p.put("threads", Djl.threads());
+            p.put("machine", org.resfim.engine.NumericEnvironment.describe());
+        } else {
+            p.put("libtorch", "not loaded (engine-free coordinator; the sites train)");
+            p.put("java", System.getProperty("java.version"));
+        }
         p.put("written", Instant.now().toString());
         return p;
     }
@@ -344,12 +357,15 @@ public final class RunDirectory {
     }
 
     void writeResults(ResultTable table, SimulationPlan plan, List<org.resfim.report.CostSummary> costs) {
-        writeResults(table, plan, costs, Map.of());
+        writeResults(table, plan, costs, Map.of(), true);
     }
 
-    /** The result tables with the cost section, each headed by the provenance ({@code extra}: e.g. how the sites were reached). */
-    void writeResults(ResultTable table, SimulationPlan plan, List<org.resfim.report.CostSummary> costs, Map<String, Object> extra) {
-        Map<String, Object> prov = new LinkedHashMap<>(provenance(plan));
+    /**
+     * The result tables with the cost section, each headed by the provenance ({@code extra}: e.g. how the sites were
+     * reached; {@code engine}: whether this process runs libtorch, see {@link #provenance(SimulationPlan, boolean)}).
+     */
+    void writeResults(ResultTable table, SimulationPlan plan, List<org.resfim.report.CostSummary> costs, Map<String, Object> extra, boolean engine) {
+        Map<String, Object> prov = new LinkedHashMap<>(provenance(plan, engine));
         prov.putAll(extra);
         Simulation.write(root.resolve("provenance.json"), Simulation.json(prov));
         StringBuilder header = new StringBuilder();

@@ -82,6 +82,11 @@ public final class RunDriver {
             return Map.of();
         }
 
+        /** Whether this process runs the engine (libtorch): a deployment's coordinator does not, so provenance does not ask it. */
+        default boolean engine() {
+            return true;
+        }
+
         /** Whether a start that completes no round takes back what it wrote to the run directory. */
         default boolean undoFailedStart() {
             return true;
@@ -132,7 +137,7 @@ public final class RunDriver {
         RunDirectory.Start start = dir.start();
         try {
             dir.writePlan(resolved);
-            ResumeInfo.write(plan.out(), plan.origin());
+            ResumeInfo.write(plan.out(), plan.origin(), sites.engine());
             return runAll(sites);
         } catch (RuntimeException | Error e) {
             if (!roundCompleted && sites.undoFailedStart()) {
@@ -159,7 +164,7 @@ public final class RunDriver {
                 plan.evaluation().firstSelectableRound(plan.federation().rounds()), plan.evaluation().reference(), plan.evaluation().bootstrap());
         List<CostSummary> costs = costs(fullBytes);
         costs.forEach(c -> log.info(c.describe()));
-        dir.writeResults(table, plan, costs, sites.provenance());
+        dir.writeResults(table, plan, costs, sites.provenance(), sites.engine());
         try {
             log.info("Report: " + org.resfim.report.html.RunReport.write(plan.out()).toAbsolutePath());
         } catch (RuntimeException | LinkageError e) { // the results stand without the report (e.g. no engine to draw it)

@@ -2,11 +2,8 @@ package org.resfim.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.resfim.cli.BuildInfo;
 import org.resfim.data.FederationData;
 import org.resfim.data.SiteDataset;
-import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
 import org.resfim.federation.Algorithm;
 import org.resfim.federation.FileSiteStore;
 import org.resfim.federation.InProcessTransport;
@@ -14,6 +11,7 @@ import org.resfim.federation.ModelCard;
 import org.resfim.federation.SetupBound;
 import org.resfim.federation.SiteParticipant;
 import org.resfim.federation.Transport;
+import org.resfim.model.UNetConfig;
 import org.resfim.report.EvalRecord;
 import org.resfim.report.ResultTable;
 import org.resfim.state.ModelState;
@@ -108,9 +106,7 @@ public final class Simulation {
 
         @Override
         public ModelState initial(long seed) {
-            try (UNet net = plan.model().newNetwork(plan.data().channels(), seed)) {
-                return net.toState();
-            }
+            return plan.model().initialState(plan.data().channels(), seed);
         }
 
         @Override

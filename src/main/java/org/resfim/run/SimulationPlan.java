@@ -1,10 +1,10 @@
 package org.resfim.run;
 
 import org.resfim.data.FederationConfig;
-import org.resfim.engine.UNetConfig;
 import org.resfim.federation.EvaluationSettings;
 import org.resfim.federation.FederationSettings;
 import org.resfim.federation.TrainingSettings;
+import org.resfim.model.UNetConfig;
 
 import java.nio.file.Path;
 import java.util.List;

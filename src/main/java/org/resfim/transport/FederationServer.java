@@ -130,6 +130,8 @@ public final class FederationServer implements AutoCloseable {
     });
     private final Object changed = new Object();
     private volatile Consumer<String> onChange = s -> { };
+    private final java.util.concurrent.atomic.AtomicLong refusals = new java.util.concurrent.atomic.AtomicLong();
+    private volatile String lastRefusal;
     private Server server;
 
     public FederationServer(Options options, EventLog log) {
@@ -378,7 +380,7 @@ public final class FederationServer implements AutoCloseable {
                 }
                 session = s;
                 try {
-                    out.sendNow(new Frame.Welcome(Protocol.VERSION, h.site(), org.resfim.cli.BuildInfo.version(), options.planSha256()));
+                    out.sendNow(new Frame.Welcome(Protocol.VERSION, h.site(), org.resfim.run.BuildInfo.version(), options.planSha256()));
                 } catch (TransportException e) {
                     s.closed(e.getMessage());
                     return;
@@ -442,7 +444,19 @@ public final class FederationServer implements AutoCloseable {
         return LogText.clean(h == null || h.length() < 12 ? String.valueOf(h) : h.substring(0, 12), 12);
     }
 
+    /** Streams refused since the start (not allowed, wrong plan or version, a second session, over a limit, no Hello). */
+    public long refusals() {
+        return refusals.get();
+    }
+
+    /** The last refusal as the log wrote it, or null. */
+    public String lastRefusal() {
+        return lastRefusal;
+    }
+
     private StreamObserver<Frame> refuse(Outbound out, Peer peer, String why, boolean permanent, Status status) {
+        refusals.incrementAndGet();
+        lastRefusal = peer.address() + ": " + LogText.line(why, LogText.MESSAGE);
         log.warn("refused " + peer.address() + (peer.identity() == null ? "" : " (" + LogText.clean(peer.identity(), LogText.NAME) + ")") + ": "
                 + LogText.line(why, LogText.MESSAGE)); // the names in it were escaped where it was written
         try {

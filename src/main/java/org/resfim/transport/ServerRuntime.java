@@ -3,7 +3,6 @@ package org.resfim.transport;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.resfim.engine.UNet;
 import org.resfim.federation.Message;
 import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
@@ -60,6 +59,8 @@ public final class ServerRuntime {
 
     public static final String ADDRESS_FILE = "server-address";
     public static final String STATUS_FILE = "status.json";
+    /** Where the health endpoint listens ({@code host:port}), when {@link #serveHealth} turned it on. */
+    public static final String HEALTH_ADDRESS_FILE = "health-address";
 
     private final SimulationPlan plan;
     private final Options options;
@@ -69,6 +70,10 @@ public final class ServerRuntime {
     private final ObjectNode status = new ObjectMapper().createObjectNode();
     private FederationServer server;
     private GrpcTransport transport;
+    private String healthHost;
+    private int healthPort;
+    private ServerHealth health;
+    private HealthEndpoint endpoint;
     private int roundsDone;
     private int roundsTotal;
 
@@ -85,6 +90,14 @@ public final class ServerRuntime {
 
     public EventLog log() {
         return log;
+    }
+
+    /** Serves the read-only {@link HealthEndpoint} on {@code host:port} (0 = any free port) while the server runs. */
+    public ServerRuntime serveHealth(String host, int port) {
+        this.healthHost = host;
+        this.healthPort = port;
+        this.health = new ServerHealth(sites);
+        return this;
     }
 
     /** Runs (or continues) the whole plan with the connected sites and returns the result table. */
@@ -118,6 +131,9 @@ public final class ServerRuntime {
             if (server != null) {
                 server.close();
             }
+            if (endpoint != null) {
+                endpoint.close();
+            }
             audits.values().forEach(Audit::close);
         }
     }
@@ -150,8 +166,12 @@ public final class ServerRuntime {
             server.onChange(what -> writeStatus());
             int port = server.start();
             write(plan.out().resolve(ADDRESS_FILE), options.host() + ":" + port + "\n");
-            status.put("plan_sha256", planHash).put("address", options.host() + ":" + port);
+            status.put("plan_sha256", planHash).put("address", options.host() + ":" + port).put("rounds_done", roundsDone).put("rounds_total", roundsTotal);
             writeStatus();
+            if (health != null) {
+                endpoint = HealthEndpoint.start(healthHost, healthPort, ServerRuntime.this::healthView, log);
+                write(plan.out().resolve(HEALTH_ADDRESS_FILE), endpoint.address() + "\n");
+            }
             transport = new GrpcTransport(server, sites, new GrpcTransport.Settings(options.callTimeoutMillis(),
                     options.roundTimeoutMillis(), options.rejoinGraceMillis(), options.maxReceiving()), log, ServerRuntime.this::audit);
             log.info("waiting up to " + options.waitForSitesMillis() / 1000 + " s for the sites " + sites);
@@ -174,11 +194,13 @@ public final class ServerRuntime {
 
         @Override
         public ModelState initial(long seed) {
-            ModelState initial;
-            try (UNet net = plan.model().newNetwork(plan.data().channels(), seed)) {
-                initial = net.toState();
-            }
-            return initial;
+            return plan.model().initialState(plan.data().channels(), seed); // engine-free: no libtorch here
+        }
+
+        /** The coordinator loads no libtorch: its provenance and resume notes say so instead of asking the engine. */
+        @Override
+        public boolean engine() {
+            return false;
         }
 
         @Override
@@ -280,8 +302,16 @@ public final class ServerRuntime {
         }
     }
 
+    /** What the health endpoint answers: status.json's figures, the connected sites, every site's answers, the refusals. */
+    private synchronized com.fasterxml.jackson.databind.JsonNode healthView() {
+        return health.json(status.deepCopy(), server.connected(), server.refusals(), server.lastRefusal());
+    }
+
     /** The server's view of what a site sent: the same record the site writes, plus the reason if it was rejected. */
     private synchronized void audit(String site, String run, long seed, Frame.Answer a, Message upload, long wireBytes, String rejected) {
+        if (health != null) {
+            health.answer(site, run, seed, a.phase(), a.round(), wireBytes, rejected); // a failed answer comes with its error
+        }
         Audit audit = serverAudit(site);
         String kind = a.phase().equals(Phase.SETUP.name()) && a.round() > 0 ? "restore" : a.phase().toLowerCase(Locale.ROOT);
         ObjectNode n = Audit.record(site, run, seed, kind, a.round(), upload, wireBytes, a.numSamples(), a.scores(), a.stats(), a.error());

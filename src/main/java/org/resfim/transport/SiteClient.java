@@ -146,7 +146,7 @@ public final class SiteClient {
         SessionEnd run(ManagedChannel channel) throws InterruptedException {
             ClientCalls.asyncBidiStreamingCall(channel.newCall(Protocol.SESSION, io.grpc.CallOptions.DEFAULT), this);
             try {
-                out.sendNow(new Frame.Hello(Protocol.VERSION, options.site(), org.resfim.cli.BuildInfo.version(), options.planSha256()));
+                out.sendNow(new Frame.Hello(Protocol.VERSION, options.site(), org.resfim.run.BuildInfo.version(), options.planSha256()));
             } catch (TransportException e) {
                 finish(EndKind.LOST, e.getMessage());
             }

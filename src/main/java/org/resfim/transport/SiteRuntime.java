@@ -4,7 +4,6 @@ import org.resfim.algorithms.AlgorithmRegistry;
 import org.resfim.algorithms.AlgorithmSpec;
 import org.resfim.data.FederationData;
 import org.resfim.data.SiteDataset;
-import org.resfim.engine.UNetConfig;
 import org.resfim.federation.Algorithm;
 import org.resfim.federation.FileSiteStore;
 import org.resfim.federation.ModelCard;
@@ -13,6 +12,7 @@ import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
 import org.resfim.federation.Request;
 import org.resfim.federation.SiteParticipant;
+import org.resfim.model.UNetConfig;
 import org.resfim.run.RunDirectory;
 import org.resfim.run.SimulationPlan;
 
@@ -94,7 +94,7 @@ public final class SiteRuntime implements SiteClient.Handler {
         SiteDataset d = data(seed);
         UNetConfig unet = plan.model().unet(plan.data().channels());
         FileSiteStore store = new FileSiteStore(runDir(run, seed), ModelCard.describing(plan.data(), List.of(d), unet,
-                org.resfim.cli.BuildInfo.version(), org.resfim.cli.BuildInfo.commit(), Map.of("method", run, "seed", Long.toString(seed))));
+                org.resfim.run.BuildInfo.version(), org.resfim.run.BuildInfo.commit(), Map.of("method", run, "seed", Long.toString(seed))));
         return new SiteParticipant(d, algorithm.newClient(site), unet, plan.training(),
                 rounds, seed, store, plan.evaluation().firstSelectableRound(rounds), plan.data().augmentation());
     }

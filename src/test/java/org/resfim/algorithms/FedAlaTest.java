@@ -2,9 +2,9 @@ package org.resfim.algorithms;
 
 import org.junit.jupiter.api.Test;
 import org.resfim.config.ConfigException;
-import org.resfim.engine.UNet;
 import org.resfim.federation.Message;
 import org.resfim.federation.SiteParticipant;
+import org.resfim.model.UNetArchitecture;
 import org.resfim.state.ModelState;
 import org.resfim.state.NetworkPart;
 import org.resfim.state.Tensor;
@@ -67,7 +67,7 @@ class FedAlaTest {
 
     @Test
     void theDefaultTopTensorsAreTheDecodersLastStageAndTheHead() {
-        ModelState layout = UNet.layout(TINY);
+        ModelState layout = UNetArchitecture.layout(TINY);
         List<String> expected = new ArrayList<>();
         for (Tensor t : layout.tensors()) {
             if (t.role().trainable() && (t.name().startsWith("u.1.") || t.part() == NetworkPart.HEAD)) {

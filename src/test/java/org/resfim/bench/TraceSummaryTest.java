@@ -2,7 +2,7 @@ package org.resfim.bench;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.resfim.engine.UNetConfig;
+import org.resfim.model.UNetConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,7 +59,7 @@ class TraceSummaryTest {
 
     @Test
     void aProfiledTrainingStepShowsTheConvolutionBackward(@TempDir Path tmp) throws IOException {
-        UNetConfig tiny = new UNetConfig(3, 1, 4, 3, org.resfim.engine.NormType.BATCH, 4);
+        UNetConfig tiny = new UNetConfig(3, 1, 4, 3, org.resfim.model.NormType.BATCH, 4);
         Path trace = tmp.resolve("training.json");
         TrainBenchmark.profile(tiny, "training", 16, 2, 2, 0, trace);
         Map<String, TraceSummary.Op> by = TraceSummary.read(trace).stream()

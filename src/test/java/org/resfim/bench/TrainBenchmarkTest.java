@@ -1,7 +1,7 @@
 package org.resfim.bench;
 
 import org.junit.jupiter.api.Test;
-import org.resfim.engine.UNetConfig;
+import org.resfim.model.UNetConfig;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

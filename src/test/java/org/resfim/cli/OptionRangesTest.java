@@ -84,6 +84,8 @@ class OptionRangesTest {
         assertEquals("error: --call-timeout must be at least 0, got -1", refused("server", "--insecure", "--call-timeout", "-1"));
         assertEquals("error: --round-timeout must be at least 0, got -5", refused("server", "--insecure", "--round-timeout", "-5"));
         assertEquals("error: --max-upload-mb must be at least 1, got 0", refused("server", "--insecure", "--max-upload-mb", "0"));
+        assertEquals("error: --health-port must be between 0 and 65535, got 65536 (0 = any free port)",
+                refused("server", "--insecure", "--health-port", "65536"));
         assertEquals("error: --rounds must be at least 1, got 0", refused("server", "--insecure", "--rounds", "0"));
         assertEquals("error: --server must be HOST:PORT with a port number, got 'host:x'", refused("client", "--server", "host:x", "--site", "a", "--insecure"));
         assertEquals("error: --server port must be between 1 and 65535, got 0", refused("client", "--server", "host:0", "--site", "a", "--insecure"));

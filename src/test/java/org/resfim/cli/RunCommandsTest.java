@@ -4,6 +4,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resfim.report.html.TinyRun;
+import org.resfim.run.BuildInfo;
 
 import org.resfim.state.StateFile;
 

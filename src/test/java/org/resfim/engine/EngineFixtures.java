@@ -1,5 +1,7 @@
 package org.resfim.engine;
 
+import org.resfim.model.NormType;
+import org.resfim.model.UNetConfig;
 
 /** Small deterministic batches for engine tests. */
 final class EngineFixtures {

@@ -1,6 +1,7 @@
 package org.resfim.engine;
 
 import org.junit.jupiter.api.Test;
+import org.resfim.model.UNetConfig;
 import org.resfim.state.ModelState;
 import org.resfim.state.Tensor;
 

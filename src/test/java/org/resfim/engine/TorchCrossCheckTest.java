@@ -3,6 +3,7 @@ package org.resfim.engine;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.resfim.model.UNetConfig;
 import org.resfim.state.ModelState;
 import org.resfim.state.NetworkPart;
 import org.resfim.state.RawExport;

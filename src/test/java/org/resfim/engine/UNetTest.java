@@ -1,6 +1,10 @@
 package org.resfim.engine;
 
 import org.junit.jupiter.api.Test;
+import org.resfim.model.NormType;
+import org.resfim.model.UNetArchitecture;
+import org.resfim.model.UNetConfig;
+import org.resfim.model.WeightInit;
 import org.resfim.state.ModelState;
 import org.resfim.state.NetworkPart;
 import org.resfim.state.Tensor;
@@ -91,21 +95,21 @@ class UNetTest {
         long hand = (1 * 4 * 9 + 2 * 4 * 4 * 9) * 64 + (4 * 8 * 9 + 2 * 8 * 8 * 9) * 16 + (8 * 4 + 8 * 8 * 9) * 64 + 8 * 64;
         assertEquals(83_200L, hand);
         UNetConfig small = new UNetConfig(1, 1, 4, 2, NormType.BATCH, 1);
-        assertEquals(hand, UNet.convolutionMacs(small, 8, 8));
-        assertEquals(1 * 4 * 9 * 64, UNet.inputConvolutionMacs(small, 8, 8));
+        assertEquals(hand, UNetArchitecture.convolutionMacs(small, 8, 8));
+        assertEquals(1 * 4 * 9 * 64, UNetArchitecture.inputConvolutionMacs(small, 8, 8));
         for (UNetConfig cfg : new UNetConfig[] {small, UNetConfig.reference(), new UNetConfig(1, 2, 8, 4, NormType.GROUP, 4)}) {
             for (int size : new int[] {16, 128, 256}) {
-                assertEquals(fromWeights(cfg, size, size * 2), UNet.convolutionMacs(cfg, size, size * 2), cfg + " at " + size);
+                assertEquals(fromWeights(cfg, size, size * 2), UNetArchitecture.convolutionMacs(cfg, size, size * 2), cfg + " at " + size);
             }
         }
-        assertEquals(1_324_613_632L, UNet.convolutionMacs(UNetConfig.reference(), 128, 128));
+        assertEquals(1_324_613_632L, UNetArchitecture.convolutionMacs(UNetConfig.reference(), 128, 128));
         // the listed layers are exactly the network's convolutions, with their weights' shapes
         try (UNet net = new UNet(UNetConfig.reference(), 0)) {
-            java.util.List<UNet.ConvLayer> layers = UNet.convolutions(UNetConfig.reference(), 64, 32);
+            java.util.List<UNetArchitecture.ConvLayer> layers = UNetArchitecture.convolutions(UNetConfig.reference(), 64, 32);
             long convWeights = net.params().stream()
                     .filter(p -> p.role() == TensorRole.CONV_WEIGHT || p.role() == TensorRole.HEAD_WEIGHT).count();
             assertEquals(convWeights, layers.size());
-            for (UNet.ConvLayer l : layers) {
+            for (UNetArchitecture.ConvLayer l : layers) {
                 assertArrayEquals(new int[] {l.out(), l.in(), l.kernel(), l.kernel()}, net.param(l.name() + ".weight").shape(), l.name());
             }
         }

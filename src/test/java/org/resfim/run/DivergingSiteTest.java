@@ -6,9 +6,7 @@ import org.resfim.data.Augmentation;
 import org.resfim.data.Sample;
 import org.resfim.data.SiteDataset;
 import org.resfim.data.SyntheticSites;
-import org.resfim.engine.NormType;
 import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
 import org.resfim.federation.ClientState;
 import org.resfim.federation.Coordinator;
 import org.resfim.federation.FederationSettings;
@@ -18,6 +16,8 @@ import org.resfim.federation.Reply;
 import org.resfim.federation.RoundListener;
 import org.resfim.federation.SiteParticipant;
 import org.resfim.federation.TrainingSettings;
+import org.resfim.model.NormType;
+import org.resfim.model.UNetConfig;
 import org.resfim.state.ModelState;
 
 import java.util.ArrayList;

@@ -6,8 +6,8 @@ import org.resfim.data.FederationConfig;
 import org.resfim.data.ImageDecoder;
 import org.resfim.data.Preprocessing;
 import org.resfim.data.RawImage;
-import org.resfim.engine.UNetConfig;
 import org.resfim.federation.ModelCard;
+import org.resfim.model.UNetConfig;
 import org.resfim.run.ModelSettings;
 
 import java.awt.image.BufferedImage;

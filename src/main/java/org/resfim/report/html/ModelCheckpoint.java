@@ -2,9 +2,9 @@ package org.resfim.report.html;
 
 import org.resfim.report.*;
 
-import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
 import org.resfim.federation.ModelCard;
+import org.resfim.model.UNetArchitecture;
+import org.resfim.model.UNetConfig;
 import org.resfim.state.ModelState;
 import org.resfim.state.StateFile;
 import org.resfim.state.Tensor;
@@ -85,7 +85,7 @@ public record ModelCheckpoint(Path file, ModelState state, Map<String, String> m
     private static final Map<UNetConfig, ModelState> LAYOUTS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private static ModelState layout(UNetConfig c) {
-        return LAYOUTS.computeIfAbsent(c, UNet::layout);
+        return LAYOUTS.computeIfAbsent(c, UNetArchitecture::layout);
     }
 
     /** The first difference between a state and the layout of a model, or null when they match. */

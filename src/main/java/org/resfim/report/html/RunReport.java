@@ -9,14 +9,14 @@ import org.resfim.data.FederationConfig;
 import org.resfim.data.FederationData;
 import org.resfim.data.Sample;
 import org.resfim.data.SiteDataset;
-import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
 import org.resfim.federation.Batches;
 import org.resfim.metrics.SegmentationMetrics;
+import org.resfim.model.UNetArchitecture;
+import org.resfim.model.UNetConfig;
 import org.resfim.run.Folds;
-import org.resfim.spectral.StyleConfig;
 import org.resfim.spectral.AmplitudeTransfer;
 import org.resfim.spectral.StyleBank;
+import org.resfim.spectral.StyleConfig;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -512,7 +512,7 @@ public final class RunReport {
     private String sensitivity() {
         StringBuilder b = new StringBuilder();
         Map<String, Integer> sizes = new LinkedHashMap<>();
-        UNet.layout(run.model().unet(run.dataConfig().channels())).tensors().forEach(t -> sizes.put(t.name(), t.size()));
+        UNetArchitecture.layout(run.model().unet(run.dataConfig().channels())).tensors().forEach(t -> sizes.put(t.name(), t.size()));
         for (String m : run.methods()) {
             Sensitivity h = sensitivityOf(m);
             if (h == null) {
@@ -686,7 +686,7 @@ public final class RunReport {
     private List<String> networkOrder(List<String> tensors) {
         List<String> layout = new ArrayList<>();
         try {
-            UNet.layout(run.model().unet(run.dataConfig().channels())).tensors().forEach(t -> layout.add(t.name()));
+            UNetArchitecture.layout(run.model().unet(run.dataConfig().channels())).tensors().forEach(t -> layout.add(t.name()));
         } catch (RuntimeException e) {
             return tensors;
         }
@@ -765,7 +765,7 @@ public final class RunReport {
     }
 
     private String cost() {
-        long full = 4L * UNet.layout(run.model().unet(run.dataConfig().channels())).numElements();
+        long full = 4L * UNetArchitecture.layout(run.model().unet(run.dataConfig().channels())).numElements();
         StringBuilder b = new StringBuilder("<table class=\"results\">\n<thead><tr><th>method</th><th>site-rounds</th><th>training s / site-round</th>"
                 + "<th>ResFIM share of training time</th><th>upload / site-round</th><th>of a full model</th><th>sensitive fraction (last)</th></tr></thead>\n<tbody>\n");
         for (String m : run.methods()) {

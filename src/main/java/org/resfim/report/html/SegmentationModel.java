@@ -5,7 +5,7 @@ import org.resfim.report.*;
 import org.resfim.engine.Batch;
 import org.resfim.engine.Inference;
 import org.resfim.engine.UNet;
-import org.resfim.engine.UNetConfig;
+import org.resfim.model.UNetConfig;
 import org.resfim.state.ModelState;
 
 /** A personal model ready for inference (BatchNorm in evaluation mode); owns native memory until closed. */

@@ -94,7 +94,7 @@ class RunReportTest {
         assertEquals(1, section.split("<img", -1).length - 1, "only the residual diagnostics chart: " + section);
         RunReport.Sensitivity h = new RunReport(RunResults.read(run), 0).sensitivityOf("pfl-resfim");
         List<String> trainable = new ArrayList<>();
-        org.resfim.engine.UNet.layout(new org.resfim.engine.UNetConfig(3, 1, 4, 3, org.resfim.engine.NormType.BATCH, 8)).tensors()
+        org.resfim.model.UNetArchitecture.layout(new org.resfim.model.UNetConfig(3, 1, 4, 3, org.resfim.model.NormType.BATCH, 8)).tensors()
                 .forEach(t -> {
                     if (t.role().trainable()) {
                         trainable.add(t.name());
@@ -271,7 +271,7 @@ class RunReportTest {
         assertEquals("synthetic-1", m.metadata().get("site"));
         // the same checkpoint against the default (reference) U-Net is refused naming the tensor and shapes
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelCheckpoint.read(ck, org.resfim.engine.UNetConfig.reference(), "test"));
+                () -> ModelCheckpoint.read(ck, org.resfim.model.UNetConfig.reference(), "test"));
         assertTrue(e.getMessage().contains("'d.0.c1.weight' has shape [4, 3, 3, 3] in the checkpoint, the model expects [16, 3, 3, 3]"), e.getMessage());
         assertTrue(e.getMessage().contains("width 4, depth 3"), e.getMessage());
     }

@@ -1,4 +1,4 @@
-package org.resfim.cli;
+package org.resfim.run;
 
 import org.junit.jupiter.api.Test;
 

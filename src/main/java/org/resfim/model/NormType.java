@@ -1,4 +1,4 @@
-package org.resfim.engine;
+package org.resfim.model;
 
 /** Normalisation layer used after each convolution of the U-Net. */
 public enum NormType {

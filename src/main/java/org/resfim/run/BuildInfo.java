@@ -1,4 +1,4 @@
-package org.resfim.cli;
+package org.resfim.run;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

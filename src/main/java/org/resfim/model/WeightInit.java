@@ -1,4 +1,4 @@
-package org.resfim.engine;
+package org.resfim.model;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package org.resfim.engine;
+package org.resfim.model;
 
 /**
  * Options of the reference 2-D U-Net (METHOD.md): input channels, output classes (1 = one logit),
