@@ -31,7 +31,12 @@ class LauncherTest {
     }
 
     static Run launch(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("bash", LAUNCHER.toString()));
+        // The launcher execs java with stderr through a filter process that may write its last lines after java has
+        // exited. A shell reading the pipe sees them (it reads to the end), but the JDK drains a child's pipes once
+        // the child exits and drops what comes later; so, as a shell user would, read through a pipe to the end:
+        // the wrapper waits for `cat`, which ends when the filter does, and passes on the launcher's exit code.
+        List<String> cmd = new ArrayList<>(List.of("bash", "-c", "exec 3>&1; bash \"$0\" \"$@\" 2>&1 1>&3 3>&- | cat >&2 3>&-; exit ${PIPESTATUS[0]}",
+                LAUNCHER.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("RESFIM_CLASSPATH", System.getProperty("java.class.path"));
