@@ -6,6 +6,9 @@ import org.resfim.federation.Message;
 import org.resfim.federation.Reply;
 import org.resfim.federation.ServerProcedure;
 import org.resfim.federation.UploadSummary;
+import org.resfim.privacy.CentralNoise;
+import org.resfim.privacy.PrivacyLedger;
+import org.resfim.privacy.PrivacySettings;
 import org.resfim.state.Mask;
 import org.resfim.state.MaskedAverage;
 import org.resfim.state.ModelState;
@@ -33,6 +36,11 @@ import java.util.Set;
  * the trimmed mean of the sharing sites ({@link StateOps#maskedAverage(List, List, double[], ModelState,
  * org.resfim.state.Aggregator)}). Every accepted upload's count, weight and update norm is reported
  * ({@link #lastUploads()}).
+ *
+ * <p>Differential privacy ({@code privacy.dp}, {@link org.resfim.privacy}): the sites clip (and in local mode noise)
+ * their updates before upload; in central mode this server re-checks every update against the clip norm and adds the
+ * Gaussian noise σ·C to the weighted sums ({@link CentralNoise}); a noisy aggregate's BatchNorm running variances are
+ * kept non-negative; every accepted upload reports its site's ε after the round ({@link PrivacyLedger}).
  */
 public class SharedModelServer implements ServerProcedure {
     private static final String SAMPLES_META = "samples.";
@@ -42,9 +50,20 @@ public class SharedModelServer implements ServerProcedure {
     private final Map<String, Long> declaredSamples = new LinkedHashMap<>();
     private final Map<String, String> rejections = new LinkedHashMap<>();
     private final List<UploadSummary> summaries = new ArrayList<>();
+    private final PrivacyLedger ledger = new PrivacyLedger();
+    /** The seeded central-noise streams derive from the initial model (itself from the run's seed) and the round. */
+    private final long noiseSeed;
 
     public SharedModelServer(ModelState initial) {
         this.global = initial.copy();
+        long h = 1125899906842597L;
+        for (Tensor t : initial.tensors()) {
+            h = 31 * h + t.name().hashCode();
+            for (float v : t.data()) {
+                h = 31 * h + Float.floatToIntBits(v);
+            }
+        }
+        this.noiseSeed = h;
     }
 
     @Override
@@ -128,17 +147,41 @@ public class SharedModelServer implements ServerProcedure {
         java.util.stream.IntStream.range(0, states.size()).parallel()
                 .forEach(k -> norms[k] = StateOps.maskedDistance(states.get(k), global, masks.get(k)));
         double clip = aggregation.clipNorm();
+        PrivacySettings dp = aggregation.privacy();
+        // central DP: the sites clipped to C against what they received; an update beyond C (beyond float rounding) is
+        // scaled down here, so the sensitivity the noise is calibrated to holds whatever a site sent
+        double dpClip = dp.mode() == PrivacySettings.Mode.CENTRAL && dp.clip() > 0 ? dp.clip() : 0;
+        double maxWeight = 0;
+        for (long n : declaredSamples.values()) {
+            maxWeight = Math.max(maxWeight, aggregation.weight(n));
+        }
+        for (double x : weights) {
+            maxWeight = Math.max(maxWeight, x);
+        }
         for (int k = 0; k < states.size(); k++) {
-            boolean clipped = clip > 0 && norms[k] > clip;
+            double limit = clip > 0 && norms[k] > clip ? clip : Double.POSITIVE_INFINITY;
+            if (dpClip > 0 && norms[k] > dpClip * (1 + 1e-5)) {
+                limit = Math.min(limit, dpClip);
+            }
+            boolean clipped = limit < norms[k];
             if (clipped) {
-                states.set(k, StateOps.scaleUpdate(states.get(k), global, masks.get(k), clip / norms[k]));
+                states.set(k, StateOps.scaleUpdate(states.get(k), global, masks.get(k), limit / norms[k]));
             }
             Reply r = accepted.get(k);
-            summaries.add(new UploadSummary(r.site(), r.numSamples(), weights.get(k), norms[k], clipped));
+            double eps = dp.active() ? ledger.record(r.site(), round, dp, weights.get(k), maxWeight) : Double.NaN;
+            summaries.add(new UploadSummary(r.site(), r.numSamples(), weights.get(k), norms[k], clipped, eps));
         }
         double[] w = weights.stream().mapToDouble(Double::doubleValue).toArray();
         MaskedAverage avg = StateOps.maskedAverage(states, masks, w, global, aggregation.aggregator());
         global = avg.global();
+        if (dp.active() && dp.noiseStd() > 0) {
+            if (dp.mode() == PrivacySettings.Mode.CENTRAL) {
+                java.util.random.RandomGenerator rng = dp.secureNoise() ? new java.security.SecureRandom()
+                        : new java.util.SplittableRandom(noiseSeed * 0x9E3779B97F4A7C15L + round);
+                global = CentralNoise.add(global, masks, w, maxWeight, dp.noiseStd(), rng);
+            }
+            global = CentralNoise.clampVariances(global);
+        }
         lastUnshared = avg.unshared();
         ModelState down = global.filter((Tensor t) -> shared.contains(t.name()));
         for (String s : sites) {
@@ -194,6 +237,7 @@ public class SharedModelServer implements ServerProcedure {
     public ClientState save() {
         Map<String, String> meta = new LinkedHashMap<>();
         declaredSamples.forEach((site, n) -> meta.put(SAMPLES_META + site, Long.toString(n)));
+        ledger.save(meta);
         return new ClientState(Map.of("global", global), meta);
     }
 
@@ -206,5 +250,6 @@ public class SharedModelServer implements ServerProcedure {
                 declaredSamples.put(k.substring(SAMPLES_META.length()), Long.parseLong(v));
             }
         });
+        ledger.restore(state.meta());
     }
 }

@@ -39,7 +39,8 @@ public final class Coordinator {
         List<Reply> replies = new ArrayList<>();
         for (String site : transport.sites()) {
             try {
-                replies.add(transport.call(site, new Request(Phase.SETUP, 0, Message.of(initial))));
+                // the SETUP request tells every site the privacy settings it applies to its uploads (privacy.dp)
+                replies.add(transport.call(site, new Request(Phase.SETUP, 0, new Message(initial, null, settings.aggregation().privacy().toMeta()))));
             } catch (ParticipantException e) {
                 fail(0, Phase.SETUP, e);
             }
@@ -62,7 +63,7 @@ public final class Coordinator {
                 continue;
             }
             try {
-                transport.call(site, new Request(Phase.SETUP, completed, Message.empty()));
+                transport.call(site, new Request(Phase.SETUP, completed, new Message(null, null, settings.aggregation().privacy().toMeta())));
             } catch (ParticipantException e) {
                 fail(completed, Phase.SETUP, e);
             }

@@ -42,6 +42,11 @@ public final class SiteParticipant implements Participant, ClientContext {
     private final int firstSelectableRound;
     private double bestValDice = Double.NEGATIVE_INFINITY;
     private int bestRound;
+    /** What the coordinator's SETUP asked this site to apply to its uploads ({@code privacy.dp}). */
+    private org.resfim.privacy.PrivacySettings privacy = org.resfim.privacy.PrivacySettings.OFF;
+    /** Under privacy.dp: the values this site last received (the initial model, then every aggregate overlaid). */
+    private ModelState received;
+    private static final String RECEIVED = "dp.reference";
 
     public SiteParticipant(SiteDataset data, ClientProcedure procedure, UNetConfig modelConfig, TrainingSettings training,
                            int rounds, long seed, SiteStore store, int firstSelectableRound, Augmentation augmentation) {
@@ -107,23 +112,46 @@ public final class SiteParticipant implements Participant, ClientContext {
                         }
                         ClientState saved = store.load(name(), request.round());
                         procedure.restore(saved);
+                        privacy = org.resfim.privacy.PrivacySettings.fromMeta(request.message().meta());
+                        received = saved.states().get(RECEIVED);
+                        if (privacy.active() && received == null) {
+                            throw new ParticipantException(name(), "cannot resume with privacy.dp: the saved state of round "
+                                    + request.round() + " has no received reference (was the run started without privacy?)", true, null);
+                        }
                         savedRound = request.round();
                         bestValDice = Double.parseDouble(saved.meta().getOrDefault("site.best_val_dice", "-Infinity"));
                         bestRound = Integer.parseInt(saved.meta().getOrDefault("site.best_round", "0"));
                         return new Reply(name(), Phase.SETUP, request.round(), null, data.train().size(), null, null);
                     }
+                    privacy = org.resfim.privacy.PrivacySettings.fromMeta(request.message().meta());
+                    received = privacy.active() ? request.message().tensors().copy() : null;
                     Message up = procedure.setup(this, request.message().tensors());
+                    if (privacy.styleActive()) { // shared style windows through the Gaussian mechanism before they leave
+                        up = org.resfim.privacy.StyleDp.apply(up, privacy,
+                                privacy.secureNoise() ? new java.security.SecureRandom() : random(0, "style-dp"));
+                    }
                     return new Reply(name(), Phase.SETUP, 0, up, data.train().size(), null, null);
                 }
                 case FIT: {
                     long t = System.nanoTime();
                     Message up = procedure.fit(this, request.round(), request.message());
                     Map<String, Double> stats = new java.util.LinkedHashMap<>(procedure.stats());
+                    if (privacy.active() && up != null && up.tensors().size() > 0) {
+                        // the one client-side upload path: clip the update, and in local mode noise it, before it leaves
+                        org.resfim.privacy.SiteDp.Result dp = org.resfim.privacy.SiteDp.apply(up, received, privacy,
+                                privacy.secureNoise() ? new java.security.SecureRandom() : random(request.round(), "dp-noise"));
+                        up = dp.upload();
+                        stats.put("dp_update_norm", dp.norm());
+                        stats.put("dp_clipped", dp.clipped() ? 1.0 : 0.0);
+                    }
                     stats.put("fit_seconds", (System.nanoTime() - t) / 1e9);
                     stats.put("upload_bytes", (double) (up == null ? 0 : up.payloadBytes()));
                     return new Reply(name(), Phase.FIT, request.round(), up, data.train().size(), null, stats);
                 }
                 case EVALUATE: {
+                    if (received != null && request.message().tensors().size() > 0) {
+                        received = received.overlay(request.message().tensors());
+                    }
                     procedure.receive(this, request.round(), request.message());
                     List<ImageScore> scores = evaluate(procedure.model());
                     double val = meanDice(scores, "val");
@@ -138,6 +166,9 @@ public final class SiteParticipant implements Participant, ClientContext {
                         ClientState s = procedure.save();
                         s.meta().put("site.best_val_dice", Double.toString(bestValDice));
                         s.meta().put("site.best_round", Integer.toString(bestRound));
+                        if (received != null) {
+                            s.states().put(RECEIVED, received);
+                        }
                         store.save(name(), request.round(), s);
                         savedRound = request.round();
                         if (offloadFactory != null) {
