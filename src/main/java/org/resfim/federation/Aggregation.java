@@ -54,6 +54,14 @@ public record Aggregation(Aggregator aggregator, Weights weights, long maxSample
             throw new org.resfim.config.ConfigException("privacy.dp.mode = central adds its noise to the sum of the clipped updates,"
                     + " which federation.aggregator = " + aggregator.kind().key() + " does not compute; use the mean, or privacy.dp.mode = local");
         }
+        if (privacy.secagg() && aggregator != null && aggregator.kind() != Aggregator.Kind.MEAN) {
+            throw new org.resfim.config.ConfigException("privacy.secagg reveals only the sum of the sites' values, from which federation.aggregator = "
+                    + aggregator.kind().key() + " cannot be computed; use the mean");
+        }
+        if (privacy.secagg() && clipNorm > 0) {
+            throw new org.resfim.config.ConfigException("privacy.secagg hides every update from the coordinator, which therefore cannot apply"
+                    + " federation.clip_norm; clip at the sites with privacy.dp.clip instead");
+        }
         if (aggregator == null || weights == null) {
             throw new IllegalArgumentException("aggregation: aggregator and weights are required");
         }

@@ -32,6 +32,7 @@ public final class Coordinator {
         this.seed = seed;
         settings.validate(transport.sites().size());
         server.configure(settings.aggregation());
+        server.connect((site, round, m) -> transport.call(site, new Request(Phase.SECAGG, round, m)).upload());
     }
 
     /** Runs rounds 1..T from the common initial model. */

@@ -45,6 +45,16 @@ public interface ServerProcedure {
         }
     }
 
+    /** How the server reaches a site between FIT and its aggregation (secure aggregation's steps). */
+    @FunctionalInterface
+    interface Exchange {
+        Message call(String site, int round, Message request) throws ParticipantException;
+    }
+
+    /** The coordinator hands the server its way to the sites; servers that need no exchange ignore it. */
+    default void connect(Exchange exchange) {
+    }
+
     ClientState save();
 
     void restore(ClientState state);

@@ -47,6 +47,8 @@ public final class SiteParticipant implements Participant, ClientContext {
     /** Under privacy.dp: the values this site last received (the initial model, then every aggregate overlaid). */
     private ModelState received;
     private static final String RECEIVED = "dp.reference";
+    /** Under privacy.secagg: this site's part in the round's secure aggregation. */
+    private org.resfim.privacy.secagg.SecAggSite secagg;
 
     public SiteParticipant(SiteDataset data, ClientProcedure procedure, UNetConfig modelConfig, TrainingSettings training,
                            int rounds, long seed, SiteStore store, int firstSelectableRound, Augmentation augmentation) {
@@ -124,7 +126,7 @@ public final class SiteParticipant implements Participant, ClientContext {
                         return new Reply(name(), Phase.SETUP, request.round(), null, data.train().size(), null, null);
                     }
                     privacy = org.resfim.privacy.PrivacySettings.fromMeta(request.message().meta());
-                    received = privacy.active() ? request.message().tensors().copy() : null;
+                    received = privacy.active() || privacy.secagg() ? request.message().tensors().copy() : null;
                     Message up = procedure.setup(this, request.message().tensors());
                     if (privacy.styleActive()) { // shared style windows through the Gaussian mechanism before they leave
                         up = org.resfim.privacy.StyleDp.apply(up, privacy,
@@ -143,6 +145,14 @@ public final class SiteParticipant implements Participant, ClientContext {
                         up = dp.upload();
                         stats.put("dp_update_norm", dp.norm());
                         stats.put("dp_clipped", dp.clipped() ? 1.0 : 0.0);
+                    }
+                    if (privacy.secagg() && up != null && up.tensors().size() > 0) {
+                        // the values stay here; the mask (metadata) and fresh public keys go; the values follow masked (SECAGG)
+                        secagg = new org.resfim.privacy.secagg.SecAggSite(name());
+                        up = secagg.fit(request.round(), up, received != null ? received : procedure.model());
+                        stats.put("fit_seconds", (System.nanoTime() - t) / 1e9);
+                        stats.put("upload_bytes", (double) secagg.maskedBytes());
+                        return new Reply(name(), Phase.FIT, request.round(), up, data.train().size(), null, stats);
                     }
                     stats.put("fit_seconds", (System.nanoTime() - t) / 1e9);
                     stats.put("upload_bytes", (double) (up == null ? 0 : up.payloadBytes()));
@@ -176,6 +186,14 @@ public final class SiteParticipant implements Participant, ClientContext {
                         }
                     }
                     return new Reply(name(), Phase.EVALUATE, request.round(), null, data.train().size(), scores, null);
+                }
+                case SECAGG: {
+                    if (secagg == null) {
+                        throw new ParticipantException(name(), "no upload of round " + request.round() + " to aggregate securely", false, null);
+                    }
+                    Message m = secagg.exchange(request.round(), request.message(), privacy, privacy.secureNoise()
+                            ? new java.security.SecureRandom() : random(request.round(), "dp-distributed-noise"));
+                    return new Reply(name(), Phase.SECAGG, request.round(), m, data.train().size(), null, null);
                 }
                 default:
                     throw new IllegalStateException("unknown phase " + request.phase());

@@ -28,23 +28,41 @@ import java.util.Map;
  *                        accountant's q in central mode
  * @param styleClip       {@code privacy.style.clip}: each shared style window's L2 norm is scaled down to it (0 = off)
  * @param styleNoise      {@code privacy.style.noise_multiplier}: Gaussian noise σ_s·C_s on every amplitude of a window
+ * @param secagg          {@code privacy.secagg}: uploads through secure aggregation ({@link org.resfim.privacy.secagg})
+ * @param threshold       {@code privacy.secagg_threshold}: t of the Shamir sharing; 0 = a majority of the round's sites
+ * @param ringBits        {@code privacy.secagg_bits}: fractional bits of the fixed-point encoding
+ * @param ringRange       {@code privacy.secagg_range}: every weighted value is clipped to ± this before encoding
  */
 public record PrivacySettings(Mode mode, double clip, double noiseMultiplier, double delta, boolean secureNoise,
-                              @JsonIgnore double samplingRate, double styleClip, double styleNoise) {
+                              @JsonIgnore double samplingRate, double styleClip, double styleNoise, boolean secagg, int threshold,
+                              int ringBits, double ringRange) {
     /** Where the Gaussian noise is added. */
     public enum Mode {
-        OFF, LOCAL, CENTRAL;
+        OFF, LOCAL, CENTRAL, DISTRIBUTED;
 
         public String key() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
 
-    public static final PrivacySettings OFF = new PrivacySettings(Mode.OFF, 0, 0, 1e-5, false, 1, 0, 0);
+    public static final PrivacySettings OFF = new PrivacySettings(Mode.OFF, 0, 0, 1e-5, false, 1, 0, 0, false, 0, 24, 1024);
+
+    public PrivacySettings(Mode mode, double clip, double noiseMultiplier, double delta, boolean secureNoise, double samplingRate,
+                           double styleClip, double styleNoise) {
+        this(mode, clip, noiseMultiplier, delta, secureNoise, samplingRate, styleClip, styleNoise, false, 0, 24, 1024);
+    }
 
     public static final List<ConfigKey> TOP_KEYS = List.of(
             new ConfigKey("privacy", "dp", "{}", "differential privacy at site level: the keys privacy.dp.*"),
-            new ConfigKey("privacy", "style", "{}", "the Gaussian mechanism on pFL-ResFIM's shared style windows: the keys privacy.style.*"));
+            new ConfigKey("privacy", "style", "{}", "the Gaussian mechanism on pFL-ResFIM's shared style windows: the keys privacy.style.*"),
+            new ConfigKey("privacy", "secagg", false, "secure aggregation (SecAgg for element-wise partial sharing): the coordinator sees only"
+                    + " masked vectors and learns, per element, only the sum over the sites that share it; the bitsets and sample counts stay"
+                    + " visible (metadata); needs federation.aggregator mean"),
+            new ConfigKey("privacy", "secagg_threshold", 0, "t: a round completes while at least t of its sites answer each step (dropouts"
+                    + " after masking are recovered from Shamir shares); 0 = a majority (floor(K/2) + 1)"),
+            new ConfigKey("privacy", "secagg_bits", 24, "fractional bits of the fixed-point encoding into the ring Z_2^64 (each summed term"
+                    + " is within 2^-(bits+1) of its value)"),
+            new ConfigKey("privacy", "secagg_range", 1024.0, "every weighted value a site sends is clipped to +- this before encoding"));
     public static final List<ConfigKey> STYLE_KEYS = List.of(
             new ConfigKey("privacy.style", "clip", 0.0, "C_s: each style window a site shares at SETUP (its low-frequency amplitudes) is"
                     + " scaled down to this L2 norm; 0 = off"),
@@ -52,8 +70,9 @@ public record PrivacySettings(Mode mode, double clip, double noiseMultiplier, do
                     + " (negative results set to 0); one release per run, its epsilon at privacy.dp.delta reported apart from the updates'"));
     public static final List<ConfigKey> DP_KEYS = List.of(
             new ConfigKey("privacy.dp", "mode", "off", "off, local (each site adds Gaussian noise sigma*clip to its clipped update before"
-                    + " it leaves the site: protects against the coordinator) or central (the coordinator adds sigma*clip to the sum of the"
-                    + " clipped updates: needs a trusted coordinator, which sees every clipped update in the clear)"),
+                    + " it leaves the site: protects against the coordinator), central (the coordinator adds sigma*clip to the sum of the"
+                    + " clipped updates: needs a trusted coordinator, which sees every clipped update in the clear) or distributed (with"
+                    + " privacy.secagg: each of the k sites sharing an element adds sigma*clip/sqrt(k), so the secure sum carries sigma*clip)"),
             new ConfigKey("privacy.dp", "clip", 1.0, "C: every upload's update (the change of the elements the site shares since it received"
                     + " them) is scaled down to this L2 norm at the site; 0 = no clipping (only with noise_multiplier 0)"),
             new ConfigKey("privacy.dp", "noise_multiplier", 1.0, "sigma: the Gaussian noise has standard deviation sigma*clip per shared element"),
@@ -82,6 +101,19 @@ public record PrivacySettings(Mode mode, double clip, double noiseMultiplier, do
         if (!(styleClip >= 0 && Double.isFinite(styleClip) && styleNoise >= 0 && Double.isFinite(styleNoise))) {
             throw new IllegalArgumentException("privacy.style.clip and noise_multiplier must be finite numbers >= 0");
         }
+        if (mode == Mode.DISTRIBUTED && !secagg) {
+            throw new ConfigException("privacy.dp.mode = distributed splits the noise among the sites that share an element, which only"
+                    + " adds up to sigma*clip inside a secure sum: set privacy.secagg: true (or use mode local or central)");
+        }
+        new org.resfim.privacy.secagg.FixedPoint(ringBits, ringRange); // checks both
+        if (threshold < 0) {
+            throw new IllegalArgumentException("privacy.secagg_threshold must be >= 0 (0 = majority), got " + threshold);
+        }
+    }
+
+    /** The threshold t for a round of {@code sites} sites. */
+    public int threshold(int sites) {
+        return threshold > 0 ? threshold : sites / 2 + 1;
     }
 
     /** True when shared style windows go through the Gaussian mechanism. */
@@ -111,7 +143,7 @@ public record PrivacySettings(Mode mode, double clip, double noiseMultiplier, do
     }
 
     public PrivacySettings withSamplingRate(double q) {
-        return new PrivacySettings(mode, clip, noiseMultiplier, delta, secureNoise, q, styleClip, styleNoise);
+        return new PrivacySettings(mode, clip, noiseMultiplier, delta, secureNoise, q, styleClip, styleNoise, secagg, threshold, ringBits, ringRange);
     }
 
     /**
@@ -127,7 +159,18 @@ public record PrivacySettings(Mode mode, double clip, double noiseMultiplier, do
             throw origin.badValue("privacy.style", "noise_multiplier", "is " + Section.num(styleNoise) + " but privacy.style.clip is 0: the"
                     + " noise is sigma_s*clip; set a clip norm for the windows");
         }
-        Mode mode = Mode.valueOf(dp.getChoice("mode", List.of("off", "local", "central")).toUpperCase(Locale.ROOT));
+        Mode mode = Mode.valueOf(dp.getChoice("mode", List.of("off", "local", "central", "distributed")).toUpperCase(Locale.ROOT));
+        boolean secagg = top.getBoolean("secagg");
+        int threshold = top.getInt("secagg_threshold", 0, 1_000_000);
+        int bits = top.getInt("secagg_bits", 0, 52);
+        double range = top.getDouble("secagg_range", 0, 1e12, false, true);
+        if (mode == Mode.DISTRIBUTED && !secagg) {
+            throw origin.badValue("privacy.dp", "mode", "is distributed, which splits the noise among the sites sharing an element and only"
+                    + " adds up to sigma*clip inside a secure sum: set privacy.secagg: true (or use mode local or central)");
+        }
+        if (secagg && new org.resfim.privacy.secagg.FixedPoint(bits, range).capacity() < 2) {
+            throw origin.badValue("privacy", "secagg_range", "times 2^secagg_bits leaves no room in the ring Z_2^64 for a sum");
+        }
         double clip = dp.getDouble("clip", 0, Double.MAX_VALUE, true, true);
         double sigma = dp.getDouble("noise_multiplier", 0, 1e6, true, true);
         double delta = dp.getDouble("delta", 0, 1, false, false);
@@ -136,7 +179,7 @@ public record PrivacySettings(Mode mode, double clip, double noiseMultiplier, do
             throw origin.badValue("privacy.dp", "noise_multiplier", "is " + Section.num(sigma) + " but privacy.dp.clip is 0: the noise is"
                     + " sigma*clip and its privacy rests on the clipping; set a clip norm, or noise_multiplier 0");
         }
-        return new PrivacySettings(mode, clip, sigma, delta, secure, 1, styleClip, styleNoise);
+        return new PrivacySettings(mode, clip, sigma, delta, secure, 1, styleClip, styleNoise, secagg, threshold, bits, range);
     }
 
     @SuppressWarnings("unchecked")
@@ -161,6 +204,12 @@ public record PrivacySettings(Mode mode, double clip, double noiseMultiplier, do
         if (styleActive()) {
             out.put("style", Map.of("clip", styleClip, "noise_multiplier", styleNoise));
         }
+        if (secagg) {
+            out.put("secagg", true);
+            out.put("secagg_threshold", threshold);
+            out.put("secagg_bits", ringBits);
+            out.put("secagg_range", ringRange);
+        }
         return out;
     }
 
@@ -169,9 +218,13 @@ public record PrivacySettings(Mode mode, double clip, double noiseMultiplier, do
     /** The settings as message metadata: the coordinator tells every site at SETUP what it must apply to its uploads. */
     public Map<String, String> toMeta() {
         Map<String, String> m = new LinkedHashMap<>();
-        if (!active() && !styleActive()) {
+        if (!active() && !styleActive() && !secagg) {
             return m;
         }
+        m.put(META + "secagg", Boolean.toString(secagg));
+        m.put(META + "secagg_threshold", Integer.toString(threshold));
+        m.put(META + "secagg_bits", Integer.toString(ringBits));
+        m.put(META + "secagg_range", Double.toString(ringRange));
         m.put(META + "mode", mode.key());
         m.put(META + "style_clip", Double.toString(styleClip));
         m.put(META + "style_noise", Double.toString(styleNoise));
@@ -193,7 +246,9 @@ public record PrivacySettings(Mode mode, double clip, double noiseMultiplier, do
             return new PrivacySettings(Mode.valueOf(mode.toUpperCase(Locale.ROOT)), Double.parseDouble(meta.get(META + "clip")),
                     Double.parseDouble(meta.get(META + "noise_multiplier")), Double.parseDouble(meta.get(META + "delta")),
                     "secure".equals(meta.get(META + "noise")), Double.parseDouble(meta.getOrDefault(META + "sampling_rate", "1")),
-                    Double.parseDouble(meta.getOrDefault(META + "style_clip", "0")), Double.parseDouble(meta.getOrDefault(META + "style_noise", "0")));
+                    Double.parseDouble(meta.getOrDefault(META + "style_clip", "0")), Double.parseDouble(meta.getOrDefault(META + "style_noise", "0")),
+                    Boolean.parseBoolean(meta.get(META + "secagg")), Integer.parseInt(meta.getOrDefault(META + "secagg_threshold", "0")),
+                    Integer.parseInt(meta.getOrDefault(META + "secagg_bits", "24")), Double.parseDouble(meta.getOrDefault(META + "secagg_range", "1024")));
         } catch (RuntimeException e) {
             throw new ConfigException("the coordinator's privacy settings cannot be read: " + e.getMessage() + " (" + meta + ")");
         }
@@ -202,6 +257,10 @@ public record PrivacySettings(Mode mode, double clip, double noiseMultiplier, do
     /** One line for logs and reports, e.g. "local DP, C = 1, σ = 1.1, δ = 1e-05". */
     public String describe() {
         String style = styleActive() ? "style windows: C_s = " + Section.num(styleClip) + ", σ_s = " + Section.num(styleNoise) : "";
+        if (secagg) {
+            style = "secure aggregation (t = " + (threshold > 0 ? Integer.toString(threshold) : "majority") + ", " + ringBits + " fractional bits)"
+                    + (style.isEmpty() ? "" : "; " + style);
+        }
         if (!active()) {
             return style.isEmpty() ? "no differential privacy" : style;
         }

@@ -157,7 +157,7 @@ public final class GrpcTransport implements Transport {
         return switch (request.phase()) {
             case FIT -> answerLimit;
             case SETUP -> request.round() == 0 ? setupLimit : 0;
-            case EVALUATE -> 0;
+            case EVALUATE, SECAGG -> 0;
         };
     }
 

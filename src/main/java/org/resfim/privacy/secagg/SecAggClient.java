@@ -88,10 +88,10 @@ public final class SecAggClient {
         int[] rank = rank(shared, directory.length());
         int me = directory.index(site);
         for (int j = 0; j < directory.sites().size(); j++) {
-            if (j == me) {
-                continue;
-            }
             SecAgg.Keys other = directory.sites().get(j);
+            if (j == me || !myInbox.containsKey(other.site())) {
+                continue; // a site that did not share its keys takes no part in the round: no mask with it
+            }
             BitSet both = (BitSet) shared.clone();
             both.and(other.shared());
             long[] m = Crypto.stream(pairSeed(Crypto.agree(masking.getPrivate(), Crypto.publicKey(other.maskKey())), round), both.cardinality());

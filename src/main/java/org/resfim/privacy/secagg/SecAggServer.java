@@ -20,6 +20,7 @@ public final class SecAggServer {
     private SecAgg.Directory directory;
     private final Map<String, Map<String, byte[]>> inboxes = new LinkedHashMap<>();
     private final Map<String, SecAgg.Masked> masked = new LinkedHashMap<>();
+    private final java.util.Set<String> routed = new java.util.LinkedHashSet<>();
 
     /**
      * @param length    the number of elements of the vector being summed (every bitset's length)
@@ -54,7 +55,11 @@ public final class SecAggServer {
 
     /** Step 3: the ciphertexts each sender addressed to each holder, regrouped per holder (holder → sender → ciphertext). */
     public Map<String, byte[]> route(String sender, Map<String, byte[]> sealedShares) {
+        if (directory.index(sender) < 0) {
+            throw new SecAggException(sender + " sent shares but is not in the round's directory");
+        }
         sealedShares.forEach((to, ct) -> inboxes.computeIfAbsent(to, x -> new LinkedHashMap<>()).put(sender, ct));
+        routed.add(sender);
         return sealedShares;
     }
 
@@ -65,8 +70,8 @@ public final class SecAggServer {
     /** Step 4: a site's masked vector; it must have one value per element it shares. */
     public void receive(SecAgg.Masked m) {
         int i = directory.index(m.site());
-        if (i < 0) {
-            throw new SecAggException(m.site() + " sent a masked vector but is not in the round's directory");
+        if (i < 0 || !routed.contains(m.site())) {
+            throw new SecAggException(m.site() + " sent a masked vector but did not share its keys in this round");
         }
         int expected = directory.sites().get(i).shared().cardinality();
         if (m.values().length != expected) {
@@ -87,8 +92,8 @@ public final class SecAggServer {
     public List<String> dropped() {
         List<String> d = new ArrayList<>();
         for (SecAgg.Keys k : directory.sites()) {
-            if (!masked.containsKey(k.site())) {
-                d.add(k.site());
+            if (routed.contains(k.site()) && !masked.containsKey(k.site())) {
+                d.add(k.site()); // shared its keys, so the others masked with it, but sent no vector
             }
         }
         return d;
