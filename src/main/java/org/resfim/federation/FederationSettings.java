@@ -102,6 +102,9 @@ public record FederationSettings(int rounds, double sampleFraction, int minSites
 
     /** The same settings with {@code p} ({@code privacy:}) applied to every upload; its sampling rate is sample_fraction. */
     public FederationSettings withPrivacy(org.resfim.privacy.PrivacySettings p) {
+        if (!p.active() && !p.styleActive() && !p.secagg()) {
+            return this; // no privacy: the aggregation stays the default (and the plan hash of runs without privacy unchanged)
+        }
         return withAggregation(aggregation.withPrivacy(p.withSamplingRate(sampleFraction)));
     }
 

@@ -179,6 +179,9 @@ public record PrivacySettings(Mode mode, double clip, double noiseMultiplier, do
             throw origin.badValue("privacy.dp", "noise_multiplier", "is " + Section.num(sigma) + " but privacy.dp.clip is 0: the noise is"
                     + " sigma*clip and its privacy rests on the clipping; set a clip norm, or noise_multiplier 0");
         }
+        if (mode == Mode.OFF && styleClip == 0 && !secagg) {
+            return OFF;
+        }
         return new PrivacySettings(mode, clip, sigma, delta, secure, 1, styleClip, styleNoise, secagg, threshold, bits, range);
     }
 
