@@ -121,12 +121,14 @@ public class SharedModelServer implements ServerProcedure {
             String bad = verdicts.get(r);
             if (bad != null) {
                 rejections.put(r.site(), bad);
+                ledger.recordRefused(r.site(), aggregation.privacy());
                 continue;
             }
             Long declared = declaredSamples.get(r.site());
             if (declared != null && declared != r.numSamples()) {
                 rejections.put(r.site(), "it reports " + r.numSamples() + " training samples but declared " + declared
                         + " at SETUP; a site's sample count is fixed for the run");
+                ledger.recordRefused(r.site(), aggregation.privacy());
                 continue;
             }
             declaredSamples.putIfAbsent(r.site(), r.numSamples());

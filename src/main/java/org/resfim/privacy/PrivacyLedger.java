@@ -28,6 +28,16 @@ public final class PrivacyLedger {
         return epsilon(p, round, n, weight, maxWeight);
     }
 
+    /**
+     * Records an upload the coordinator saw but did not use (refused): in local mode it is a release all the same. Its
+     * ε is that of the site's next accepted upload, or of its last one.
+     */
+    public void recordRefused(String site, PrivacySettings p) {
+        if (p.mode() == PrivacySettings.Mode.LOCAL) {
+            releases.merge(site, 1L, Long::sum);
+        }
+    }
+
     /** The number of uploads of {@code site} so far. */
     public long releases(String site) {
         return releases.getOrDefault(site, 0L);

@@ -39,7 +39,7 @@ public final class SiteDp {
         double sumSq = 0;
         long shared = 0;
         for (Tensor t : upload.tensors().tensors()) {
-            Tensor ref = reference.get(t.name());
+            Tensor ref = reference.contains(t.name()) ? reference.get(t.name()) : null;
             if (ref == null || ref.size() != t.size()) {
                 throw new IllegalStateException("upload tensor '" + t.name() + "' has no received counterpart of the same size");
             }

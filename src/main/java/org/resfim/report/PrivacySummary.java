@@ -31,11 +31,13 @@ public final class PrivacySummary {
             List<JsonNode> ups = MetricsLog.readEvents(log, "upload");
             Map<String, Long> count = new TreeMap<>();
             Map<String, Double> weight = new TreeMap<>();
+            Map<String, Double> logged = new TreeMap<>(); // the coordinator's own figure after each site's last upload
             int rounds = 0;
             double maxWeight = 0;
             for (JsonNode n : ups) {
                 count.merge(n.path("site").asText(), 1L, Long::sum);
                 weight.put(n.path("site").asText(), n.path("weight").asDouble());
+                logged.put(n.path("site").asText(), n.path("epsilon").isNull() ? Double.POSITIVE_INFINITY : n.path("epsilon").asDouble(Double.NaN));
                 maxWeight = Math.max(maxWeight, n.path("weight").asDouble());
                 rounds = Math.max(rounds, n.path("round").asInt());
             }
@@ -44,7 +46,9 @@ public final class PrivacySummary {
             }
             PrivacyLedger ledger = new PrivacyLedger();
             for (Map.Entry<String, Long> e : count.entrySet()) {
-                double eps = ledger.epsilon(p, rounds, e.getValue(), weight.get(e.getKey()), maxWeight);
+                // local mode: the coordinator's figure (it also counts uploads it refused); central: every round counts
+                double eps = p.mode() == PrivacySettings.Mode.LOCAL ? logged.get(e.getKey())
+                        : ledger.epsilon(p, rounds, e.getValue(), weight.get(e.getKey()), maxWeight);
                 Row old = rows.get(e.getKey());
                 if (old == null || !(old.epsilon() >= eps)) {
                     rows.put(e.getKey(), new Row(e.getKey(), e.getValue(), rounds, eps));

@@ -254,6 +254,24 @@ class DifferentialPrivacyTest {
         assertEquals(RdpAccountant.epsilon(1.0, 1, 2, 1e-5), ledger.record("a", 7, local, 1, 1), 1e-12);
     }
 
+    /** Local mode: an upload the coordinator refuses was still seen by it, so it counts as a release. */
+    @Test
+    void aRefusedUploadStillCountsInLocalMode() {
+        ModelState global = model(21, 300);
+        PrivacySettings p = dp(PrivacySettings.Mode.LOCAL, 1, 2);
+        SharedModelServer server = new SharedModelServer(global);
+        server.configure(Aggregation.DEFAULT.withPrivacy(p));
+        server.setup(List.of(new Reply("a", Phase.SETUP, 0, null, 10, null, null), new Reply("b", Phase.SETUP, 0, null, 10, null, null)));
+        Message up = upload(StateOps.add(global, StateOps.scale(model(22, 300), 0.01)), null);
+        // round 1: a's upload claims another sample count and is refused
+        server.aggregate(1, List.of(new Reply("a", Phase.FIT, 1, up, 11, null, null), new Reply("b", Phase.FIT, 1, up, 10, null, null)), List.of("a", "b"));
+        assertTrue(server.lastRejections().containsKey("a"));
+        server.aggregate(2, List.of(new Reply("a", Phase.FIT, 2, up, 10, null, null), new Reply("b", Phase.FIT, 2, up, 10, null, null)), List.of("a", "b"));
+        for (UploadSummary u : server.lastUploads()) {
+            assertEquals(RdpAccountant.epsilon(1.0, 1, 2, 1e-5), u.epsilon(), 1e-12, u.site() + ": two releases each");
+        }
+    }
+
     @Test
     void badSettingsAreRefusedNamingTheKey() {
         ConfigException e = assertThrows(ConfigException.class, () -> PrivacySettings.from(
