@@ -115,6 +115,10 @@ public final class SiteParticipant implements Participant, ClientContext {
                         ClientState saved = store.load(name(), request.round());
                         procedure.restore(saved);
                         privacy = org.resfim.privacy.PrivacySettings.fromMeta(request.message().meta());
+                        if (!privacy.active() && !privacy.secagg() && !privacy.styleActive()) {
+                            // a restore that does not repeat them keeps the settings this site's saved state was made under
+                            privacy = org.resfim.privacy.PrivacySettings.fromMeta(saved.meta());
+                        }
                         received = saved.states().get(RECEIVED);
                         if (privacy.active() && received == null) {
                             throw new ParticipantException(name(), "cannot resume with privacy.dp: the saved state of round "
@@ -179,6 +183,7 @@ public final class SiteParticipant implements Participant, ClientContext {
                         if (received != null) {
                             s.states().put(RECEIVED, received);
                         }
+                        s.meta().putAll(privacy.toMeta());
                         store.save(name(), request.round(), s);
                         savedRound = request.round();
                         if (offloadFactory != null) {

@@ -56,6 +56,8 @@ public final class GrpcTransport implements Transport {
     private final Map<String, Integer> lastGood = new HashMap<>();
     private final Set<String> absent = new HashSet<>();
     private int fitRound = -1;
+    /** What the coordinator's SETUP told the sites (privacy.dp, privacy.secagg): a rejoining site is set up with it too. */
+    private java.util.Map<String, String> setupMeta = java.util.Map.of();
     private long fitDeadline;
 
     public GrpcTransport(FederationServer server, List<String> sites, Settings settings, EventLog log, Received audit) {
@@ -107,10 +109,13 @@ public final class GrpcTransport implements Transport {
     public synchronized Reply call(String site, Request request) throws ParticipantException {
         SiteSession s = connectedSession(site);
         long deadline = deadline(request);
+        if (request.phase() == Phase.SETUP) {
+            setupMeta = request.message().meta();
+        }
         if (request.phase() != Phase.SETUP && !Long.valueOf(s.number()).equals(inStep.get(site))) {
             int r = lastGood.getOrDefault(site, 0);
             log.info("site '" + site + "' rejoined: restoring its state after round " + r + " before " + request.phase() + " round " + request.round());
-            Message m = r == 0 ? Message.of(initial) : Message.empty();
+            Message m = new Message(r == 0 ? initial : null, null, setupMeta);
             exchange(s, new Request(Phase.SETUP, r, m), System.nanoTime() + settings.callTimeoutMillis() * 1_000_000L);
             inStep.put(site, s.number());
         }

@@ -100,4 +100,55 @@ class PrivateDeploymentTest {
         assertNotEquals(0, refused.exitValue());
         assertTrue(Files.readString(secLog).contains("privacy.secagg runs in simulate only"), Files.readString(secLog));
     }
+    /**
+     * A site killed in the middle of round 2 and restarted rejoins with the privacy settings: every upload of the run,
+     * the rejoined site's included, is clipped to C (clipping alone, so the norms are checkable).
+     */
+    @Test
+    void aSiteThatRejoinsKeepsClippingItsUploads(@TempDir Path tmp) throws Exception {
+        double c = 0.05;
+        Path cfg = tmp.resolve("tiny.yaml");
+        Files.writeString(cfg, DeploymentTest.yaml(4, "fedavg") + "privacy: {dp: {mode: local, clip: " + c + ", noise_multiplier: 0}}\n");
+        Path run = tmp.resolve("run");
+        Path serverLog = tmp.resolve("server.log");
+        Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
+                "--insecure", "--wait-for-sites", "120", "--rejoin-grace", "60");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE))) {
+            assertTrue(System.nanoTime() < end, "no server address:\n" + Files.readString(serverLog));
+            Thread.sleep(20);
+        }
+        String a = Files.readString(run.resolve(ServerRuntime.ADDRESS_FILE)).strip();
+        String address = "127.0.0.1:" + a.substring(a.lastIndexOf(':') + 1);
+        List<Process> sites = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        for (String s : SITES) {
+            Path log = tmp.resolve(s + ".log");
+            logs.add(log);
+            sites.add(java(log, "client", "--server", address, "--config", cfg.toString(), "--site", s, "--insecure",
+                    "--state", tmp.resolve("state-" + s).toString(), "--threads", "1", "--max-backoff", "1"));
+        }
+        Path log2 = logs.get(1);
+        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!(Files.exists(log2) && Files.readString(log2).contains("FIT round 2 started"))) {
+            assertTrue(System.nanoTime() < end, "site 2 never trained in round 2:\n" + Files.readString(log2));
+            Thread.sleep(20);
+        }
+        sites.get(1).destroyForcibly();
+        assertTrue(sites.get(1).waitFor(30, TimeUnit.SECONDS));
+        Path again = tmp.resolve("synthetic-2-restarted.log");
+        Process restarted = java(again, "client", "--server", address, "--config", cfg.toString(), "--site", "synthetic-2", "--insecure",
+                "--state", tmp.resolve("state-synthetic-2").toString(), "--threads", "1", "--max-backoff", "1");
+        exitsZero(server, serverLog, 150);
+        exitsZero(restarted, again, 30);
+        exitsZero(sites.get(0), logs.get(0), 30);
+        exitsZero(sites.get(2), logs.get(2), 30);
+        assertTrue(Files.readString(serverLog).contains("site 'synthetic-2' rejoined"), Files.readString(serverLog));
+        var ups = MetricsLog.readEvents(run.resolve("fedavg/seed-0/metrics.jsonl"), "upload");
+        assertTrue(ups.stream().anyMatch(u -> u.path("site").asText().equals("synthetic-2") && u.path("round").asInt() >= 3),
+                "the rejoined site uploaded again");
+        for (var u : ups) {
+            assertTrue(u.path("update_norm").asDouble() <= c * (1 + 1e-4), u.toString());
+        }
+    }
 }
