@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 /** {@code resfim bench}: benchmarks, separate from the test suite. */
 @Command(name = "bench", description = {"Benchmarks (not tests): print figures and the ratio to the PyTorch peer.",
         "Without a subcommand: train --peer (128 and 256) and core, in one invocation."},
-        subcommands = {BenchCommand.Train.class, BenchCommand.Core.class, BenchCommand.Quality.class, BenchCommand.Estimate.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.Core.class, BenchCommand.Quality.class, BenchCommand.Estimate.class,
+                BenchCommand.SecAgg.class})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Threads (0 = all cores).")
     int threads;
@@ -139,6 +140,38 @@ public final class BenchCommand implements Callable<Integer> {
             }
             System.out.printf("%d threads; share = estimate / (R x training + estimate), the ratio a run's cost line prints when one round in R estimates.%n",
                     Djl.threads());
+            return 0;
+        }
+    }
+
+    /** The cost of secure aggregation per round (issue #18): time and bytes at K sites against the plain upload. */
+    @Command(name = "secagg", description = {"The cost of one round of secure aggregation (privacy.secagg) against the plain upload.",
+            "K sites share a fraction of the default U-Net's elements; prints per K the sites' and the coordinator's seconds and the bytes per site."})
+    public static final class SecAgg implements Callable<Integer> {
+        @Option(names = "--sites", split = ",", defaultValue = "3,10", description = "Numbers of sites (default: ${DEFAULT-VALUE}).")
+        List<Integer> sites;
+        @Option(names = "--shared", defaultValue = "0.8", description = "Fraction of elements each site shares (default: ${DEFAULT-VALUE}: pFL-ResFIM's rho = 0.2).")
+        double shared;
+        @Option(names = "--elements", defaultValue = "0", description = "Elements of the vector (0 = the default U-Net's).")
+        int elements;
+
+        @Override
+        public Integer call() {
+            for (int k : sites) {
+                OptionChecks.range("--sites", k, 2, 1000);
+            }
+            if (!(shared > 0 && shared <= 1)) {
+                throw new org.resfim.config.OptionException("--shared must be in (0, 1], got " + shared);
+            }
+            int n = elements > 0 ? elements : (int) org.resfim.model.UNetArchitecture.layout(org.resfim.run.ModelSettings.from(java.util.Map.of()).unet(3)).numElements();
+            System.out.println("machine: " + MachineInfo.describe());
+            System.out.printf("| K | elements | shared | site s (mean) | coordinator s | round s | bytes / site | plain bytes / site | ratio |%n|---|---|---|---|---|---|---|---|---|%n");
+            for (int k : sites) {
+                org.resfim.privacy.secagg.SecAggBenchmark.Result r = org.resfim.privacy.secagg.SecAggBenchmark.run(k, n, shared, 1);
+                System.out.printf(java.util.Locale.ROOT, "| %d | %,d | %.2f | %.2f | %.2f | %.2f | %,d | %,d | %.2f |%n", k, r.elements(), r.shared(),
+                        r.siteSeconds(), r.serverSeconds(), r.roundSeconds(), r.bytesPerSite(), r.plainPerSite(), r.bytesPerSite() / (double) r.plainPerSite());
+            }
+            System.out.println("one thread, every site and the coordinator in turn; bytes: keys, mask, shares, masked vector (8 per shared element, Base64 in metadata), reveal");
             return 0;
         }
     }

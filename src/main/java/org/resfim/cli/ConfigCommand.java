@@ -66,6 +66,9 @@ public final class ConfigCommand implements Runnable {
             g.computeIfAbsent(k.section().isEmpty() ? TOP_LEVEL : k.section(), x -> new ArrayList<>()).add(k);
         }
         put(g, FederationSettings.KEYS);
+        put(g, org.resfim.privacy.PrivacySettings.TOP_KEYS);
+        put(g, org.resfim.privacy.PrivacySettings.DP_KEYS);
+        put(g, org.resfim.privacy.PrivacySettings.STYLE_KEYS);
         g.computeIfAbsent("method", x -> new ArrayList<>()).add(new ConfigKey("method", "list", "required (--methods replaces it)",
                 "methods to compare, e.g. [pfl-resfim, fedavg, local]; the first is the reference; a name may carry parameters "
                         + "(fedprox:mu=0.1); known: " + String.join(", ", AlgorithmRegistry.names())));

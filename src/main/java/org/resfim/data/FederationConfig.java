@@ -31,7 +31,7 @@ import org.yaml.snakeyaml.representer.Representer;
 public final class FederationConfig {
     /** Top-level keys accepted; keys starting with {@code x-} are free. */
     public static final Set<String> SECTIONS = Set.of("name", "description", "seed", "seeds", "data", "federation",
-            "method", "training", "evaluation", "model", "style", "resfim", "bn");
+            "method", "training", "evaluation", "model", "style", "resfim", "bn", "privacy");
     static final Set<String> DATA_KEYS = Set.of("root", "image_size", "channels", "preprocess", "augment", "split",
             "manifest", "defaults", "sites", "synthetic");
     static final Set<String> SITE_KEYS = Set.of("name", "folder", "images", "mask", "fov", "match", "patient",

@@ -1,5 +1,6 @@
 package org.resfim.federation;
 
+import org.resfim.privacy.PrivacySettings;
 import org.resfim.state.Aggregator;
 
 /**
@@ -12,8 +13,10 @@ import org.resfim.state.Aggregator;
  * @param maxSamples a cap on the sample count used as a weight; 0 = no cap
  * @param clipNorm   an upload whose update (its shared values minus the current global model) has a larger L2 norm
  *                   is scaled down to this norm before aggregation; 0 = no clipping
+ * @param privacy    differential privacy at site level ({@code privacy.dp}): clipping at the sites, noise at the sites or
+ *                   added here, and the accountant
  */
-public record Aggregation(Aggregator aggregator, Weights weights, long maxSamples, double clipNorm) {
+public record Aggregation(Aggregator aggregator, Weights weights, long maxSamples, double clipNorm, PrivacySettings privacy) {
     /** What weighs a site in the mean. */
     public enum Weights {
         SAMPLES("samples"), EQUAL("equal");
@@ -41,7 +44,24 @@ public record Aggregation(Aggregator aggregator, Weights weights, long maxSample
     /** Sample-weighted mean, no cap, no clipping: FedAvg as published. */
     public static final Aggregation DEFAULT = new Aggregation(Aggregator.MEAN, Weights.SAMPLES, 0, 0);
 
+    public Aggregation(Aggregator aggregator, Weights weights, long maxSamples, double clipNorm) {
+        this(aggregator, weights, maxSamples, clipNorm, PrivacySettings.OFF);
+    }
+
     public Aggregation {
+        privacy = privacy == null ? PrivacySettings.OFF : privacy;
+        if (privacy.mode() == PrivacySettings.Mode.CENTRAL && aggregator != null && aggregator.kind() != Aggregator.Kind.MEAN) {
+            throw new org.resfim.config.ConfigException("privacy.dp.mode = central adds its noise to the sum of the clipped updates,"
+                    + " which federation.aggregator = " + aggregator.kind().key() + " does not compute; use the mean, or privacy.dp.mode = local");
+        }
+        if (privacy.secagg() && aggregator != null && aggregator.kind() != Aggregator.Kind.MEAN) {
+            throw new org.resfim.config.ConfigException("privacy.secagg reveals only the sum of the sites' values, from which federation.aggregator = "
+                    + aggregator.kind().key() + " cannot be computed; use the mean");
+        }
+        if (privacy.secagg() && clipNorm > 0) {
+            throw new org.resfim.config.ConfigException("privacy.secagg hides every update from the coordinator, which therefore cannot apply"
+                    + " federation.clip_norm; clip at the sites with privacy.dp.clip instead");
+        }
         if (aggregator == null || weights == null) {
             throw new IllegalArgumentException("aggregation: aggregator and weights are required");
         }
@@ -63,5 +83,10 @@ public record Aggregation(Aggregator aggregator, Weights weights, long maxSample
 
     public boolean standard() {
         return equals(DEFAULT);
+    }
+
+    /** The same aggregation with {@code p} as its privacy settings. */
+    public Aggregation withPrivacy(PrivacySettings p) {
+        return new Aggregation(aggregator, weights, maxSamples, clipNorm, p);
     }
 }

@@ -35,12 +35,15 @@ public final class Coordinator {
         this.seed = seed;
         settings.validate(transport.sites().size());
         server.configure(settings.aggregation());
+        server.connect((site, round, m) -> transport.call(site, new Request(Phase.SECAGG, round, m)).upload());
     }
 
     /** Runs rounds 1..T from the common initial model. */
     public void run(ModelState initial) {
         List<Reply> replies = new ArrayList<>();
-        for (Transport.Outcome o : transport.callAll(same(transport.sites(), new Request(Phase.SETUP, 0, Message.of(initial))))) {
+        // the SETUP request tells every site the privacy settings it applies to its uploads (privacy.dp)
+        Request setup = new Request(Phase.SETUP, 0, new Message(initial, null, settings.aggregation().privacy().toMeta()));
+        for (Transport.Outcome o : transport.callAll(same(transport.sites(), setup))) {
             if (o.failed()) {
                 fail(0, Phase.SETUP, o.failure());
             } else {
@@ -61,7 +64,7 @@ public final class Coordinator {
         setupBroadcast = broadcast;
         dropped.addAll(droppedSites);
         List<String> restore = transport.sites().stream().filter(s -> !dropped.contains(s)).toList();
-        for (Transport.Outcome o : transport.callAll(same(restore, new Request(Phase.SETUP, completed, Message.empty())))) {
+        for (Transport.Outcome o : transport.callAll(same(restore, new Request(Phase.SETUP, completed, new Message(null, null, settings.aggregation().privacy().toMeta()))))) {
             if (o.failed()) {
                 fail(completed, Phase.SETUP, o.failure());
             }

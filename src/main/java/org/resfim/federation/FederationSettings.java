@@ -100,6 +100,14 @@ public record FederationSettings(int rounds, double sampleFraction, int minSites
         return new FederationSettings(rounds, sampleFraction, minSites, offloadSites, a);
     }
 
+    /** The same settings with {@code p} ({@code privacy:}) applied to every upload; its sampling rate is sample_fraction. */
+    public FederationSettings withPrivacy(org.resfim.privacy.PrivacySettings p) {
+        if (!p.active() && !p.styleActive() && !p.secagg()) {
+            return this; // no privacy: the aggregation stays the default (and the plan hash of runs without privacy unchanged)
+        }
+        return withAggregation(aggregation.withPrivacy(p.withSamplingRate(sampleFraction)));
+    }
+
     /** Checks the settings against the number of sites; names the key at fault. */
     public void validate(int sites) {
         if (minSites > sites) {

@@ -7,5 +7,10 @@ public enum Phase {
     /** Local training; the site uploads what its algorithm shares. */
     FIT,
     /** The site receives the aggregate, composes its personalized model and evaluates it on val and test. */
-    EVALUATE
+    EVALUATE,
+    /**
+     * Under {@code privacy.secagg}, between FIT and the aggregation: one step of secure aggregation (share keys, send
+     * the masked vector, reveal shares); the request's metadata names the step ({@code org.resfim.privacy.secagg}).
+     */
+    SECAGG
 }

@@ -40,9 +40,22 @@ public interface ServerProcedure {
      */
     default void configure(Aggregation aggregation) {
         if (!aggregation.standard()) {
-            throw new org.resfim.config.ConfigException("federation.aggregator/weights/max_samples/clip_norm: this method's server ("
-                    + getClass().getSimpleName() + ") only aggregates with the defaults");
+            throw new org.resfim.config.ConfigException((aggregation.privacy().active() || aggregation.privacy().secagg()
+                    ? "privacy: this method's server (" + getClass().getSimpleName() + ") does not aggregate state deltas on the shared"
+                    + " masked path, so neither differential privacy nor secure aggregation applies to it"
+                    : "federation.aggregator/weights/max_samples/clip_norm: this method's server (" + getClass().getSimpleName()
+                    + ") only aggregates with the defaults"));
         }
+    }
+
+    /** How the server reaches a site between FIT and its aggregation (secure aggregation's steps). */
+    @FunctionalInterface
+    interface Exchange {
+        Message call(String site, int round, Message request) throws ParticipantException;
+    }
+
+    /** The coordinator hands the server its way to the sites; servers that need no exchange ignore it. */
+    default void connect(Exchange exchange) {
     }
 
     ClientState save();

@@ -42,6 +42,13 @@ public final class SiteParticipant implements Participant, ClientContext {
     private final int firstSelectableRound;
     private double bestValDice = Double.NEGATIVE_INFINITY;
     private int bestRound;
+    /** What the coordinator's SETUP asked this site to apply to its uploads ({@code privacy.dp}). */
+    private org.resfim.privacy.PrivacySettings privacy = org.resfim.privacy.PrivacySettings.OFF;
+    /** Under privacy.dp: the values this site last received (the initial model, then every aggregate overlaid). */
+    private ModelState received;
+    private static final String RECEIVED = "dp.reference";
+    /** Under privacy.secagg: this site's part in the round's secure aggregation. */
+    private org.resfim.privacy.secagg.SecAggSite secagg;
 
     public SiteParticipant(SiteDataset data, ClientProcedure procedure, UNetConfig modelConfig, TrainingSettings training,
                            int rounds, long seed, SiteStore store, int firstSelectableRound, Augmentation augmentation) {
@@ -107,12 +114,28 @@ public final class SiteParticipant implements Participant, ClientContext {
                         }
                         ClientState saved = store.load(name(), request.round());
                         procedure.restore(saved);
+                        privacy = org.resfim.privacy.PrivacySettings.fromMeta(request.message().meta());
+                        if (!privacy.active() && !privacy.secagg() && !privacy.styleActive()) {
+                            // a restore that does not repeat them keeps the settings this site's saved state was made under
+                            privacy = org.resfim.privacy.PrivacySettings.fromMeta(saved.meta());
+                        }
+                        received = saved.states().get(RECEIVED);
+                        if (privacy.active() && received == null) {
+                            throw new ParticipantException(name(), "cannot resume with privacy.dp: the saved state of round "
+                                    + request.round() + " has no received reference (was the run started without privacy?)", true, null);
+                        }
                         savedRound = request.round();
                         bestValDice = Double.parseDouble(saved.meta().getOrDefault("site.best_val_dice", "-Infinity"));
                         bestRound = Integer.parseInt(saved.meta().getOrDefault("site.best_round", "0"));
                         return new Reply(name(), Phase.SETUP, request.round(), null, data.train().size(), null, null);
                     }
+                    privacy = org.resfim.privacy.PrivacySettings.fromMeta(request.message().meta());
+                    received = privacy.active() || privacy.secagg() ? request.message().tensors().copy() : null;
                     Message up = procedure.setup(this, request.message().tensors());
+                    if (privacy.styleActive()) { // shared style windows through the Gaussian mechanism before they leave
+                        up = org.resfim.privacy.StyleDp.apply(up, privacy,
+                                privacy.secureNoise() ? new java.security.SecureRandom() : random(0, "style-dp"));
+                    }
                     return new Reply(name(), Phase.SETUP, 0, up, data.train().size(), null, null);
                 }
                 case FIT: {
@@ -121,11 +144,30 @@ public final class SiteParticipant implements Participant, ClientContext {
                     Message up = procedure.fit(this, request.round(), request.message());
                     Map<String, Double> stats = new java.util.LinkedHashMap<>(procedure.stats());
                     stats.put("started_at", startedAt); // wall clock (epoch seconds): when the sites' training overlapped
+                    if (privacy.active() && up != null && up.tensors().size() > 0) {
+                        // the one client-side upload path: clip the update, and in local mode noise it, before it leaves
+                        org.resfim.privacy.SiteDp.Result dp = org.resfim.privacy.SiteDp.apply(up, received, privacy,
+                                privacy.secureNoise() ? new java.security.SecureRandom() : random(request.round(), "dp-noise"));
+                        up = dp.upload();
+                        stats.put("dp_update_norm", dp.norm());
+                        stats.put("dp_clipped", dp.clipped() ? 1.0 : 0.0);
+                    }
+                    if (privacy.secagg() && up != null && up.tensors().size() > 0) {
+                        // the values stay here; the mask (metadata) and fresh public keys go; the values follow masked (SECAGG)
+                        secagg = new org.resfim.privacy.secagg.SecAggSite(name());
+                        up = secagg.fit(request.round(), up, received != null ? received : procedure.model());
+                        stats.put("fit_seconds", (System.nanoTime() - t) / 1e9);
+                        stats.put("upload_bytes", (double) secagg.maskedBytes());
+                        return new Reply(name(), Phase.FIT, request.round(), up, data.train().size(), null, stats);
+                    }
                     stats.put("fit_seconds", (System.nanoTime() - t) / 1e9);
                     stats.put("upload_bytes", (double) (up == null ? 0 : up.payloadBytes()));
                     return new Reply(name(), Phase.FIT, request.round(), up, data.train().size(), null, stats);
                 }
                 case EVALUATE: {
+                    if (received != null && request.message().tensors().size() > 0) {
+                        received = received.overlay(request.message().tensors());
+                    }
                     procedure.receive(this, request.round(), request.message());
                     List<ImageScore> scores = evaluate(procedure.model());
                     double val = meanDice(scores, "val");
@@ -140,6 +182,10 @@ public final class SiteParticipant implements Participant, ClientContext {
                         ClientState s = procedure.save();
                         s.meta().put("site.best_val_dice", Double.toString(bestValDice));
                         s.meta().put("site.best_round", Integer.toString(bestRound));
+                        if (received != null) {
+                            s.states().put(RECEIVED, received);
+                        }
+                        s.meta().putAll(privacy.toMeta());
                         store.save(name(), request.round(), s);
                         savedRound = request.round();
                         if (offloadFactory != null) {
@@ -147,6 +193,14 @@ public final class SiteParticipant implements Participant, ClientContext {
                         }
                     }
                     return new Reply(name(), Phase.EVALUATE, request.round(), null, data.train().size(), scores, null);
+                }
+                case SECAGG: {
+                    if (secagg == null) {
+                        throw new ParticipantException(name(), "no upload of round " + request.round() + " to aggregate securely", false, null);
+                    }
+                    Message m = secagg.exchange(request.round(), request.message(), privacy, privacy.secureNoise()
+                            ? new java.security.SecureRandom() : random(request.round(), "dp-distributed-noise"));
+                    return new Reply(name(), Phase.SECAGG, request.round(), m, data.train().size(), null, null);
                 }
                 default:
                     throw new IllegalStateException("unknown phase " + request.phase());

@@ -89,8 +89,16 @@ public final class MetricsLog implements AutoCloseable {
 
     /** What an accepted upload weighed in the aggregation of {@code round}. */
     public void upload(int round, org.resfim.federation.UploadSummary u) {
-        write(node().put("event", "upload").put("round", round).put("site", u.site()).put("num_samples", u.numSamples())
-                .put("weight", u.weight()).put("update_norm", u.updateNorm()).put("clipped", u.clipped()));
+        ObjectNode n = node().put("event", "upload").put("round", round).put("site", u.site()).put("num_samples", u.numSamples())
+                .put("weight", u.weight()).put("update_norm", u.updateNorm()).put("clipped", u.clipped());
+        if (!Double.isNaN(u.epsilon())) { // under privacy.dp: the site's epsilon after the round (null = infinite)
+            if (Double.isInfinite(u.epsilon())) {
+                n.putNull("epsilon");
+            } else {
+                n.put("epsilon", u.epsilon());
+            }
+        }
+        write(n);
     }
 
     public void evaluate(EvalRecord r) {

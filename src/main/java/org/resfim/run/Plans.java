@@ -94,6 +94,14 @@ public final class Plans {
             origin = origin.withOption("evaluation.folds", "--folds");
         }
         FederationSettings fed = FederationSettings.from(fedSection, origin);
+        org.resfim.privacy.PrivacySettings privacy = org.resfim.privacy.PrivacySettings.from(cfg.section("privacy"), origin);
+        try {
+            fed = fed.withPrivacy(privacy); // refuses a combination of federation.* and privacy.* that does not hold
+        } catch (KeyException e) {
+            throw e;
+        } catch (ConfigException e) {
+            throw new ConfigException(at + e.getMessage());
+        }
         TrainingSettings training = TrainingSettings.from(trainingSection, origin);
         EvaluationSettings eval = EvaluationSettings.from(evalSection, origin);
         eval.validate(fed.rounds(), origin);
@@ -181,6 +189,17 @@ public final class Plans {
                         : ex.key() + " " + ex.problem()));
             } catch (ConfigException ex) {
                 throw new ConfigException(listedBy + "'" + m + "': " + ex.getMessage());
+            }
+        }
+        if (fed.aggregation().privacy().active() && !fed.aggregation().privacy().styleActive()) {
+            for (String m : methods) {
+                AlgorithmSpec spec = AlgorithmSpec.parse(m);
+                if (AlgorithmRegistry.create(spec.withDefaults(params.get(spec.name()))).setupBound(cfg.channels(), cfg.imageHeight(),
+                        cfg.imageWidth()).tensors() > 0) {
+                    throw new ConfigException(at + "method '" + m + "' shares each site's style windows at SETUP, which privacy.dp (model"
+                            + " updates) does not cover: set privacy.style.clip and privacy.style.noise_multiplier (the Gaussian mechanism on"
+                            + " the windows, its epsilon reported apart), or a variant that shares no style");
+                }
             }
         }
         List<Long> seeds = o.seeds() != null ? o.seeds() : seedsOf(cfg, at);

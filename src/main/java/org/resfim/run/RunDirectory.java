@@ -269,6 +269,9 @@ public final class RunDirectory {
         m.put("method_defaults", defaults);
         m.put("seeds", plan.seeds());
         m.put("federation", plan.federation().toConfig());
+        if (plan.federation().aggregation().privacy().active() || plan.federation().aggregation().privacy().styleActive()) { // absent when off: the hash of runs without privacy is unchanged
+            m.put("privacy", plan.federation().aggregation().privacy().toConfig());
+        }
         m.put("training", plan.training().toConfig());
         m.put("evaluation", plan.evaluation().toConfig());
         m.put("model", plan.model().toConfig());
@@ -372,9 +375,33 @@ public final class RunDirectory {
         appendFlat(header, "", prov);
         StringBuilder cost = new StringBuilder("\n## Cost\n\n");
         costs.forEach(c -> cost.append("- ").append(c.describe()).append('\n'));
-        Simulation.write(root.resolve("results.md"), "# Results\n\n" + table.markdown() + cost + "\n```\n" + header + "```\n");
+        Simulation.write(root.resolve("results.md"), "# Results\n\n" + table.markdown() + cost + privacy(plan) + "\n```\n" + header + "```\n");
         Simulation.write(root.resolve("results.csv"), prefixed(header, "# ") + table.csv());
         Simulation.write(root.resolve("results.tex"), prefixed(header, "% ") + table.latex());
+    }
+
+    /** The privacy section of results.md: every site's ε per method ({@link org.resfim.report.PrivacySummary}); empty without privacy. */
+    private String privacy(SimulationPlan plan) {
+        org.resfim.privacy.PrivacySettings p = plan.federation().aggregation().privacy();
+        if (!p.active() && !p.styleActive()) {
+            return "";
+        }
+        int folds = Math.max(1, plan.evaluation().folds());
+        Map<String, List<org.resfim.report.PrivacySummary.Row>> rows = new LinkedHashMap<>();
+        Map<String, Integer> windows = new LinkedHashMap<>();
+        for (String m : plan.methods()) {
+            List<Path> logs = new java.util.ArrayList<>();
+            for (long seed : plan.seeds()) {
+                for (int f = 0; f < folds; f++) {
+                    logs.add(runDir(m, seed, f, folds).resolve("metrics.jsonl"));
+                }
+            }
+            rows.put(m, org.resfim.report.PrivacySummary.of(p, logs));
+            org.resfim.algorithms.AlgorithmSpec spec = org.resfim.algorithms.AlgorithmSpec.parse(m);
+            windows.put(m, org.resfim.algorithms.AlgorithmRegistry.create(spec.withDefaults(plan.methodParams().get(spec.name())))
+                    .setupBound(plan.data().channels(), plan.data().imageHeight(), plan.data().imageWidth()).tensors());
+        }
+        return org.resfim.report.PrivacySummary.markdown(p, rows, windows);
     }
 
     private static String prefixed(CharSequence text, String prefix) {

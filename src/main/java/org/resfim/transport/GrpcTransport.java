@@ -82,6 +82,8 @@ public final class GrpcTransport implements Transport {
     private final Map<String, Long> inStep = new ConcurrentHashMap<>();
     private final Map<String, Integer> lastGood = new ConcurrentHashMap<>();
     private final Set<String> absent = ConcurrentHashMap.newKeySet();
+    /** What the coordinator's SETUP told the sites (privacy.dp, privacy.secagg): a rejoining site is set up with it too. */
+    private volatile Map<String, String> setupMeta = Map.of();
 
     public GrpcTransport(FederationServer server, List<String> sites, Settings settings, EventLog log, Received audit) {
         this.server = server;
@@ -182,10 +184,13 @@ public final class GrpcTransport implements Transport {
 
     private Reply call(String site, Request request, Payload payload, long deadline) throws ParticipantException {
         SiteSession s = connectedSession(site);
+        if (request.phase() == Phase.SETUP) {
+            setupMeta = request.message().meta();
+        }
         if (request.phase() != Phase.SETUP && !Long.valueOf(s.number()).equals(inStep.get(site))) {
             int r = lastGood.getOrDefault(site, 0);
             log.info("site '" + site + "' rejoined: restoring its state after round " + r + " before " + request.phase() + " round " + request.round());
-            Message m = r == 0 ? Message.of(initial) : Message.empty();
+            Message m = new Message(r == 0 ? initial : null, null, setupMeta);
             exchange(s, new Request(Phase.SETUP, r, m), Payload.of(m), System.nanoTime() + settings.callTimeoutMillis() * 1_000_000L);
             inStep.put(site, s.number());
         }
@@ -242,7 +247,7 @@ public final class GrpcTransport implements Transport {
         return switch (request.phase()) {
             case FIT -> answerLimit;
             case SETUP -> request.round() == 0 ? setupLimit : 0;
-            case EVALUATE -> 0;
+            case EVALUATE, SECAGG -> 0;
         };
     }
 

@@ -26,7 +26,8 @@ class ConfigCommandTest {
         assertEquals(0, r.code(), r.err());
         Map<String, List<ConfigKey>> sections = ConfigCommand.sections();
         for (String group : List.of(ConfigCommand.TOP_LEVEL, "data", "data.synthetic", "data.split", "data.preprocess", "data.augment", "data.sites[]",
-                "data.sites[].label", "data.sites[].nifti", "data.sites[].sources[]", "federation", "method", "training", "evaluation", "model")) {
+                "data.sites[].label", "data.sites[].nifti", "data.sites[].sources[]", "federation", "method", "training", "evaluation", "model",
+                "privacy", "privacy.dp", "privacy.style")) {
             assertTrue(sections.containsKey(group), group);
         }
         for (String name : AlgorithmRegistry.names()) {
@@ -46,7 +47,8 @@ class ConfigCommandTest {
         }
         int declared = FederationConfig.documentedKeys().size() + FederationSettings.KEYS.size() + TrainingSettings.KEYS.size()
                 + EvaluationSettings.KEYS.size() + ModelSettings.KEYS.size() + AlgorithmRegistry.keys().size() + 1 // + method.list
-                + org.resfim.algorithms.PflResFim.TOP_LEVEL_KEYS.size();
+                + org.resfim.algorithms.PflResFim.TOP_LEVEL_KEYS.size() + org.resfim.privacy.PrivacySettings.TOP_KEYS.size()
+                + org.resfim.privacy.PrivacySettings.DP_KEYS.size() + org.resfim.privacy.PrivacySettings.STYLE_KEYS.size();
         assertEquals(declared, keys, "every declared key is listed once");
         assertTrue(text.contains("  rounds ") && text.contains("number of communication rounds T"));
     }

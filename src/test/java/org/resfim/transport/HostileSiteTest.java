@@ -175,6 +175,7 @@ class HostileSiteTest {
                     yield new Reply("x", Phase.EVALUATE, r.round(), null, setupCount,
                             List.of(new ImageScore("val", "img", new MetricSummary(dice, 0.3, 0.6, 0.9, 2.0))), null);
                 }
+                case SECAGG -> throw new IllegalStateException("no secure aggregation here");
             };
         }
     }

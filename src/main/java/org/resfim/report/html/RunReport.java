@@ -117,6 +117,10 @@ public final class RunReport {
         section(b, "sensitivity", "Which parameters each site keeps personal", this::sensitivity);
         section(b, "style", "Site styles", this::style);
         section(b, "cost", "Cost per round", this::cost);
+        String privacy = privacy();
+        if (!privacy.isEmpty()) {
+            section(b, "privacy", "Privacy", () -> privacy);
+        }
         String failures = failures();
         if (!failures.isEmpty()) {
             section(b, "failures", "Failures", () -> failures);
@@ -788,6 +792,45 @@ public final class RunReport {
         b.append("</tbody>\n</table>\n<p class=\"caption\">Over every fit of every site, seed and fold. Upload: the bytes a site sends after its "
                 + "local training, against a full model of ").append(bytes(full)).append(" (FedAvg); pFL-ResFIM sends only its domain-invariant "
                 + "values and a bit mask. Sensitive fraction: the share of trainable elements each site keeps personal at its last estimate.</p>\n");
+        return b.toString();
+    }
+
+    /** Every site's ε under privacy.dp (empty when the run had no privacy settings). */
+    private String privacy() {
+        JsonNode cfg = run.resolvedConfig().path("privacy");
+        if (cfg.isMissingNode() || cfg.isNull()) {
+            return "";
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> section = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(cfg, Map.class);
+        org.resfim.privacy.PrivacySettings p = org.resfim.privacy.PrivacySettings.from(section, org.resfim.config.Origin.NONE)
+                .withSamplingRate(run.resolvedConfig().path("federation").path("sample_fraction").asDouble(1.0));
+        StringBuilder b = new StringBuilder("<p>").append(esc(p.describe())).append("</p>\n");
+        if (p.active()) {
+            b.append("<table class=\"results\">\n<thead><tr><th>method</th><th>site</th><th>uploads</th><th>rounds</th><th>ε (δ = ")
+                    .append(p.delta()).append(")</th></tr></thead>\n<tbody>\n");
+            for (String m : run.methods()) {
+                List<Path> logs = new ArrayList<>();
+                for (long seed : run.seeds()) {
+                    for (int fold = 0; fold < run.folds(); fold++) {
+                        logs.add(run.metrics(m, seed, fold));
+                    }
+                }
+                for (org.resfim.report.PrivacySummary.Row r : org.resfim.report.PrivacySummary.of(p, logs)) {
+                    b.append("<tr><th scope=\"row\">").append(esc(m)).append("</th><td>").append(esc(r.site())).append("</td><td>")
+                            .append(r.uploads()).append("</td><td>").append(r.rounds()).append("</td><td>")
+                            .append(org.resfim.report.PrivacySummary.epsilon(r.epsilon())).append("</td></tr>\n");
+                }
+            }
+            b.append("</tbody>\n</table>\n<p class=\"caption\">Rényi-DP accountant of the (subsampled) Gaussian mechanism, converted to"
+                    + " (ε, δ) at the last round. Local mode: each upload is a release seen by the coordinator; central mode: the noisy sums,"
+                    + " sampling rate federation.sample_fraction. The bitsets (which elements a site shares) and the sample counts are not"
+                    + " covered: they travel in the clear.</p>\n");
+        }
+        if (p.styleActive()) {
+            b.append("<p>Style windows: one release per run, ε = ").append(org.resfim.report.PrivacySummary.epsilon(p.styleEpsilon(1)))
+                    .append(" per window at δ = ").append(p.delta()).append(" (pFL-ResFIM's site-mean window).</p>\n");
+        }
         return b.toString();
     }
 
