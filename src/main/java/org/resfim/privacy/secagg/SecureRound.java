@@ -22,7 +22,8 @@ public final class SecureRound {
     /**
      * @param sum     the per-element sums and weight sums
      * @param dropped site → the step at which it vanished
-     * @param bytes   bytes of secure-aggregation payload received from the sites (masked vectors, shares, reveals)
+     * @param bytes   bytes of secure-aggregation payload received from the sites (masked vectors, shares, reveals: their
+     *                sections' encoding and metadata)
      */
     public record Result(SecAgg.Sum sum, Map<String, String> dropped, long bytes) {
     }
@@ -44,16 +45,16 @@ public final class SecureRound {
                 bytes += metaBytes(reply);
                 server.route(k.site(), SecAggWire.shares(reply));
                 shared.add(k.site());
-            } catch (ParticipantException | SecAggException e) {
+            } catch (ParticipantException | RuntimeException e) {
                 dropped.put(k.site(), "vanished while sharing its keys: " + e.getMessage());
             }
         }
         for (String s : shared) {
             try {
-                Message reply = channel.call(s, SecAggWire.maskRequest(server.inbox(s)));
+                Message reply = channel.call(s, SecAggWire.maskRequest(server.inbox(s), d.sites().get(d.index(s)).shared().cardinality()));
                 bytes += metaBytes(reply);
                 server.receive(new SecAgg.Masked(s, SecAggWire.masked(reply)));
-            } catch (ParticipantException | SecAggException e) {
+            } catch (ParticipantException | RuntimeException e) {
                 dropped.put(s, "vanished before sending its masked vector (its pairwise masks are recovered from the shares): " + e.getMessage());
             }
         }
@@ -64,15 +65,16 @@ public final class SecureRound {
                 Message reply = channel.call(s, SecAggWire.unmaskRequest(req));
                 bytes += metaBytes(reply);
                 reveals.add(SecAggWire.reveal(s, reply));
-            } catch (ParticipantException | SecAggException e) {
+            } catch (ParticipantException | RuntimeException e) {
                 dropped.put(s, "vanished after sending its masked vector (its self-mask is recovered from the shares): " + e.getMessage());
             }
         }
         return new Result(server.finish(reveals), dropped, bytes);
     }
 
+    /** What a site's answer weighs: its metadata's characters and its sections' encoding. */
     private static long metaBytes(Message m) {
-        long n = 0;
+        long n = m.sections().isEmpty() ? 0 : m.sections().encodedSize();
         for (Map.Entry<String, String> e : m.meta().entrySet()) {
             n += e.getKey().length() + e.getValue().length();
         }
