@@ -152,4 +152,61 @@ class SecureDeploymentTest {
         System.out.println("secure aggregation over gRPC, payload bytes per site-round (FIT + SECAGG answers): " + bytes);
         assertTrue(Files.readString(serverLog).contains("SECAGG") || !Files.readString(serverLog).isEmpty());
     }
+
+    /**
+     * One site dies after its masked vector of round 2 arrived (it halts when asked to unmask: the coordinator asks only
+     * once it holds every masked vector, so the order is causal, not timed). The round completes: the dead site's
+     * self-mask is rebuilt from the survivors' Shamir shares, its update is in the sum, and the survivors' round-2
+     * evaluations are exactly those of the simulation in which nobody died.
+     */
+    @Test
+    void aSiteThatDiesAfterSendingItsMaskedVectorIsRecoveredFromTheShares(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("tiny.yaml");
+        Files.writeString(cfg, DeploymentTest.yaml(2, "fedavg") + "privacy: {secagg: true}\n");
+        Path run = tmp.resolve("run");
+        Path serverLog = tmp.resolve("server.log");
+        Process server = resfim(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
+                "--insecure", "--wait-for-sites", "120", "--rejoin-grace", "1");
+        String address = address(run, serverLog);
+        List<Process> sites = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        for (String s : SITES) {
+            Path log = tmp.resolve(s + ".log");
+            logs.add(log);
+            Path state = tmp.resolve("state-" + s);
+            sites.add(s.equals("synthetic-3")
+                    ? java(log, SecAggDropSite.class.getName(), address, cfg.toString(), s, state.toString(), "2")
+                    : resfim(log, "client", "--server", address, "--config", cfg.toString(), "--site", s, "--insecure", "--state", state.toString(),
+                    "--threads", "1", "--max-backoff", "1"));
+        }
+        exitsZero(server, serverLog, 300); // the run ends normally: a site lost is a failure of the round, not of the run
+        assertTrue(sites.get(2).waitFor(30, TimeUnit.SECONDS));
+        assertEquals(3, sites.get(2).exitValue(), "the third site halted at the unmasking step:\n" + Files.readString(logs.get(2)));
+        assertTrue(Files.readString(logs.get(2)).contains("dying at the unmasking step of round 2"), Files.readString(logs.get(2)));
+        Path metrics = run.resolve("fedavg/seed-0/metrics.jsonl");
+        List<JsonNode> failures = MetricsLog.readEvents(metrics, "failure");
+        assertTrue(failures.stream().anyMatch(f -> f.path("round").asInt() == 2 && f.path("site").asText().equals("synthetic-3")
+                        && f.path("message").asText().contains("vanished after sending its masked vector (its self-mask is recovered from the shares)")),
+                failures + "\n" + Files.readString(serverLog));
+        assertTrue(failures.stream().noneMatch(f -> f.path("message").asText().contains("refused")), failures.toString());
+        assertEquals("2 synthetic-1\n2 synthetic-2\n2 synthetic-3", MetricsLog.readEvents(metrics, "upload").stream()
+                .filter(u -> u.path("round").asInt() == 2).map(u -> "2 " + u.path("site").asText()).sorted().collect(Collectors.joining("\n")),
+                "the dead site's masked update is in round 2's sum");
+        Path sim = tmp.resolve("sim");
+        Path simLog = tmp.resolve("sim.log");
+        exitsZero(resfim(simLog, "simulate", "--config", cfg.toString(), "--out", sim.toString(), "--threads", "1"), simLog, 180);
+        String deployed = evaluations(run.resolve("fedavg/seed-0/metrics.jsonl"));
+        String simulated = evaluations(sim.resolve("fedavg/seed-0/metrics.jsonl"));
+        assertEquals(4, deployed.lines().count(), deployed + "\n" + Files.readString(serverLog));
+        assertEquals(simulated, deployed, "the survivors evaluate round 2's model exactly as in the run where nobody died");
+        exitsZero(sites.get(0), logs.get(0), 30);
+        exitsZero(sites.get(1), logs.get(1), 30);
+    }
+
+    /** The evaluations of the first two sites (round, site, every image's Dice), one line each. */
+    private static String evaluations(Path metrics) {
+        return MetricsLog.readEvents(metrics, "evaluate").stream().filter(n -> !n.path("site").asText().equals("synthetic-3"))
+                .map(n -> n.path("round").asInt() + " " + n.path("site").asText() + " " + n.path("images").toString()).sorted()
+                .collect(Collectors.joining("\n"));
+    }
 }
