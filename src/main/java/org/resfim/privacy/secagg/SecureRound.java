@@ -55,7 +55,7 @@ public final class SecureRound {
                 bytes += metaBytes(reply);
                 server.receive(new SecAgg.Masked(s, SecAggWire.masked(reply)));
             } catch (ParticipantException | RuntimeException e) {
-                dropped.put(s, "vanished before sending its masked vector (its pairwise masks are recovered from the shares): " + e.getMessage());
+                dropped.put(s, "sent no usable masked vector (its pairwise masks are removed with its mask key, rebuilt from the shares): " + e.getMessage());
             }
         }
         List<SecAgg.Reveal> reveals = new ArrayList<>();
