@@ -48,6 +48,19 @@ class SecureAggregationOverGrpcTest {
     }
 
     /** A site of the fixture: its SETUP count, its partial upload through SecAggSite, a constant score. */
+    /** Each site's SECAGG steps wait here until all four sites received the step (null: no barrier). */
+    private volatile java.util.Map<String, java.util.concurrent.CountDownLatch> barriers;
+    private final List<String> barrier = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private static boolean await(java.util.concurrent.CountDownLatch l) {
+        try {
+            return l.await(15, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private SiteClient.Handler site(String name, boolean oversized, PrivacySettings p) {
         int k = SITES.indexOf(name);
         SecAggSite[] part = new SecAggSite[1];
@@ -65,6 +78,11 @@ class SecureAggregationOverGrpcTest {
                         SecureAggregationServerTest.SAMPLES[k], null, null);
             }
             case SECAGG -> {
+                if (barriers != null) {
+                    java.util.concurrent.CountDownLatch l = barriers.get(SecAggWire.step(r.message()));
+                    l.countDown();
+                    barrier.add(name + " " + SecAggWire.step(r.message()) + (await(l) ? " passed" : " timed out"));
+                }
                 Message m = part[0].exchange(r.round(), r.message(), p, new SplittableRandom(k));
                 if (oversized && "mask".equals(SecAggWire.step(r.message()))) {
                     long[] v = SecAggWire.masked(m);
@@ -97,11 +115,20 @@ class SecureAggregationOverGrpcTest {
         return rec;
     }
 
+    /**
+     * Also: each step reaches all sites at once. Every site waits in each step until all four have received it (a
+     * barrier): a coordinator that called them one after another would leave the first waiting until its barrier timed
+     * out. Causal, not timed.
+     */
     @Test
     void theSecureSumOverGrpcIsThePlainMaskedAverage() throws Exception {
         ModelState initial = SecureAggregationServerTest.model(1);
         SharedModelServer s = new SharedModelServer(initial);
+        barriers = java.util.Map.of("share", new java.util.concurrent.CountDownLatch(4), "mask", new java.util.concurrent.CountDownLatch(4),
+                "unmask", new java.util.concurrent.CountDownLatch(4));
         HostileSiteTest.Recorder rec = round(null, s, new EventLog(null, "server"));
+        assertEquals(12, barrier.size(), barrier.toString());
+        assertTrue(barrier.stream().allMatch(b -> b.endsWith(" passed")), barrier.toString());
         assertEquals(List.of(), rec.failures);
         assertEquals(4, rec.uploads.size());
         SecureAggregationServerTest.assertClose(SecureAggregationServerTest.plain(initial, SITES), s.global());
