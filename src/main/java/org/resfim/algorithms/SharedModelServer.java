@@ -285,7 +285,17 @@ public class SharedModelServer implements ServerProcedure {
         org.resfim.privacy.secagg.SecureRound.Result res;
         try {
             res = org.resfim.privacy.secagg.SecureRound.run(round, layout, keys, dp.threshold(keys.size()),
-                    (site, m) -> exchange.call(site, round, m));
+                    new org.resfim.privacy.secagg.SecureRound.Channel() {
+                        @Override
+                        public Message call(String site, Message request) throws org.resfim.federation.ParticipantException {
+                            return exchange.call(site, round, request);
+                        }
+
+                        @Override
+                        public List<org.resfim.federation.Transport.Outcome> callAll(Map<String, Message> requests) {
+                            return exchange.callAll(round, requests);
+                        }
+                    });
         } catch (org.resfim.privacy.secagg.SecAggException e) {
             rejections.put("*", e.getMessage());
             return out; // nothing aggregated: every site keeps what it has

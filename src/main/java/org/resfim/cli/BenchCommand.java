@@ -171,7 +171,7 @@ public final class BenchCommand implements Callable<Integer> {
                 System.out.printf(java.util.Locale.ROOT, "| %d | %,d | %.2f | %.2f | %.2f | %.2f | %,d | %,d | %.2f |%n", k, r.elements(), r.shared(),
                         r.siteSeconds(), r.serverSeconds(), r.roundSeconds(), r.bytesPerSite(), r.plainPerSite(), r.bytesPerSite() / (double) r.plainPerSite());
             }
-            System.out.println("one thread, every site and the coordinator in turn; bytes: keys, mask, shares, masked vector (8 per shared element, Base64 in metadata), reveal");
+            System.out.println("one thread, every site and the coordinator in turn; bytes: keys, mask, shares, masked vector (8 per shared element, a binary uint64 section), reveal");
             return 0;
         }
     }

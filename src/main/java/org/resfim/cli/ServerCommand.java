@@ -110,10 +110,6 @@ public final class ServerCommand implements Callable<Integer> {
             o = new Plans.Overrides(config, null, methods, seeds, rounds, localEpochs, null, out);
         }
         SimulationPlan plan = Plans.build(o);
-        if (plan.federation().aggregation().privacy().secagg()) {
-            throw new org.resfim.config.ConfigException(plan.data().source() + ": privacy.secagg runs in simulate only for now: over gRPC the"
-                    + " site client and the upload checks do not carry its SECAGG phase yet (README, Privacy); privacy.dp works in both");
-        }
         int listen = port != null ? port : resume != null ? previousPort(resume) : 7443;
         Tls.Pem tls = null;
         AccessLists allowList = null;

@@ -35,7 +35,19 @@ public final class Coordinator {
         this.seed = seed;
         settings.validate(transport.sites().size());
         server.configure(settings.aggregation());
-        server.connect((site, round, m) -> transport.call(site, new Request(Phase.SECAGG, round, m)).upload());
+        server.connect(new ServerProcedure.Exchange() {
+            @Override
+            public Message call(String site, int round, Message m) throws ParticipantException {
+                return transport.call(site, new Request(Phase.SECAGG, round, m)).upload();
+            }
+
+            @Override
+            public List<Transport.Outcome> callAll(int round, Map<String, Message> requests) {
+                Map<String, Request> calls = new LinkedHashMap<>();
+                requests.forEach((site, m) -> calls.put(site, new Request(Phase.SECAGG, round, m)));
+                return transport.callAll(calls); // every site of a step at once where the transport can
+            }
+        });
     }
 
     /** Runs rounds 1..T from the common initial model. */

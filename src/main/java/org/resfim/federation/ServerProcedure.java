@@ -52,6 +52,24 @@ public interface ServerProcedure {
     @FunctionalInterface
     interface Exchange {
         Message call(String site, int round, Message request) throws ParticipantException;
+
+        /**
+         * One step to several sites ({@code requests}: site → message, in site order), each site's answer or failure in
+         * the same order. This default calls one site after another; the coordinator's calls all at once where its
+         * transport can ({@link Transport#callAll}).
+         */
+        default java.util.List<Transport.Outcome> callAll(int round, java.util.Map<String, Message> requests) {
+            java.util.List<Transport.Outcome> out = new java.util.ArrayList<>();
+            for (java.util.Map.Entry<String, Message> e : requests.entrySet()) {
+                try {
+                    out.add(new Transport.Outcome(e.getKey(), new Reply(e.getKey(), Phase.SECAGG, round, call(e.getKey(), round, e.getValue()), 0, null,
+                            null), null));
+                } catch (ParticipantException x) {
+                    out.add(new Transport.Outcome(e.getKey(), null, x));
+                }
+            }
+            return out;
+        }
     }
 
     /** The coordinator hands the server its way to the sites; servers that need no exchange ignore it. */

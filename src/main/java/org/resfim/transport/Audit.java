@@ -83,6 +83,19 @@ public final class Audit implements AutoCloseable {
             n.put("tensors_not_listed", unlisted);
         }
         n.put("elements", elements).put("personal_elements", personal).put("bytes", wireBytes);
+        if (m != null && !m.sections().isEmpty()) {
+            // secure aggregation: what left besides tensors (a masked ring vector, sealed shares), by name, type and size
+            ArrayNode sec = n.putArray("sections");
+            int listed = 0;
+            for (String name : m.sections().names()) {
+                if (listed++ >= MAX_LISTED) {
+                    n.put("sections_not_listed", m.sections().size() - MAX_LISTED);
+                    break;
+                }
+                sec.addObject().put("name", name).put("type", m.sections().type(name).name().toLowerCase(java.util.Locale.ROOT))
+                        .put("elements", m.sections().count(name));
+            }
+        }
         Map<String, Integer> splits = new TreeMap<>();
         if (scores != null) {
             for (ImageScore s : scores) {

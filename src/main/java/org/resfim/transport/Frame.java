@@ -25,16 +25,21 @@ public sealed interface Frame {
 
     /** Server → site: a coordinator request; its payload follows as {@link Chunk}s. */
     record Call(long id, String phase, int round, String run, long seed, Map<String, String> meta, long stateBytes,
-                long maskBytes, String dtype) implements Frame {
+                long maskBytes, String dtype, long sectionBytes) implements Frame {
         public Call {
             meta = meta == null ? Map.of() : Map.copyOf(meta);
+        }
+
+        public Call(long id, String phase, int round, String run, long seed, Map<String, String> meta, long stateBytes, long maskBytes,
+                    String dtype) {
+            this(id, phase, round, run, seed, meta, stateBytes, maskBytes, dtype, 0);
         }
     }
 
     /** Site → server: the reply to the call with the same id; its payload follows as {@link Chunk}s. */
     record Answer(long id, String phase, int round, String site, long numSamples, Map<String, Double> stats,
                   List<ImageScore> scores, Map<String, String> meta, long stateBytes, long maskBytes, String dtype,
-                  String error, boolean permanent) implements Frame {
+                  String error, boolean permanent, long sectionBytes) implements Frame {
         public Answer {
             stats = stats == null ? Map.of() : Map.copyOf(stats);
             scores = scores == null ? List.of() : List.copyOf(scores);
@@ -42,12 +47,17 @@ public sealed interface Frame {
             error = error == null ? "" : error;
         }
 
+        public Answer(long id, String phase, int round, String site, long numSamples, Map<String, Double> stats, List<ImageScore> scores,
+                      Map<String, String> meta, long stateBytes, long maskBytes, String dtype, String error, boolean permanent) {
+            this(id, phase, round, site, numSamples, stats, scores, meta, stateBytes, maskBytes, dtype, error, permanent, 0);
+        }
+
         public boolean failed() {
             return !error.isEmpty();
         }
     }
 
-    /** Part of a call's or an answer's payload: part 0 = state, 1 = mask, at {@code offset}. */
+    /** Part of a call's or an answer's payload: part 0 = state, 1 = mask, 2 = sections, at {@code offset}. */
     record Chunk(long id, int part, long offset, byte[] data) implements Frame {
     }
 

@@ -55,7 +55,7 @@ public final class FrameCodec implements MethodDescriptor.Marshaller<Frame> {
         } else if (f instanceof Frame.Call c) {
             W m = new W().int64(1, c.id()).string(2, c.phase()).int32(3, c.round()).string(4, c.run()).int64(5, c.seed());
             stringMap(m, 6, c.meta());
-            m.int64(7, c.stateBytes()).int64(8, c.maskBytes()).string(9, c.dtype());
+            m.int64(7, c.stateBytes()).int64(8, c.maskBytes()).string(9, c.dtype()).int64(10, c.sectionBytes());
             w.message(4, m);
         } else if (f instanceof Frame.Answer a) {
             W m = new W().int64(1, a.id()).string(2, a.phase()).int32(3, a.round()).string(4, a.site()).int64(5, a.numSamples());
@@ -68,7 +68,8 @@ public final class FrameCodec implements MethodDescriptor.Marshaller<Frame> {
                         .dbl(5, x.sensitivity()).dbl(6, x.specificity()).dbl(7, x.hd95()));
             }
             stringMap(m, 8, a.meta());
-            m.int64(9, a.stateBytes()).int64(10, a.maskBytes()).string(11, a.dtype()).string(12, a.error()).bool(13, a.permanent());
+            m.int64(9, a.stateBytes()).int64(10, a.maskBytes()).string(11, a.dtype()).string(12, a.error()).bool(13, a.permanent())
+                    .int64(14, a.sectionBytes());
             w.message(5, m);
         } else if (f instanceof Frame.Chunk c) {
             w.message(6, new W().int64(1, c.id()).int32(2, c.part()).int64(3, c.offset()).bytes(4, c.data()));
@@ -239,6 +240,7 @@ public final class FrameCodec implements MethodDescriptor.Marshaller<Frame> {
                 long stateBytes = 0;
                 long maskBytes = 0;
                 String dtype = "";
+                long sectionBytes = 0;
                 while (r.next()) {
                     switch (r.field) {
                         case 1 -> id = r.in.readInt64();
@@ -250,10 +252,11 @@ public final class FrameCodec implements MethodDescriptor.Marshaller<Frame> {
                         case 7 -> stateBytes = r.in.readInt64();
                         case 8 -> maskBytes = r.in.readInt64();
                         case 9 -> dtype = r.in.readString();
+                        case 10 -> sectionBytes = r.in.readInt64();
                         default -> r.skip();
                     }
                 }
-                return new Frame.Call(id, phase, round, run, seed, meta, stateBytes, maskBytes, dtype);
+                return new Frame.Call(id, phase, round, run, seed, meta, stateBytes, maskBytes, dtype, sectionBytes);
             }
             case 5 -> {
                 long id = 0;
@@ -269,6 +272,7 @@ public final class FrameCodec implements MethodDescriptor.Marshaller<Frame> {
                 String dtype = "";
                 String error = "";
                 boolean permanent = false;
+                long sectionBytes = 0;
                 while (r.next()) {
                     switch (r.field) {
                         case 1 -> id = r.in.readInt64();
@@ -284,10 +288,12 @@ public final class FrameCodec implements MethodDescriptor.Marshaller<Frame> {
                         case 11 -> dtype = r.in.readString();
                         case 12 -> error = r.in.readString();
                         case 13 -> permanent = r.in.readBool();
+                        case 14 -> sectionBytes = r.in.readInt64();
                         default -> r.skip();
                     }
                 }
-                return new Frame.Answer(id, phase, round, site, numSamples, stats, scores, meta, stateBytes, maskBytes, dtype, error, permanent);
+                return new Frame.Answer(id, phase, round, site, numSamples, stats, scores, meta, stateBytes, maskBytes, dtype, error, permanent,
+                        sectionBytes);
             }
             case 6 -> {
                 long id = 0;

@@ -247,7 +247,9 @@ public final class GrpcTransport implements Transport {
         return switch (request.phase()) {
             case FIT -> answerLimit;
             case SETUP -> request.round() == 0 ? setupLimit : 0;
-            case EVALUATE, SECAGG -> 0;
+            case EVALUATE -> 0;
+            // a secure-aggregation step: what the step asks for, e.g. 8 bytes per element the site's FIT mask shares
+            case SECAGG -> org.resfim.privacy.secagg.SecAggWire.answerBound(request.message());
         };
     }
 

@@ -7,8 +7,11 @@ import io.grpc.MethodDescriptor;
  * frames as in {@code src/main/proto/resfim_federation.proto}, payloads in chunks of {@link #CHUNK_BYTES}.
  */
 public final class Protocol {
-    /** Version of the frames and their meaning; a peer with another version is refused, naming both. */
-    public static final int VERSION = 1;
+    /**
+     * Version of the frames and their meaning; a peer with another version is refused, naming both. 2: the SECAGG phase
+     * and the sections part (2) of a payload (privacy.secagg).
+     */
+    public static final int VERSION = 2;
     public static final String SERVICE = "resfim.v1.Federation";
     public static final String DTYPE = "float32";
     /** Payload bytes per chunk frame: far below gRPC's default 4 MiB message limit. */

@@ -187,7 +187,7 @@ public final class SiteClient {
                         throw new TransportException("call in dtype '" + c.dtype() + "'");
                     }
                     call = c;
-                    assembler = new Payload.Assembler(c.id(), c.stateBytes(), c.maskBytes(), Integer.MAX_VALUE - 64L);
+                    assembler = new Payload.Assembler(c.id(), c.stateBytes(), c.maskBytes(), c.sectionBytes(), 3L * Integer.MAX_VALUE, "call " + c.id());
                     dispatchIfComplete();
                 } else if (f instanceof Frame.Chunk c) {
                     if (assembler == null) {
@@ -238,7 +238,7 @@ public final class SiteClient {
                 requirePersonalZero(upload);
                 up = Payload.of(upload);
                 a = new Frame.Answer(c.id(), c.phase(), c.round(), options.site(), r.numSamples(), r.stats(), r.scores(), upload.meta(),
-                        up.state().length, up.mask().length, Protocol.DTYPE, "", false);
+                        up.state().length, up.mask().length, Protocol.DTYPE, "", false, up.sections().length);
             } catch (ParticipantException e) {
                 String prefix = "site '" + options.site() + "': ";
                 String why = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
@@ -269,7 +269,8 @@ public final class SiteClient {
                 }
                 if (!a.failed() && upload != null && !upload.isEmpty()) {
                     log.info(c.phase() + " round " + c.round() + ": sent " + upload.tensors().size() + " tensors, "
-                            + upload.tensors().numElements() + " elements, " + up.size() + " bytes");
+                            + upload.tensors().numElements() + " elements, " + (upload.sections().isEmpty() ? ""
+                            : upload.sections().size() + " sections " + upload.sections().names() + ", ") + up.size() + " bytes");
                 }
             } catch (TransportException e) {
                 failed = e.getMessage();

@@ -140,7 +140,8 @@ public final class SiteSession {
     public Received exchange(String phase, int round, String run, long seed, java.util.Map<String, String> meta, Payload payload,
                              long deadlineNanos, long maxAnswerBytes, ReceiveGate gate) throws TransportException, InterruptedException {
         long id = CALL_IDS.incrementAndGet();
-        Frame.Call call = new Frame.Call(id, phase, round, run, seed, meta, payload.state().length, payload.mask().length, Protocol.DTYPE);
+        Frame.Call call = new Frame.Call(id, phase, round, run, seed, meta, payload.state().length, payload.mask().length, Protocol.DTYPE,
+                payload.sections().length);
         Pending p = new Pending(call, Math.min(maxAnswerBytes, maxPayloadBytes), gate);
         synchronized (this) {
             if (!open()) {
@@ -226,9 +227,9 @@ public final class SiteSession {
                         return true;
                     }
                     pending.answer = a;
-                    pending.assembler = new Payload.Assembler(a.id(), a.stateBytes(), a.maskBytes(), pending.limit,
+                    pending.assembler = new Payload.Assembler(a.id(), a.stateBytes(), a.maskBytes(), a.sectionBytes(), pending.limit,
                             "its " + pending.call.phase() + " answer (round " + pending.call.round() + ")");
-                    if (pending.gate != null && a.stateBytes() + a.maskBytes() > 0) {
+                    if (pending.gate != null && a.stateBytes() + a.maskBytes() + a.sectionBytes() > 0) {
                         Pending p = pending;
                         p.granted = () -> granted(p);
                         if (!p.gate.enter(p.granted)) {

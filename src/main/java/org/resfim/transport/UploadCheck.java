@@ -32,6 +32,9 @@ public final class UploadCheck {
     public static final long MAX_SAMPLES = Integer.MAX_VALUE;
     private static final Set<String> SPLITS = Set.of("val", "test");
 
+    /** Most sections in a SECAGG answer (one per site of the round at most; their total size is bounded per call). */
+    public static final int MAX_SECTIONS = 1 << 16;
+
     /** Most metadata entries in an answer's header or its state encoding (uploads carry none today). */
     public static final int MAX_METADATA = 64;
 
@@ -67,6 +70,9 @@ public final class UploadCheck {
         }
         if (Phase.SETUP.name().equals(call.phase()) && call.round() == 0) {
             return new Payload.Limits(setup.tensors(), 0, MAX_METADATA);
+        }
+        if (Phase.SECAGG.name().equals(call.phase())) {
+            return new Payload.Limits(0, 0, 0, MAX_SECTIONS); // sections only; their bytes were bounded by the call's answer limit
         }
         return new Payload.Limits(0, 0, 0);
     }
@@ -124,11 +130,19 @@ public final class UploadCheck {
             } else {
                 StateValidator.validate(t, t, maxElements); // finite values, size
             }
-            if (m.mask() != null) {
+            if (m.mask() != null && phase == Phase.FIT && t.size() == 0) {
+                m.mask().requireMatches(layout); // a mask alone (privacy.secagg): it covers the whole model, the values follow masked
+            } else if (m.mask() != null) {
                 m.mask().requireMatches(t);
             }
         } catch (IllegalArgumentException e) {
             throw new TransportException(e.getMessage(), e);
+        }
+        if (phase == Phase.SECAGG && (t.size() > 0 || m.mask() != null)) {
+            throw new TransportException("a SECAGG answer carries sections only (masked ring values, shares), this one carries tensors or a mask");
+        }
+        if (phase != Phase.SECAGG && !m.sections().isEmpty()) {
+            throw new TransportException("a " + phase + " answer carries no sections, this one carries " + m.sections().names());
         }
         if (phase == Phase.EVALUATE && !m.isEmpty()) {
             throw new TransportException("an EVALUATE answer carries no model, this one carries " + t.size() + " tensors");

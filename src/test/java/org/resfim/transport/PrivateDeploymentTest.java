@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * privacy.dp over the deployment: a 3-site loopback federation with mutual TLS and local DP (seeded noise) gives the
- * same numbers as {@code simulate} with the same seed and settings; secure aggregation is refused there with the reason.
+ * same numbers as {@code simulate} with the same seed and settings (secure aggregation over gRPC: {@link SecureDeploymentTest}).
  */
 class PrivateDeploymentTest {
     private static final List<String> SITES = List.of("synthetic-1", "synthetic-2", "synthetic-3");
@@ -90,15 +90,6 @@ class PrivateDeploymentTest {
         assertEquals(uploads(sim.resolve("fedavg/seed-0/metrics.jsonl")), deployed, "the same noised uploads and the same epsilon");
         assertEquals(6, deployed.lines().count());
         // (the deployment's results.md is written by ServerRuntime without the privacy table; its metrics carry every epsilon)
-
-        Path sec = tmp.resolve("sec.yaml");
-        Files.writeString(sec, DeploymentTest.yaml(2, "fedavg") + "privacy: {secagg: true}\n");
-        Path secLog = tmp.resolve("sec.log");
-        Process refused = java(secLog, "server", "--config", sec.toString(), "--out", tmp.resolve("sec").toString(), "--host", "127.0.0.1",
-                "--port", "0", "--tls-dir", pki.toString());
-        assertTrue(refused.waitFor(60, TimeUnit.SECONDS));
-        assertNotEquals(0, refused.exitValue());
-        assertTrue(Files.readString(secLog).contains("privacy.secagg runs in simulate only"), Files.readString(secLog));
     }
     /**
      * A site killed in the middle of round 2 and restarted rejoins with the privacy settings: every upload of the run,

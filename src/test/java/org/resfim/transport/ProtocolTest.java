@@ -42,6 +42,8 @@ class ProtocolTest {
                 new Frame.Welcome(Protocol.VERSION, "site-a", "1.2.3", "abc"),
                 new Frame.Refusal("no", 7, true),
                 new Frame.Call(42, "FIT", 3, "fedprox:mu=0.1", -5, Map.of("k", "v"), 100, 7, "float32"),
+                new Frame.Call(45, "SECAGG", 3, "fedavg", 0, Map.of("secagg.step", "mask"), 0, 0, "float32", 1234),
+                new Frame.Answer(46, "SECAGG", 3, "site-a", 12, null, null, null, 0, 0, "float32", "", false, 80_021),
                 new Frame.Answer(43, "EVALUATE", 3, "site-a", 12, Map.of("loss", 0.5, "nan", Double.NaN),
                         List.of(new ImageScore("val", "img-1", new MetricSummary(0.5, 0.25, 1, 0, Double.POSITIVE_INFINITY))),
                         Map.of("m", "x"), 0, 0, "float32", "", false),
@@ -131,5 +133,54 @@ class ProtocolTest {
     void theVersionMismatchMessageNamesBothVersions() {
         String m = Protocol.versionMismatch("site 'a'", 99);
         assertTrue(m.contains("99") && m.contains("version " + Protocol.VERSION), m);
+    }
+
+    /** privacy.secagg's typed binary part: a uint64 ring vector and byte entries cross the wire as part 2, bit for bit. */
+    @Test
+    void sectionsTravelAsTheThirdPartAndAreDecodedWithinTheirLimits() throws Exception {
+        long[] ring = {0, 1, -1, Long.MIN_VALUE, Long.MAX_VALUE, 0x0123456789abcdefL};
+        org.resfim.federation.Sections sec = org.resfim.federation.Sections.builder().uint64("masked", ring)
+                .bytes("share.site-b", new byte[] {9, 8, 7}).build();
+        Payload p = Payload.of(new Message(null, null, Map.of("secagg.step", "mask"), sec));
+        assertEquals(0, p.state().length);
+        assertEquals(0, p.mask().length);
+        assertEquals(sec.encodedSize(), p.sections().length);
+        Payload.Assembler a = new Payload.Assembler(5, 0, 0, p.sections().length, p.sections().length, "its SECAGG answer");
+        for (Frame.Chunk c : p.chunks(5)) {
+            assertEquals(2, c.part());
+            a.add((Frame.Chunk) FrameCodec.decode(FrameCodec.encode(c)));
+        }
+        assertTrue(a.complete());
+        Message back = a.payload().toMessage(Map.of(), "test", new Payload.Limits(0, 0, 0, 2));
+        assertArrayEquals(ring, back.sections().uint64("masked"));
+        assertArrayEquals(new byte[] {9, 8, 7}, back.sections().bytes("share.site-b"));
+        assertEquals(org.resfim.federation.Sections.Type.UINT64, back.sections().type("masked"));
+        assertThrows(IllegalArgumentException.class, () -> back.sections().bytes("masked"), "a ring vector is not bytes");
+        // one byte more than the limit: refused before anything is kept, naming what was declared
+        TransportException big = assertThrows(TransportException.class,
+                () -> new Payload.Assembler(5, 0, 0, p.sections().length + 1L, p.sections().length, "its SECAGG answer (round 3)"));
+        assertTrue(big.getMessage().contains("its SECAGG answer (round 3) declares a payload of " + (p.sections().length + 1)), big.getMessage());
+        assertThrows(org.resfim.state.StateFormatException.class, () -> p.toMessage(Map.of(), "test", new Payload.Limits(0, 0, 0, 1)),
+                "more sections than the limit");
+    }
+
+    @Test
+    void aMalformedSectionsEncodingIsRefusedWithTheReason() {
+        byte[] good = org.resfim.federation.Sections.builder().uint64("masked", new long[] {1, 2, 3}).build().encode();
+        // the count of the entry says 1000 ring elements: 8000 bytes that are not there; nothing is allocated for them
+        byte[] lying = good.clone();
+        java.nio.ByteBuffer.wrap(lying).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(9 + 2 + 6 + 1, 1000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> org.resfim.federation.Sections.decode(lying, 10));
+        assertTrue(e.getMessage().contains("section 'masked' (1000 UINT64 elements) needs 8000 bytes, 24 are left"), e.getMessage());
+        byte[] type = good.clone();
+        type[9 + 2 + 6] = 7;
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> org.resfim.federation.Sections.decode(type, 10)).getMessage()
+                .contains("unknown type 7"));
+        byte[] trailing = Arrays.copyOf(good, good.length + 1);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> org.resfim.federation.Sections.decode(trailing, 10)).getMessage()
+                .contains("1 bytes after the last section"));
+        assertThrows(IllegalArgumentException.class, () -> org.resfim.federation.Sections.decode(Arrays.copyOf(good, 5), 10));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> org.resfim.federation.Sections.decode(good, 0)).getMessage()
+                .contains("1 sections, more than the 0"));
     }
 }

@@ -83,6 +83,10 @@ public final class SecAggSite {
                 double weight = directory.sites().get(directory.index(site)).weight();
                 int[] sharers = p.mode() == PrivacySettings.Mode.DISTRIBUTED ? directory.sharers() : null;
                 BitSet mine = bitset();
+                if (SecAggWire.values(request) != mine.cardinality()) {
+                    throw new SecAggException("the coordinator asks " + site + " for " + SecAggWire.values(request) + " masked values; its mask shares "
+                            + mine.cardinality() + " elements");
+                }
                 long[] v = new long[mine.cardinality()];
                 double[] flat = values();
                 int i = 0;

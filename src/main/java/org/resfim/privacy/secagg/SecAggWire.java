@@ -1,10 +1,9 @@
 package org.resfim.privacy.secagg;
 
 import org.resfim.federation.Message;
+import org.resfim.federation.Sections;
 
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.BitSet;
@@ -13,8 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The secure-aggregation messages as {@link Message} metadata (string entries, binary values in Base64), so that the
- * same objects cross the in-process transport and a network one. Entries start with {@code secagg.}.
+ * The secure-aggregation messages as {@link Message}s, so that the same objects cross the in-process transport and a
+ * network one: small entries (the step, names, weights, counts) as metadata, starting with {@code secagg.}; public
+ * keys, bitsets, sealed shares and revealed shares as {@link Sections} of type bytes, the masked vector as a section
+ * of type uint64 (ring elements). Only a FIT answer's two public keys travel in its metadata (Base64, 44 bytes each).
  */
 public final class SecAggWire {
     static final String STEP = "secagg.step";
@@ -77,8 +78,18 @@ public final class SecAggWire {
 
     // ---------------------------------------------------------------- step "share": the directory
 
+    /** Bytes of one sealed share bundle (AES-GCM: 12-byte nonce, the two 66-byte shares, 16-byte tag). */
+    public static final int SEALED_BYTES = 12 + 2 * Shamir.SHARE_BYTES + 16;
+    /** Meta entry of a mask request: how many ring elements the addressed site's answer must hold (its shared elements). */
+    static final String VALUES = "secagg.values";
+
+    /**
+     * The directory as small meta entries (names, weights, the layout) and binary sections (each site's public keys
+     * and bitset of shared elements).
+     */
     public static Message shareRequest(SecAgg.Directory d, Layout layout) {
         Map<String, String> m = new LinkedHashMap<>();
+        Sections.Builder b = Sections.builder();
         m.put(STEP, "share");
         m.put("secagg.round", Integer.toString(d.round()));
         m.put("secagg.t", Integer.toString(d.threshold()));
@@ -88,67 +99,70 @@ public final class SecAggWire {
             SecAgg.Keys k = d.sites().get(i);
             String p = "secagg.site." + i + ".";
             m.put(p + "name", k.site());
-            m.put(p + "enc", b64(k.encryptionKey()));
-            m.put(p + "mask", b64(k.maskKey()));
-            m.put(p + "bits", b64(k.shared().toByteArray()));
             m.put(p + "weight", Double.toString(k.weight()));
+            b.bytes(i + ".enc", k.encryptionKey()).bytes(i + ".mask", k.maskKey()).bytes(i + ".bits", k.shared().toByteArray());
         }
-        return new Message(null, null, m);
+        return new Message(null, null, m, b.build());
     }
 
     public static Layout layout(Message request) {
-        return Layout.decode(request.meta().get("secagg.layout"));
+        return Layout.decode(entry(request, "secagg.layout"));
     }
 
     public static SecAgg.Directory directory(Message request) {
         Map<String, String> m = request.meta();
-        int n = Integer.parseInt(m.get("secagg.count"));
+        Sections x = request.sections();
+        int n = Integer.parseInt(entry(request, "secagg.count"));
         Layout layout = layout(request);
         List<SecAgg.Keys> sites = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String p = "secagg.site." + i + ".";
-            sites.add(new SecAgg.Keys(m.get(p + "name"), unb64(m.get(p + "enc")), unb64(m.get(p + "mask")), BitSet.valueOf(unb64(m.get(p + "bits"))),
-                    Double.parseDouble(m.get(p + "weight"))));
+            sites.add(new SecAgg.Keys(entry(request, p + "name"), section(x, i + ".enc"), section(x, i + ".mask"), BitSet.valueOf(section(x, i + ".bits")),
+                    Double.parseDouble(entry(request, p + "weight"))));
         }
-        return new SecAgg.Directory(Integer.parseInt(m.get("secagg.round")), layout.length(), Integer.parseInt(m.get("secagg.t")), sites);
+        return new SecAgg.Directory(Integer.parseInt(entry(request, "secagg.round")), layout.length(), Integer.parseInt(entry(request, "secagg.t")), sites);
     }
 
     public static Message shareReply(Map<String, byte[]> sealed) {
-        Map<String, String> m = new LinkedHashMap<>();
-        sealed.forEach((to, ct) -> m.put("secagg.share." + to, b64(ct)));
-        return new Message(null, null, m);
+        Sections.Builder b = Sections.builder();
+        sealed.forEach((to, ct) -> b.bytes("share." + to, ct));
+        return new Message(null, null, null, b.build());
     }
 
     public static Map<String, byte[]> shares(Message reply) {
-        return prefixed(reply.meta(), "secagg.share.");
+        return reply.sections().bytesWithPrefix("share.");
     }
 
     // ---------------------------------------------------------------- step "mask"
 
-    public static Message maskRequest(Map<String, byte[]> inbox) {
+    /** The shares addressed to a site, and how many ring elements its masked vector must hold. */
+    public static Message maskRequest(Map<String, byte[]> inbox, int values) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(STEP, "mask");
-        inbox.forEach((from, ct) -> m.put("secagg.inbox." + from, b64(ct)));
-        return new Message(null, null, m);
+        m.put(VALUES, Integer.toString(values));
+        Sections.Builder b = Sections.builder();
+        inbox.forEach((from, ct) -> b.bytes("inbox." + from, ct));
+        return new Message(null, null, m, b.build());
     }
 
     public static Map<String, byte[]> inbox(Message request) {
-        return prefixed(request.meta(), "secagg.inbox.");
+        return request.sections().bytesWithPrefix("inbox.");
+    }
+
+    /** The number of ring elements a mask request asks for. */
+    public static int values(Message request) {
+        return Integer.parseInt(entry(request, VALUES));
     }
 
     public static Message maskedReply(long[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        b.asLongBuffer().put(values);
-        return new Message(null, null, Map.of("secagg.masked", b64(b.array())));
+        return new Message(null, null, null, Sections.builder().uint64("masked", values).build());
     }
 
     public static long[] masked(Message reply) {
-        byte[] raw = unb64(reply.meta().get("secagg.masked"));
-        if (raw.length % 8 != 0) {
-            throw new SecAggException("a masked vector of " + raw.length + " bytes is not a whole number of ring elements");
+        long[] v = reply.sections().uint64("masked");
+        if (v == null) {
+            throw new SecAggException("the answer to the mask step carries no masked vector (section 'masked', uint64)");
         }
-        long[] v = new long[raw.length / 8];
-        ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(v);
         return v;
     }
 
@@ -167,18 +181,85 @@ public final class SecAggWire {
     }
 
     public static Message revealReply(SecAgg.Reveal r) {
-        Map<String, String> m = new LinkedHashMap<>();
-        r.selfMaskShares().forEach((s, v) -> m.put("secagg.self." + s, b64(v.toByteArray())));
-        r.maskKeyShares().forEach((s, v) -> m.put("secagg.key." + s, b64(v.toByteArray())));
-        return new Message(null, null, m);
+        Sections.Builder b = Sections.builder();
+        r.selfMaskShares().forEach((s, v) -> b.bytes("self." + s, Shamir.encode(v)));
+        r.maskKeyShares().forEach((s, v) -> b.bytes("key." + s, Shamir.encode(v)));
+        return new Message(null, null, null, b.build());
     }
 
     public static SecAgg.Reveal reveal(String site, Message reply) {
         Map<String, BigInteger> self = new LinkedHashMap<>();
         Map<String, BigInteger> key = new LinkedHashMap<>();
-        prefixed(reply.meta(), "secagg.self.").forEach((s, v) -> self.put(s, new BigInteger(v)));
-        prefixed(reply.meta(), "secagg.key.").forEach((s, v) -> key.put(s, new BigInteger(v)));
+        reply.sections().bytesWithPrefix("self.").forEach((s, v) -> self.put(s, share(site, s, v)));
+        reply.sections().bytesWithPrefix("key.").forEach((s, v) -> key.put(s, share(site, s, v)));
         return new SecAgg.Reveal(site, self, key);
+    }
+
+    private static BigInteger share(String from, String of, byte[] v) {
+        if (v.length != Shamir.SHARE_BYTES) {
+            throw new SecAggException(from + " revealed a share of " + of + " of " + v.length + " bytes, not " + Shamir.SHARE_BYTES);
+        }
+        return Shamir.decode(v, 0);
+    }
+
+    // ---------------------------------------------------------------- what an answer may weigh
+
+    /**
+     * The most bytes the answer to the exchange {@code request} may carry (its sections' encoding), computed from the
+     * request alone, so that a network transport refuses anything larger before it keeps a byte: for "share" one
+     * sealed bundle per site of the directory, for "mask" exactly 8 bytes per element the addressed site declared
+     * shared in its FIT mask, for "unmask" one share per site named in the request; 0 for anything else.
+     */
+    public static long answerBound(Message request) {
+        String step = step(request);
+        if (step == null) {
+            return 0;
+        }
+        long n = Sections.HEADER_BYTES;
+        switch (step) {
+            case "share" -> {
+                int k = Integer.parseInt(entry(request, "secagg.count"));
+                for (int i = 0; i < k; i++) {
+                    n += Sections.entrySize(utf8("share." + entry(request, "secagg.site." + i + ".name")), Sections.Type.BYTES, SEALED_BYTES);
+                }
+            }
+            case "mask" -> n += Sections.entrySize(utf8("masked"), Sections.Type.UINT64, values(request));
+            case "unmask" -> {
+                for (String s : concat(list(request.meta().get("secagg.survivors")), list(request.meta().get("secagg.dropped")))) {
+                    n += Sections.entrySize(utf8("self." + s), Sections.Type.BYTES, Shamir.SHARE_BYTES); // "key." is shorter
+                }
+            }
+            default -> {
+                return 0;
+            }
+        }
+        return n;
+    }
+
+    private static int utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    private static String entry(Message m, String key) {
+        String v = m.meta().get(key);
+        if (v == null) {
+            throw new SecAggException("a secure-aggregation message lacks its entry '" + key + "'");
+        }
+        return v;
+    }
+
+    private static byte[] section(Sections x, String name) {
+        byte[] v = x.bytes(name);
+        if (v == null) {
+            throw new SecAggException("a secure-aggregation message lacks its section '" + name + "'");
+        }
+        return v;
     }
 
     public static String step(Message request) {
@@ -189,13 +270,4 @@ public final class SecAggWire {
         return s == null || s.isEmpty() ? List.of() : List.of(s.split("\n"));
     }
 
-    private static Map<String, byte[]> prefixed(Map<String, String> meta, String prefix) {
-        Map<String, byte[]> out = new LinkedHashMap<>();
-        meta.forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
-                out.put(k.substring(prefix.length()), unb64(v));
-            }
-        });
-        return out;
-    }
 }
