@@ -112,6 +112,9 @@ class SecureDeploymentTest {
         Path simLog = tmp.resolve("sim.log");
         exitsZero(resfim(simLog, "simulate", "--config", cfg.toString(), "--out", sim.toString(), "--threads", "1"), simLog, 180);
         assertEquals(DeploymentTest.table(sim), DeploymentTest.table(run), "deployment and simulation give the same table");
+        // the one run driver writes the privacy section for a deployment too: the same ε per site as the simulation's
+        assertEquals(privacySection(sim), privacySection(run));
+        assertTrue(privacySection(run).contains("ε"), privacySection(run));
         for (String method : List.of("fedavg", "pfl-resfim")) {
             String deployed = uploads(run.resolve(method + "/seed-0/metrics.jsonl"));
             assertEquals(uploads(sim.resolve(method + "/seed-0/metrics.jsonl")), deployed, method + ": the same sites aggregated, the same epsilon");
@@ -218,5 +221,16 @@ class SecureDeploymentTest {
         return MetricsLog.readEvents(metrics, "evaluate").stream().filter(n -> !n.path("site").asText().equals("synthetic-3"))
                 .map(n -> n.path("round").asInt() + " " + n.path("site").asText() + " " + n.path("images").toString()).sorted()
                 .collect(Collectors.joining("\n"));
+    }
+
+    /** The "## Privacy" section of a run's results.md, up to the next section or the provenance block. */
+    private static String privacySection(Path runDir) throws IOException {
+        String md = Files.readString(runDir.resolve("results.md"));
+        int a = md.indexOf("## Privacy");
+        assertTrue(a >= 0, "no privacy section in " + runDir + ": " + md);
+        int b = md.indexOf("```", a);
+        int c = md.indexOf("\n## ", a + 3);
+        int end = Math.min(b < 0 ? md.length() : b, c < 0 ? md.length() : c);
+        return md.substring(a, end);
     }
 }
