@@ -37,6 +37,33 @@ public record Cell(int index, String method, long seed, int fold, int folds) {
     }
 
     /**
+     * The cells of the plan in a run directory, from its {@code config.resolved.json} (methods, seeds, evaluation.folds).
+     *
+     * @throws IllegalArgumentException naming the directory when it holds no plan
+     */
+    public static List<Cell> of(java.nio.file.Path runDir) {
+        java.nio.file.Path f = runDir.resolve(RunDirectory.RESOLVED);
+        if (!java.nio.file.Files.isRegularFile(f)) {
+            throw new IllegalArgumentException(runDir + " holds no plan (" + f.getFileName() + " is missing): write it with "
+                    + "`resfim simulate --plan-only --out " + runDir + "`");
+        }
+        com.fasterxml.jackson.databind.JsonNode n;
+        try {
+            n = RunDirectory.upgrade(new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile()));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+        List<String> methods = new ArrayList<>();
+        n.path("methods").forEach(x -> methods.add(x.asText()));
+        List<Long> seeds = new ArrayList<>();
+        n.path("seeds").forEach(x -> seeds.add(x.asLong()));
+        if (methods.isEmpty() || seeds.isEmpty()) {
+            throw new IllegalArgumentException(f + " names no methods or no seeds: not a plan written by `resfim simulate`");
+        }
+        return all(methods, seeds, n.path("evaluation").path("folds").asInt(1));
+    }
+
+    /**
      * The cell {@code text} names among {@code cells}: its index ({@code 3}) or {@code method/seed[/fold]} (the fold
      * may be left out when the plan has one).
      *
