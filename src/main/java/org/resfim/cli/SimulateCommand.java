@@ -39,6 +39,9 @@ public final class SimulateCommand implements Callable<Integer> {
     Path resume;
     @Option(names = "--threads", defaultValue = "0", description = "libtorch threads (0 = all cores).")
     int threads;
+    @Option(names = "--device", paramLabel = "cpu|cuda[:N]", description = {"Where libtorch trains (default: training.device, else cpu);",
+            "cuda needs the CUDA build (mvn -Pcuda). Also with --resume (e.g. a cell on a GPU node)."})
+    String device;
     @Option(names = "--plan-only", description = {"Write the run directory's plan (resolved configuration, run.json, split manifests)",
             "and train nothing; then run its cells with --resume DIR --cell I (`resfim sweep` writes Slurm and Kubernetes jobs)."})
     boolean planOnly;
@@ -75,9 +78,18 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         SimulationPlan plan = Plans.build(o); // before libtorch starts: a configuration error needs none
         Djl.setThreads(threads);
-        System.out.printf("ResFIM simulate: %s, methods %s, seeds %s, %d rounds, E = %d, %d threads -> %s%n",
+        if (!planOnly) { // a plan trains nothing: it can be written on a machine without the GPU its cells will use
+            if (device != null && !device.trim().toLowerCase(java.util.Locale.ROOT).matches(org.resfim.federation.TrainingSettings.DEVICE_PATTERN)) {
+                throw new org.resfim.config.OptionException("--device '" + device + "' must be cpu, cuda or cuda:N (a GPU's index)");
+            }
+            Djl.setDevice(device != null ? device : plan.training().device());
+        } else if (device != null) {
+            throw new IllegalArgumentException("--device is where cells train: give it to the cells (--resume DIR --cell I --device ...),"
+                    + " or write training.device in the configuration");
+        }
+        System.out.printf("ResFIM simulate: %s, methods %s, seeds %s, %d rounds, E = %d, %d threads%s -> %s%n",
                 plan.data().source(), plan.methods(), plan.seeds(), plan.federation().rounds(), plan.training().localEpochs(),
-                Djl.threads(), plan.out());
+                Djl.threads(), Djl.device().isGpu() ? ", " + Djl.deviceName() : "", plan.out());
         if (planOnly) {
             List<org.resfim.run.Cell> cells = new Simulation(plan, System.out).planOnly();
             System.out.println("Planned " + cells.size() + " cells in " + plan.out().toAbsolutePath() + "; run each with");
