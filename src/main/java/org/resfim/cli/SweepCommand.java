@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
 
 /** {@code resfim sweep list|slurm|k8s DIR}: a planned run directory's cells as cluster jobs. */
 @Command(name = "sweep", description = {
-        "Run a planned study's cells as cluster jobs (write the plan with `resfim simulate --plan-only --out DIR`).",
+        "Run a planned study's cells as Slurm or Kubernetes jobs.",
+        "Write the plan first with `resfim simulate --plan-only --out DIR`.",
         "Each cell (method × seed × fold) runs as `resfim simulate --resume DIR --cell I` in the shared run directory;",
         "the cell that completes the plan writes the tables; `resfim report DIR` names the cells still missing."},
         subcommands = {SweepCommand.ListCells.class, SweepCommand.Slurm.class, SweepCommand.Kubernetes.class})
@@ -60,8 +61,8 @@ public final class SweepCommand implements Runnable {
         }
     }
 
-    @Command(name = "slurm", description = {"Write DIR/sweep/slurm.sbatch: a job array with one task per cell and a log per cell",
-            "(DIR/sweep/logs/cell-I.log), and print the command that submits it."})
+    @Command(name = "slurm", description = {"Write an sbatch job array with one task per cell (DIR/sweep/slurm.sbatch).",
+            "A log per cell (DIR/sweep/logs/cell-I.log); prints the command that submits it."})
     static final class Slurm implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "A run directory written by `resfim simulate --plan-only --out DIR`, on a file system every node mounts.")
         Path dir;
@@ -106,8 +107,8 @@ public final class SweepCommand implements Runnable {
         }
     }
 
-    @Command(name = "k8s", description = {"Write DIR/sweep/k8s-job.yaml: a Kubernetes Indexed Job with one completion index per cell,",
-            "the run directory on a PersistentVolumeClaim, and print the command that applies it."})
+    @Command(name = "k8s", description = {"Write a Kubernetes Indexed Job with one completion index per cell.",
+            "DIR/sweep/k8s-job.yaml, the run directory on a PersistentVolumeClaim; prints the command that applies it."})
     static final class Kubernetes implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "A run directory written by `resfim simulate --plan-only --out DIR`, on the claim's volume.")
         Path dir;
