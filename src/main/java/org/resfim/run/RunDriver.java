@@ -172,7 +172,7 @@ public final class RunDriver {
         sites.prepare();
         Path runDir = dir.runDir(cell.method(), cell.seed(), cell.fold(), folds);
         try (RunDirectory.CellLock lock = dir.lockCell(runDir, cell.id())) {
-            dir.locked(() -> sites.beginSeed(cell.seed())); // the seed's manifest: written once, checked after
+            sites.beginSeed(cell.seed()); // a simulation writes the seed's manifest under the directory's lock, or checks it
             ModelState initial = sites.initial(cell.seed());
             long fullBytes = sites.fullModelBytes(initial);
             runOne(sites, cell.method(), cell.seed(), cell.fold(), initial);

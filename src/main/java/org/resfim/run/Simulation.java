@@ -124,8 +124,8 @@ public final class Simulation {
         public void beginSeed(long seed) {
             loaded.keySet().removeIf(s -> s != seed); // one seed's data in memory at a time
             List<SiteDataset> sites = loaded.computeIfAbsent(seed, sd -> FederationData.load(plan.data(), sd, plan.data().imageHeight()));
-            if (cell) {
-                dir.writeOrCheckManifest(seed, sites);
+            if (cell) { // loaded outside the lock; written once (or checked) under it
+                dir.locked(() -> dir.writeOrCheckManifest(seed, sites));
             } else {
                 dir.writeManifest(seed, sites);
             }

@@ -101,6 +101,37 @@ class CellsTest {
     }
 
     @Test
+    void aKilledCellResumesFromItsOwnCheckpoint(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("one.yaml");
+        Files.writeString(cfg, TinyRuns.yaml(4));
+        Path run = tmp.resolve("run");
+        assertEquals(0, Main.execute("simulate", "--config", cfg.toString(), "--methods", "fedavg,local", "--out", run.toString(), "--threads", "1",
+                "--plan-only"));
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m",
+                "-cp", System.getProperty("java.class.path"), "org.resfim.cli.Main", "simulate", "--resume", run.toString(), "--cell", "fedavg/0");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("cell.log").toFile()).start();
+        Path metrics = run.resolve("fedavg/seed-0/metrics.jsonl");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline && p.isAlive()) { // kill after round 1, before round 4
+            if (Files.exists(metrics) && Files.readAllLines(metrics).stream().filter(l -> l.contains("\"event\":\"evaluate\"")).count() >= 4) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertTrue(p.isAlive(), "the cell finished before it could be killed:\n" + Files.readString(tmp.resolve("cell.log")));
+        p.destroyForcibly(); // SIGKILL
+        p.waitFor(30, TimeUnit.SECONDS);
+        assertEquals(List.of("fedavg/0/0", "local/0/0"), RunResults.read(run).missingCells().stream().map(Cell::id).toList());
+
+        assertEquals(0, Main.execute("simulate", "--resume", run.toString(), "--cell", "1"));
+        assertEquals(0, Main.execute("simulate", "--resume", run.toString(), "--cell", "0"), "the killed cell continues");
+        assertEquals(4 * 3, Files.readAllLines(metrics).stream().filter(l -> l.contains("\"event\":\"evaluate\"")).count(), "every round once");
+        Path straight = tmp.resolve("straight");
+        assertEquals(0, Main.execute("simulate", "--config", cfg.toString(), "--methods", "fedavg,local", "--out", straight.toString(), "--threads", "1"));
+        assertEquals(TinyRuns.table(straight), TinyRuns.table(run));
+    }
+
+    @Test
     void badCellsAndABusyCellAreRefusedWithTheirName(@TempDir Path tmp) throws Exception {
         Path cfg = config(tmp);
         Path run = tmp.resolve("run");
