@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 @Command(name = "resfim", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         versionProvider = VersionCommand.Provider.class,
         description = "Personalized federated learning (pFL-ResFIM) for medical image segmentation.",
-        subcommands = {SimulateCommand.class, ServerCommand.class, ClientCommand.class, CertsCommand.class, AuditCommand.class, ReportCommand.class, CompareCommand.class, PredictCommand.class, TrainLocalCommand.class, DataCommand.class, StyleCommand.class, ConfigCommand.class, BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SimulateCommand.class, ServerCommand.class, ClientCommand.class, CertsCommand.class, AuditCommand.class, ReportCommand.class, CompareCommand.class, SweepCommand.class, PredictCommand.class, TrainLocalCommand.class, DataCommand.class, StyleCommand.class, ConfigCommand.class, BenchCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static {
         // Before any DJL class loads: never download, never phone home.

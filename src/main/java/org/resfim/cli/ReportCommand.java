@@ -25,6 +25,10 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         OptionChecks.range("--examples", examples, 0, 1000);
+        String missing = org.resfim.report.html.RunResults.read(runDir).missingNote();
+        if (missing != null) {
+            System.out.println(missing);
+        }
         Path f = RunReport.write(runDir, out, examples);
         System.out.println("wrote " + f.toAbsolutePath());
         return 0;

@@ -39,11 +39,27 @@ public final class SimulateCommand implements Callable<Integer> {
     Path resume;
     @Option(names = "--threads", defaultValue = "0", description = "libtorch threads (0 = all cores).")
     int threads;
+    @Option(names = "--device", paramLabel = "cpu|cuda[:N]", description = {"Where libtorch trains (default: training.device, else cpu);",
+            "cuda needs the CUDA build (mvn -Pcuda). Also with --resume (e.g. a cell on a GPU node)."})
+    String device;
+    @Option(names = "--plan-only", description = {"Write the run directory's plan (resolved configuration, run.json, split manifests)",
+            "and train nothing; then run its cells with --resume DIR --cell I (`resfim sweep` writes Slurm and Kubernetes jobs)."})
+    boolean planOnly;
+    @Option(names = "--cell", paramLabel = "I|METHOD/SEED/FOLD", description = {"With --resume: run exactly this cell of the plan",
+            "(its index from 0, or method/seed/fold); cells of one directory may run at once in separate processes."})
+    String cell;
 
     @Override
     public Integer call() {
         OptionChecks.threads(threads); // --rounds, --local-epochs and --folds are checked with the configuration keys they replace
         Plans.Overrides o;
+        if (cell != null && resume == null) {
+            throw new IllegalArgumentException("--cell runs one cell of a planned run directory: give it with --resume DIR"
+                    + " (write the plan with `resfim simulate --plan-only --out DIR`)");
+        }
+        if (planOnly && resume != null) {
+            throw new IllegalArgumentException("--plan-only writes a new plan: give --out DIR, not --resume");
+        }
         if (resume != null) {
             if (threads == 0) {
                 threads = ResumeInfo.threads(resume); // same threads, same float reductions, same numbers
@@ -62,9 +78,34 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         SimulationPlan plan = Plans.build(o); // before libtorch starts: a configuration error needs none
         Djl.setThreads(threads);
-        System.out.printf("ResFIM simulate: %s, methods %s, seeds %s, %d rounds, E = %d, %d threads -> %s%n",
+        if (!planOnly) { // a plan trains nothing: it can be written on a machine without the GPU its cells will use
+            if (device != null && !device.trim().toLowerCase(java.util.Locale.ROOT).matches(org.resfim.federation.TrainingSettings.DEVICE_PATTERN)) {
+                throw new org.resfim.config.OptionException("--device '" + device + "' must be cpu, cuda or cuda:N (a GPU's index)");
+            }
+            Djl.setDevice(device != null ? device : plan.training().device());
+        } else if (device != null) {
+            throw new IllegalArgumentException("--device is where cells train: give it to the cells (--resume DIR --cell I --device ...),"
+                    + " or write training.device in the configuration");
+        }
+        System.out.printf("ResFIM simulate: %s, methods %s, seeds %s, %d rounds, E = %d, %d threads%s -> %s%n",
                 plan.data().source(), plan.methods(), plan.seeds(), plan.federation().rounds(), plan.training().localEpochs(),
-                Djl.threads(), plan.out());
+                Djl.threads(), Djl.device().isGpu() ? ", " + Djl.deviceName() : "", plan.out());
+        if (planOnly) {
+            List<org.resfim.run.Cell> cells = new Simulation(plan, System.out).planOnly();
+            System.out.println("Planned " + cells.size() + " cells in " + plan.out().toAbsolutePath() + "; run each with");
+            System.out.println("  resfim simulate --resume " + plan.out() + " --cell I      (I = 0.." + (cells.size() - 1) + ")");
+            System.out.println("or write a job array: resfim sweep slurm " + plan.out() + "  |  resfim sweep k8s " + plan.out());
+            return 0;
+        }
+        if (cell != null) {
+            ResultTable table = new Simulation(plan, System.out).runCell(cell);
+            if (table != null) {
+                System.out.println();
+                System.out.println(table.markdown());
+                System.out.println("Run directory: " + plan.out().toAbsolutePath() + " (every cell complete)");
+            }
+            return 0;
+        }
         ResultTable table = new Simulation(plan, System.out).run();
         System.out.println();
         System.out.println(table.markdown());

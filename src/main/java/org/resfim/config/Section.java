@@ -83,6 +83,11 @@ public final class Section {
         throw origin.badValue(name, key, "must be true or false, got '" + v + "'");
     }
 
+    /** An error naming this section's key (and the file or option that set it). */
+    public RuntimeException badValue(String key, String problem) {
+        return origin.badValue(name, key, problem);
+    }
+
     public String getString(String key) {
         Object v = raw(key);
         return v == null ? null : String.valueOf(v);

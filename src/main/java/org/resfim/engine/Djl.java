@@ -17,6 +17,11 @@ public final class Djl {
     }
 
     private static volatile Engine engine;
+    /** Where every network's tensors are created ({@link UNet}'s manager; inputs and intermediates come from its sub-managers). */
+    private static volatile ai.djl.Device device = ai.djl.Device.cpu();
+
+    /** The Maven profile and the artifact that bring CUDA's libtorch (Maven Central serves no newer CUDA build for DJL). */
+    public static final String CUDA_ARTIFACT = "ai.djl.pytorch:pytorch-native-cu124:2.5.1 (with pytorch-jni 2.5.1-0.33.0, DJL 0.33.0)";
 
     private Djl() {
     }
@@ -49,6 +54,50 @@ public final class Djl {
         engine();
         int n = threads > 0 ? threads : Integer.getInteger("resfim.threads", Runtime.getRuntime().availableProcessors());
         JniUtils.setNumThreads(n);
+    }
+
+    /**
+     * Sets the device every network is created on: {@code cpu} (the default), {@code cuda} (GPU 0) or {@code cuda:N}.
+     * A CUDA device that this build cannot reach is refused, never replaced by the CPU.
+     *
+     * @throws IllegalArgumentException for another name
+     * @throws IllegalStateException naming the CUDA artifact and Maven profile when libtorch has no CUDA, or the GPU is absent
+     */
+    public static void setDevice(String spec) {
+        String s = spec == null ? "cpu" : spec.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!s.matches(org.resfim.federation.TrainingSettings.DEVICE_PATTERN)) {
+            throw new IllegalArgumentException("device '" + spec + "': must be cpu, cuda or cuda:N (a GPU's index)");
+        }
+        if (s.equals("cpu")) {
+            device = ai.djl.Device.cpu();
+            return;
+        }
+        int index = s.equals("cuda") ? 0 : Integer.parseInt(s.substring(5));
+        Engine e = engine();
+        int gpus = e.getGpuCount();
+        boolean cuda = e.hasCapability(ai.djl.engine.StandardCapabilities.CUDA);
+        if (!cuda || gpus == 0) {
+            throw new IllegalStateException("device " + s + ": " + (cuda ? "libtorch has CUDA but sees no GPU (driver, CUDA_VISIBLE_DEVICES?)"
+                    : "this ResFIM runs the CPU build of libtorch (ai.djl.pytorch:pytorch-native-cpu), which has no CUDA")
+                    + "; build the CUDA one with `mvn -Pcuda -DskipTests package`, which takes " + CUDA_ARTIFACT
+                    + ", on a machine with an NVIDIA driver for CUDA 12.4; or train with --device cpu");
+        }
+        if (index >= gpus) {
+            throw new IllegalStateException("device " + s + ": libtorch sees " + gpus + " GPU" + (gpus == 1 ? "" : "s") + " (cuda:0"
+                    + (gpus > 1 ? " to cuda:" + (gpus - 1) : "") + ")");
+        }
+        device = ai.djl.Device.gpu(index);
+    }
+
+    /** The device networks are created on (the CPU unless {@link #setDevice} chose a GPU). */
+    public static ai.djl.Device device() {
+        return device;
+    }
+
+    /** The device as ResFIM names it: cpu or cuda:N. */
+    public static String deviceName() {
+        ai.djl.Device d = device;
+        return d.isGpu() ? "cuda:" + d.getDeviceId() : "cpu";
     }
 
     public static int threads() {

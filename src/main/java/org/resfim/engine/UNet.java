@@ -74,7 +74,7 @@ public final class UNet implements AutoCloseable {
 
     private UNet(UNetConfig config) {
         this.config = config;
-        this.manager = Djl.engine().newBaseManager();
+        this.manager = Djl.engine().newBaseManager(Djl.device()); // every tensor of the network, its inputs and intermediates: here
         this.normEps = NativeArrays.scalar(manager, (float) NORM_EPS);
     }
 

@@ -152,10 +152,30 @@ public final class RunDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        sameSource(before, now);
         String diff = firstDifference("", before, now);
         if (diff != null) {
             throw new IllegalArgumentException("cannot continue the run in " + root + ": it was started with other settings (" + diff
                     + "); the configuration file, the options or ResFIM's defaults changed since. Start a new run with another --out");
+        }
+    }
+
+    /**
+     * A run started with a relative {@code --config} path records it as given, and {@code --resume} (from run.json)
+     * loads the same file by its absolute path: the same source, not another setting. Rewrites {@code before}'s source
+     * to {@code now}'s when the absolute path ends with the relative one.
+     */
+    private static void sameSource(JsonNode before, JsonNode now) {
+        if (before instanceof com.fasterxml.jackson.databind.node.ObjectNode b && before.path("source").isTextual() && now.path("source").isTextual()) {
+            try {
+                Path was = Path.of(before.path("source").asText());
+                Path is = Path.of(now.path("source").asText());
+                if (!was.isAbsolute() && is.isAbsolute() && is.normalize().endsWith(was.normalize())) {
+                    b.put("source", now.path("source").asText());
+                }
+            } catch (java.nio.file.InvalidPathException e) {
+                // not paths (e.g. "<built-in synthetic default>"): compared as they are
+            }
         }
     }
 
@@ -289,6 +309,102 @@ public final class RunDirectory {
     }
 
     /**
+     * The split manifest of {@code seed} for a cell: written when absent; when present (the plan wrote it), the
+     * splits loaded now must be those it holds, or the cell would train on other data than its sibling cells.
+     */
+    void writeOrCheckManifest(long seed, List<SiteDataset> sites) {
+        Path f = root.resolve("manifests").resolve("seed-" + seed + ".json");
+        if (!Files.isRegularFile(f)) {
+            writeManifest(seed, sites);
+            return;
+        }
+        List<org.resfim.data.SplitManifest> ms = new java.util.ArrayList<>();
+        for (SiteDataset s : sites) {
+            if (s.manifest() != null) {
+                ms.add(s.manifest());
+            }
+        }
+        try {
+            String now = org.resfim.data.SplitManifest.toJson(ms);
+            if (!now.equals(Files.readString(f))) {
+                throw new IllegalArgumentException(f + " differs from the splits of the data loaded now: the data changed since the plan was"
+                        + " written, and this cell would train on other images than the others; plan a new run directory");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + f, e);
+        }
+    }
+
+    /** The directory's lock file: shared files of a run whose cells run in several processes are written under it. */
+    static final String LOCK = ".resfim.lock";
+    private static final Object JVM_LOCK = new Object(); // a file lock is held per JVM: threads of one JVM queue here first
+
+    /** Runs {@code body} holding the directory's file lock (an fcntl lock, which NFS v4 shares between machines). */
+    void locked(Runnable body) {
+        synchronized (JVM_LOCK) {
+            try {
+                Files.createDirectories(root);
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(root.resolve(LOCK),
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                     java.nio.channels.FileLock ignored = ch.lock()) {
+                    body.run();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot lock " + root.resolve(LOCK) + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** A cell's own lock, held while a process runs it. */
+    public interface CellLock extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Locks the folder of one cell for this process: a second process that starts the same cell at the same time
+     * (a Slurm requeue while the first still runs, a double submission) is refused instead of interleaving rounds.
+     */
+    CellLock lockCell(Path runDir, String id) {
+        try {
+            Files.createDirectories(runDir);
+            java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(runDir.resolve(".cell.lock"),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+            java.nio.channels.FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                ch.close();
+                throw new IllegalStateException("cell " + id + " is running in another process (" + runDir.resolve(".cell.lock")
+                        + " is locked); it continues from its checkpoint when started again after that one stopped");
+            }
+            java.nio.channels.FileLock held = lock;
+            return () -> {
+                try {
+                    held.release();
+                    ch.close();
+                } catch (IOException e) {
+                    // closing the channel releases the lock in any case
+                }
+            };
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock " + runDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the cell in {@code runDir} completed all {@code rounds} (its coordinator checkpoint holds the last round). */
+    public static boolean cellComplete(Path runDir, int rounds) {
+        Path server = runDir.resolve("checkpoint").resolve("server");
+        if (!Files.isDirectory(server)) {
+            return false;
+        }
+        return new org.resfim.federation.CoordinatorCheckpoint(runDir.resolve("checkpoint")).completedRound() == rounds;
+    }
+
+    /**
      * Provenance of everything in this directory: config hash, seeds, data manifest hash, commit, versions, and the
      * machine entries that decide libtorch's float results ({@link org.resfim.engine.NumericEnvironment}).
      */
@@ -313,6 +429,9 @@ public final class RunDirectory {
             p.put("libtorch", Djl.libtorchVersion());
             p.put("java", System.getProperty("java.version"));
             p.put("threads", Djl.threads());
+            if (Djl.device().isGpu()) { // absent on the CPU, as before devices existed
+                p.put("device", Djl.deviceName());
+            }
             p.put("machine", org.resfim.engine.NumericEnvironment.describe());
         } else {
             p.put("libtorch", "not loaded (engine-free coordinator; the sites train)");

@@ -126,12 +126,100 @@ public final class RunDriver {
         return plan.methods().size() * plan.seeds().size() * folds * plan.federation().rounds();
     }
 
-    /** Runs (or continues) the whole plan with {@code sites} and returns the result table. */
-    public ResultTable run(Sites sites) {
+    /** The cells of the plan, in the order a one-process run trains them (seed, then fold, then method). */
+    public List<Cell> cells() {
+        return Cell.all(plan.methods(), plan.seeds(), folds);
+    }
+
+    /**
+     * Writes the plan of a run directory and trains nothing: the resolved configuration, {@code run.json} and every
+     * seed's split manifest, so that each cell can then run on its own ({@link #runCell}).
+     */
+    public List<Cell> planOnly(Sites sites) {
+        checkMethods();
+        String resolved = dir.checkPlan(plan);
+        sites.prepare();
+        RunDirectory.Start start = dir.start();
+        try {
+            dir.locked(() -> {
+                dir.writePlan(resolved);
+                ResumeInfo.write(plan.out(), plan.origin(), sites.engine());
+                for (long seed : plan.seeds()) {
+                    sites.beginSeed(seed);
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            start.undo();
+            throw e;
+        }
+        return cells();
+    }
+
+    /**
+     * Runs exactly one cell of a planned run directory (continuing it from its own checkpoint when it was stopped),
+     * while other processes may run other cells of the same directory: the cell writes only its own folder (locked, so
+     * that a second process cannot run the same cell at once); the split manifests are written under the directory's
+     * lock, and checked against the plan's when they exist. The cell that finds every cell complete writes the result
+     * tables and the report, under the lock. Returns the result table then, else null.
+     */
+    public ResultTable runCell(Sites sites, Cell cell) {
+        checkMethods();
+        if (!java.nio.file.Files.isRegularFile(plan.out().resolve(RunDirectory.RESOLVED))) {
+            throw new IllegalArgumentException(plan.out() + " holds no plan (" + RunDirectory.RESOLVED + " is missing): write it first with "
+                    + "`resfim simulate --plan-only --out " + plan.out() + "`");
+        }
+        dir.checkPlan(plan);
+        sites.prepare();
+        Path runDir = dir.runDir(cell.method(), cell.seed(), cell.fold(), folds);
+        try (RunDirectory.CellLock lock = dir.lockCell(runDir, cell.id())) {
+            sites.beginSeed(cell.seed()); // a simulation writes the seed's manifest under the directory's lock, or checks it
+            ModelState initial = sites.initial(cell.seed());
+            long fullBytes = sites.fullModelBytes(initial);
+            runOne(sites, cell.method(), cell.seed(), cell.fold(), initial);
+            ResultTable[] table = new ResultTable[1];
+            dir.locked(() -> {
+                List<Cell> missing = missingCells();
+                if (missing.isEmpty()) {
+                    table[0] = finish(sites, readAll(), fullBytes);
+                } else {
+                    log.info(cell.label() + " is complete; " + missing.size() + " of " + cells().size() + " cells still to run: "
+                            + String.join(", ", missing.stream().map(Cell::id).toList()));
+                }
+            });
+            return table[0];
+        }
+    }
+
+    /** The cells of the plan that have not completed all their rounds. */
+    public List<Cell> missingCells() {
+        List<Cell> out = new ArrayList<>();
+        for (Cell c : cells()) {
+            if (!RunDirectory.cellComplete(dir.runDir(c.method(), c.seed(), c.fold(), folds), plan.federation().rounds())) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** Every cell's evaluations, read from their metrics logs in the order a one-process run produces them. */
+    private List<EvalRecord> readAll() {
+        List<EvalRecord> all = new ArrayList<>();
+        for (Cell c : cells()) {
+            all.addAll(MetricsLog.readEvaluations(dir.runDir(c.method(), c.seed(), c.fold(), folds).resolve("metrics.jsonl")));
+        }
+        return all;
+    }
+
+    private void checkMethods() {
         plan.evaluation().validate(plan.federation().rounds());
         for (String m : plan.methods()) {
             AlgorithmRegistry.create(spec(m)); // refuse unknown methods and bad parameters before any work
         }
+    }
+
+    /** Runs (or continues) the whole plan with {@code sites} and returns the result table. */
+    public ResultTable run(Sites sites) {
+        checkMethods();
         String resolved = dir.checkPlan(plan); // a directory holding another run is refused before any work
         sites.prepare();
         RunDirectory.Start start = dir.start();
@@ -160,6 +248,11 @@ public final class RunDriver {
                 }
             }
         }
+        return finish(sites, all, fullBytes);
+    }
+
+    /** The result tables, their cost section and provenance, and the report, from the evaluations of every run. */
+    private ResultTable finish(Sites sites, List<EvalRecord> all, long fullBytes) {
         ResultTable table = new ResultTable(all, plan.methods(), sites.names(), plan.seeds(),
                 plan.evaluation().firstSelectableRound(plan.federation().rounds()), plan.evaluation().reference(), plan.evaluation().bootstrap());
         List<CostSummary> costs = costs(fullBytes);

@@ -49,7 +49,25 @@ public final class Simulation {
 
     /** Runs (or continues) the whole plan and returns the result table. */
     public ResultTable run() {
-        RunDriver driver = new RunDriver(plan, new RunDriver.Log() {
+        return driver().run(new InProcessSites(false));
+    }
+
+    /** Writes the plan (resolved configuration, run.json, split manifests) and trains nothing; returns the cells. */
+    public List<Cell> planOnly() {
+        return driver().planOnly(new InProcessSites(false));
+    }
+
+    /**
+     * Runs one cell ({@code cell}: its index or method/seed[/fold]) of the planned run directory; returns the result table
+     * when this cell was the last one missing, else null.
+     */
+    public ResultTable runCell(String cell) {
+        RunDriver driver = driver();
+        return driver.runCell(new InProcessSites(true), Cell.find(driver.cells(), cell));
+    }
+
+    private RunDriver driver() {
+        return new RunDriver(plan, new RunDriver.Log() {
             @Override
             public void info(String line) {
                 log.println(line);
@@ -65,7 +83,6 @@ public final class Simulation {
                 progress.round(run.label(), round, rounds, EvalRecord.meanValDiceText(evaluated));
             }
         });
-        return driver.run(new InProcessSites());
     }
 
     /** The sites in this JVM: every site's data loaded here, each a {@link SiteParticipant} behind an {@link InProcessTransport}. */
@@ -73,6 +90,12 @@ public final class Simulation {
         private final Map<Long, List<SiteDataset>> loaded = new HashMap<>();
         private List<String> names = List.of();
         private FileSiteStore store;
+        /** One cell among others that may run in other processes: an existing split manifest is checked, not rewritten. */
+        private final boolean cell;
+
+        InProcessSites(boolean cell) {
+            this.cell = cell;
+        }
 
         @Override
         public List<String> names() {
@@ -101,7 +124,11 @@ public final class Simulation {
         public void beginSeed(long seed) {
             loaded.keySet().removeIf(s -> s != seed); // one seed's data in memory at a time
             List<SiteDataset> sites = loaded.computeIfAbsent(seed, sd -> FederationData.load(plan.data(), sd, plan.data().imageHeight()));
-            dir.writeManifest(seed, sites);
+            if (cell) { // loaded outside the lock; written once (or checked) under it
+                dir.locked(() -> dir.writeOrCheckManifest(seed, sites));
+            } else {
+                dir.writeManifest(seed, sites);
+            }
         }
 
         @Override

@@ -80,7 +80,9 @@ class ContinueSettingsTest {
         ObjectNode legacy = (ObjectNode) now.deepCopy();
         legacy.remove("format");
         legacy.set("federation", json.valueToTree(plan.federation()));
-        legacy.set("training", json.valueToTree(plan.training()));
+        ObjectNode training = json.valueToTree(plan.training());
+        training.remove("device"); // added after format 2 (#20): the builds that wrote Java names had no device
+        legacy.set("training", training);
         legacy.set("evaluation", json.valueToTree(plan.evaluation()));
         legacy.set("model", json.valueToTree(plan.model()));
         assertEquals("BATCH", legacy.path("model").path("norm").asText(), "the old form");

@@ -188,6 +188,14 @@ public final class RunComparison {
                 : "mean ± std over the seeds of each run (no ± for a run of one seed)") + ". Δ: paired per-image "
                 + "Dice difference, in points, with " + (referenceLabel == null ? "the first method (or evaluation.reference) of the same run"
                 : referenceLabel + " on the same images") + "; p: Wilcoxon signed-rank test of the same pairs.\n");
+        java.util.Set<RunResults> seen = new java.util.LinkedHashSet<>();
+        rows.forEach(r -> seen.add(r.results()));
+        for (RunResults r : seen) {
+            String missing = r.missingNote();
+            if (missing != null) {
+                sb.append("\n").append(r.name()).append(": ").append(missing).append(".\n");
+            }
+        }
         return sb.toString();
     }
 

@@ -183,8 +183,10 @@ public final class RunReport {
 
     private String results() {
         ResultTable t = table();
+        String missing = run.missingNote();
+        String note = missing == null ? "" : "<p class=\"caption\"><b>" + esc(missing) + ".</b></p>\n";
         boolean noneValidates = !t.sitesWithoutValidation().isEmpty() && t.sitesWithoutValidation().size() == t.sites().size();
-        return t.html() + "<p class=\"caption\">Each site's test score is taken at its "
+        return note + t.html() + "<p class=\"caption\">Each site's test score is taken at its "
                 + (noneValidates ? "last round (" + esc(t.selectionNote()) + "). "
                 : "best validation round after round " + (run.evaluation().firstSelectableRound(run.rounds()) - 1)
                 + " (model selection on validation Dice)" + (t.selectionNote().isEmpty() ? "" : "; " + esc(t.selectionNote())) + ". ")

@@ -224,10 +224,47 @@ public final class RunResults {
         return out;
     }
 
-    /** The comparison table of what the run has evaluated so far. */
+    /**
+     * The comparison table: of the finished cells when some are finished and others not (cells of one directory run
+     * as separate jobs; {@link #missingCells}), else of what the run has evaluated so far.
+     */
     public ResultTable table() {
-        return new ResultTable(records, methods, sites, seeds, evaluation.firstSelectableRound(rounds), evaluation.reference(),
+        List<org.resfim.run.Cell> missing = missingCells();
+        List<EvalRecord> use = records;
+        if (!missing.isEmpty() && missing.size() < cells().size()) {
+            Set<String> unfinished = new java.util.HashSet<>();
+            missing.forEach(c -> unfinished.add(c.method() + "\u0000" + c.seed() + "\u0000" + c.fold()));
+            use = records.stream().filter(r -> !unfinished.contains(r.method() + "\u0000" + r.seed() + "\u0000" + r.fold())).toList();
+        }
+        return new ResultTable(use, methods, sites, seeds, evaluation.firstSelectableRound(rounds), evaluation.reference(),
                 evaluation.bootstrap());
+    }
+
+    /** The cells of the plan (method × seed × fold), in the order a one-process run trains them. */
+    public List<org.resfim.run.Cell> cells() {
+        return org.resfim.run.Cell.all(methods, seeds, folds);
+    }
+
+    /** The cells that have not completed all their rounds (not started, running, or stopped). */
+    public List<org.resfim.run.Cell> missingCells() {
+        List<org.resfim.run.Cell> out = new ArrayList<>();
+        for (org.resfim.run.Cell c : cells()) {
+            if (!RunDirectory.cellComplete(methodDir(c.method(), c.seed(), c.fold()), rounds)) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** One line on missing cells ("2 of 6 cells missing: fedavg/0/1 (index 3), ..."), or null when every cell is complete. */
+    public String missingNote() {
+        List<org.resfim.run.Cell> missing = missingCells();
+        if (missing.isEmpty()) {
+            return null;
+        }
+        return missing.size() + " of " + cells().size() + " cells missing (tables from the finished ones): "
+                + String.join(", ", missing.stream().map(c -> c.id() + " (index " + c.index() + ")").toList())
+                + "; run each with `resfim simulate --resume " + root + " --cell I`";
     }
 
     /**
