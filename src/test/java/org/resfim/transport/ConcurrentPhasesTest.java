@@ -44,14 +44,24 @@ class ConcurrentPhasesTest {
         threads.shutdownNow();
     }
 
-    /** FIT: waits {@code fitMillis.get(site)}, then uploads {@code upload} plus the site's number; records when it trained. */
+    /**
+     * The sites of one test: each FIT first counts itself in and waits (up to a minute) until all three have started FIT;
+     * whether every site saw all three start is causal evidence that the phase reached them at once (a coordinator
+     * calling them one after another would leave the first waiting until its wait ran out).
+     */
+    static final class Started {
+        final java.util.concurrent.CountDownLatch latch = new java.util.concurrent.CountDownLatch(3);
+        final Map<String, Boolean> sawAll = new ConcurrentHashMap<>();
+    }
+
+    /** FIT: waits for the others to start, then {@code fitMillis.get(site)}, then uploads {@code upload} plus the site's number. */
     private static final class Site implements SiteClient.Handler {
         final String name;
         final long fitMillis;
         final ModelState upload;
-        final Map<String, long[]> trained;
+        final Started trained;
 
-        Site(String name, long fitMillis, ModelState upload, Map<String, long[]> trained) {
+        Site(String name, long fitMillis, ModelState upload, Started trained) {
             this.name = name;
             this.fitMillis = fitMillis;
             this.upload = upload;
@@ -63,13 +73,13 @@ class ConcurrentPhasesTest {
             if (r.phase() != Phase.FIT) {
                 return new Reply(name, r.phase(), r.round(), null, 10, null, null);
             }
-            long start = System.nanoTime();
             try {
+                trained.latch.countDown();
+                trained.sawAll.put(name, trained.latch.await(60, java.util.concurrent.TimeUnit.SECONDS));
                 Thread.sleep(fitMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            trained.put(name, new long[] {start, System.nanoTime()});
             ModelState up = new ModelState();
             for (Tensor t : upload.tensors()) {
                 float[] d = t.data().clone();
@@ -80,7 +90,7 @@ class ConcurrentPhasesTest {
         }
     }
 
-    private GrpcTransport federation(Map<String, Long> fitMillis, ModelState model, GrpcTransport.Settings settings, Map<String, long[]> trained,
+    private GrpcTransport federation(Map<String, Long> fitMillis, ModelState model, GrpcTransport.Settings settings, Started trained,
                                      EventLog log) throws Exception {
         FederationServer server = new FederationServer(new FederationServer.Options("127.0.0.1", 0, null, null, SITES, "plan", 256L << 20), log);
         closing.add(server);
@@ -116,7 +126,7 @@ class ConcurrentPhasesTest {
 
     @Test
     void aPhaseReachesAllSitesAtOnceAndItsAnswersComeBackInSiteOrder() throws Exception {
-        Map<String, long[]> trained = new ConcurrentHashMap<>();
+        Started trained = new Started();
         // a finishes last, c first
         GrpcTransport t = federation(Map.of("a", 900L, "b", 600L, "c", 300L), model(1000), new GrpcTransport.Settings(30_000, 30_000, 0),
                 trained, new EventLog(null, "server"));
@@ -127,14 +137,12 @@ class ConcurrentPhasesTest {
             assertEquals(o.site(), o.reply().site());
             assertEquals(o.site().charAt(0), o.reply().upload().tensors().get("w").data()[0], "each site's own upload");
         }
-        long lastStart = trained.values().stream().mapToLong(x -> x[0]).max().orElseThrow();
-        long firstEnd = trained.values().stream().mapToLong(x -> x[1]).min().orElseThrow();
-        assertTrue(lastStart < firstEnd, "the three sites trained at the same time");
+        assertEquals(Map.of("a", true, "b", true, "c", true), trained.sawAll, "every site saw all three start FIT: they trained at the same time");
     }
 
     @Test
     void aSitePastItsDeadlineFailsAloneAndTheOthersAnswer() throws Exception {
-        Map<String, long[]> trained = new ConcurrentHashMap<>();
+        Started trained = new Started();
         EventLog log = new EventLog(null, "server");
         GrpcTransport t = federation(Map.of("a", 50L, "b", 60_000L, "c", 50L), model(1000), new GrpcTransport.Settings(30_000, 1_500, 0),
                 trained, log);
@@ -149,7 +157,7 @@ class ConcurrentPhasesTest {
 
     @Test
     void withOneAnswerReceivedAtOnceLargeAnswersAllArriveIntact() throws Exception {
-        Map<String, long[]> trained = new ConcurrentHashMap<>();
+        Started trained = new Started();
         // 12 MB per answer: far more than the flow-control window, so a session waiting for the gate really stops its site
         int n = 3_000_000;
         ModelState big = model(n);

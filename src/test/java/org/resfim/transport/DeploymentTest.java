@@ -71,7 +71,8 @@ class DeploymentTest {
         return p;
     }
 
-    private static void await(String what, long seconds, BooleanSupplier done, Path... logs) throws Exception {
+    /** Waits up to {@code seconds} for {@code done} (a real process's progress), failing with the logs' tails; the deployment tests share it. */
+    static void await(String what, long seconds, BooleanSupplier done, Path... logs) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > end) {
@@ -93,7 +94,7 @@ class DeploymentTest {
         return sb.toString();
     }
 
-    private static String read(Path f) {
+    static String read(Path f) {
         try {
             return Files.exists(f) ? Files.readString(f) : "";
         } catch (IOException e) {
@@ -105,7 +106,7 @@ class DeploymentTest {
         return read(metrics).lines().filter(l -> l.contains("\"event\":\"" + event + "\"")).count();
     }
 
-    private static int port(Path runDir) {
+    static int port(Path runDir) {
         String a = read(runDir.resolve(ServerRuntime.ADDRESS_FILE)).strip();
         return Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
     }

@@ -71,14 +71,8 @@ class EngineFreeServerTest {
         }
     }
 
-    private static void await(String what, long seconds, BooleanSupplier done, Path log) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                fail("timed out waiting for " + what + "\n" + read(log));
-            }
-            Thread.sleep(20);
-        }
+    private static void await(String what, long seconds, java.util.function.BooleanSupplier done, Path log) throws Exception {
+        DeploymentTest.await(what, seconds, done, log);
     }
 
     @Test

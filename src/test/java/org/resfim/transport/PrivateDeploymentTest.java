@@ -63,11 +63,7 @@ class PrivateDeploymentTest {
         Path serverLog = tmp.resolve("server.log");
         Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
                 "--tls-dir", pki.toString(), "--wait-for-sites", "120");
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE))) {
-            assertTrue(System.nanoTime() < end, "no server address:\n" + Files.readString(serverLog));
-            Thread.sleep(20);
-        }
+        DeploymentTest.await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
         String a = Files.readString(run.resolve(ServerRuntime.ADDRESS_FILE)).strip();
         int port = Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
         List<Process> sites = new ArrayList<>();
@@ -104,11 +100,7 @@ class PrivateDeploymentTest {
         Path serverLog = tmp.resolve("server.log");
         Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
                 "--insecure", "--wait-for-sites", "120", "--rejoin-grace", "60");
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE))) {
-            assertTrue(System.nanoTime() < end, "no server address:\n" + Files.readString(serverLog));
-            Thread.sleep(20);
-        }
+        DeploymentTest.await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
         String a = Files.readString(run.resolve(ServerRuntime.ADDRESS_FILE)).strip();
         String address = "127.0.0.1:" + a.substring(a.lastIndexOf(':') + 1);
         List<Process> sites = new ArrayList<>();
@@ -120,11 +112,7 @@ class PrivateDeploymentTest {
                     "--state", tmp.resolve("state-" + s).toString(), "--threads", "1", "--max-backoff", "1"));
         }
         Path log2 = logs.get(1);
-        end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!(Files.exists(log2) && Files.readString(log2).contains("FIT round 2 started"))) {
-            assertTrue(System.nanoTime() < end, "site 2 never trained in round 2:\n" + Files.readString(log2));
-            Thread.sleep(20);
-        }
+        DeploymentTest.await("site 2 training in round 2", 120, () -> Files.exists(log2) && DeploymentTest.read(log2).contains("FIT round 2 started"), log2);
         sites.get(1).destroyForcibly();
         assertTrue(sites.get(1).waitFor(30, TimeUnit.SECONDS));
         Path again = tmp.resolve("synthetic-2-restarted.log");

@@ -60,11 +60,7 @@ class SecureDeploymentTest {
     }
 
     private static String address(Path run, Path serverLog) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE))) {
-            assertTrue(System.nanoTime() < end, "no server address:\n" + Files.readString(serverLog));
-            Thread.sleep(20);
-        }
+        DeploymentTest.await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
         String a = Files.readString(run.resolve(ServerRuntime.ADDRESS_FILE)).strip();
         return "127.0.0.1:" + a.substring(a.lastIndexOf(':') + 1);
     }

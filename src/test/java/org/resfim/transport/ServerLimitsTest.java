@@ -97,13 +97,7 @@ class ServerLimitsTest {
     }
 
     private static void await(String what, long seconds, java.util.function.BooleanSupplier done, Path log) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                fail("timed out waiting for " + what + "\n" + read(log));
-            }
-            Thread.sleep(20);
-        }
+        DeploymentTest.await(what, seconds, done, log);
     }
 
     /** Connects as {@code site} without TLS and answers the first call with {@code payload} as its state. */
