@@ -68,6 +68,10 @@ public final class ServerCommand implements Callable<Integer> {
     double helloTimeout;
     @Option(names = "--idle-timeout", defaultValue = "120", description = "Seconds a connection without any stream stays open (default: ${DEFAULT-VALUE}).")
     double idleTimeout;
+    @Option(names = "--liveness-timeout", defaultValue = "60", description = "Seconds a site's handler may work on a call without"
+            + " progress (its reports of CPU time used stand still or stop) before the site is skipped for the round and told to"
+            + " reconnect; finds a stuck site long before --call-timeout. 0 = off (default: ${DEFAULT-VALUE}).")
+    double livenessTimeout;
     @Option(names = "--max-streams-per-connection", defaultValue = "4", description = "Streams one connection may hold; a site needs one (default: ${DEFAULT-VALUE}).")
     int maxStreams;
     @Option(names = "--max-receiving", defaultValue = "4", description = "Answers with a payload (uploads, style banks) received and decoded at"
@@ -95,6 +99,7 @@ public final class ServerCommand implements Callable<Integer> {
         OptionChecks.range("--max-streams-per-connection", maxStreams, 1, 10_000);
         OptionChecks.range("--max-connections-per-site", maxConnections, 1, 10_000);
         OptionChecks.range("--max-receiving", maxReceiving, 1, 10_000);
+        long liveness = livenessTimeout == 0 ? 0 : OptionChecks.millis("--liveness-timeout", livenessTimeout);
         if (healthPort != null) {
             OptionChecks.range("--health-port", healthPort, 0, 65535, "0 = any free port");
         } else if (!"127.0.0.1".equals(healthHost)) {
@@ -128,7 +133,7 @@ public final class ServerCommand implements Callable<Integer> {
         ServerRuntime runtime = new ServerRuntime(plan, new ServerRuntime.Options(host, listen, tls, allowList, callMillis,
                 roundMillis, rejoinMillis, waitMillis, maxUploadMb * org.resfim.state.Bytes.MB, resume != null,
                 new FederationServer.Limits(OptionChecks.millis("--hello-timeout", helloTimeout), maxStreams, maxConnections,
-                        OptionChecks.millis("--idle-timeout", idleTimeout)), maxReceiving), System.out);
+                        OptionChecks.millis("--idle-timeout", idleTimeout), liveness), maxReceiving), System.out);
         if (healthPort != null) {
             runtime.serveHealth(healthHost, healthPort);
         }

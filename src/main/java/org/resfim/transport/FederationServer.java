@@ -83,15 +83,31 @@ public final class FederationServer implements AutoCloseable {
      * @param maxStreamsPerConnection   more streams on one connection are refused (a site needs one)
      * @param maxConnectionsPerIdentity more connections with one certificate identity are refused (TLS only)
      * @param idleTimeoutMillis         a connection without any stream for that long is closed
+     * @param livenessTimeoutMillis     a site whose handler makes no progress on a call for that long (its
+     *                                  {@link Frame.Progress} reports stand still or stop) is skipped for the round and
+     *                                  told to reconnect, long before the call's deadline; 0 = no liveness check
      */
-    public record Limits(long helloTimeoutMillis, int maxStreamsPerConnection, int maxConnectionsPerIdentity, long idleTimeoutMillis) {
-        public static final Limits DEFAULT = new Limits(10_000, 4, 4, 120_000);
+    public record Limits(long helloTimeoutMillis, int maxStreamsPerConnection, int maxConnectionsPerIdentity, long idleTimeoutMillis,
+                         long livenessTimeoutMillis) {
+        public static final long DEFAULT_LIVENESS_MILLIS = 60_000;
+        public static final Limits DEFAULT = new Limits(10_000, 4, 4, 120_000, DEFAULT_LIVENESS_MILLIS);
 
         public Limits {
-            if (helloTimeoutMillis <= 0 || maxStreamsPerConnection < 1 || maxConnectionsPerIdentity < 1 || idleTimeoutMillis <= 0) {
+            if (helloTimeoutMillis <= 0 || maxStreamsPerConnection < 1 || maxConnectionsPerIdentity < 1 || idleTimeoutMillis <= 0
+                    || livenessTimeoutMillis < 0) {
                 throw new IllegalArgumentException("connection limits must be positive: " + helloTimeoutMillis + " ms, " + maxStreamsPerConnection
-                        + " streams, " + maxConnectionsPerIdentity + " connections, " + idleTimeoutMillis + " ms");
+                        + " streams, " + maxConnectionsPerIdentity + " connections, " + idleTimeoutMillis + " ms, liveness "
+                        + livenessTimeoutMillis + " ms");
             }
+        }
+
+        public Limits(long helloTimeoutMillis, int maxStreamsPerConnection, int maxConnectionsPerIdentity, long idleTimeoutMillis) {
+            this(helloTimeoutMillis, maxStreamsPerConnection, maxConnectionsPerIdentity, idleTimeoutMillis, DEFAULT_LIVENESS_MILLIS);
+        }
+
+        /** How often a site reports its progress on a call: four reports per liveness timeout (0: none). */
+        public long progressMillis() {
+            return livenessTimeoutMillis == 0 ? 0 : Math.max(50, livenessTimeoutMillis / 4);
         }
     }
 
@@ -355,7 +371,7 @@ public final class FederationServer implements AutoCloseable {
                     return;
                 }
                 SiteSession s = new SiteSession(h.site(), options.tls() == null ? "(insecure)" : peer.identity(), peer.fingerprint(),
-                        peer.address(), out, options.maxPayloadBytes(), log, () -> {
+                        peer.address(), out, options.maxPayloadBytes(), options.limits().livenessTimeoutMillis(), log, () -> {
                             try {
                                 obs.request(1);
                             } catch (RuntimeException ignored) {
@@ -380,7 +396,8 @@ public final class FederationServer implements AutoCloseable {
                 }
                 session = s;
                 try {
-                    out.sendNow(new Frame.Welcome(Protocol.VERSION, h.site(), org.resfim.run.BuildInfo.version(), options.planSha256()));
+                    out.sendNow(new Frame.Welcome(Protocol.VERSION, h.site(), org.resfim.run.BuildInfo.version(), options.planSha256(),
+                            options.limits().progressMillis()));
                 } catch (TransportException e) {
                     s.closed(e.getMessage());
                     return;

@@ -15,8 +15,14 @@ public sealed interface Frame {
     record Hello(int protocolVersion, String site, String software, String planSha256) implements Frame {
     }
 
-    /** Server → site: the session is open. */
-    record Welcome(int protocolVersion, String site, String software, String planSha256) implements Frame {
+    /**
+     * Server → site: the session is open. {@code progressMillis} > 0: while the site works on a call it sends a
+     * {@link Progress} frame that often (the server's application-level liveness check); 0: it sends none.
+     */
+    record Welcome(int protocolVersion, String site, String software, String planSha256, long progressMillis) implements Frame {
+        public Welcome(int protocolVersion, String site, String software, String planSha256) {
+            this(protocolVersion, site, software, planSha256, 0);
+        }
     }
 
     /** Either way: the session is refused and closes; {@code permanent} when retrying cannot help. */
@@ -59,6 +65,14 @@ public sealed interface Frame {
 
     /** Part of a call's or an answer's payload: part 0 = state, 1 = mask, 2 = sections, at {@code offset}. */
     record Chunk(long id, int part, long offset, byte[] data) implements Frame {
+    }
+
+    /**
+     * Site → server while its handler works on call {@code id}: the CPU time that handler's thread has used, in
+     * milliseconds. A value that stops growing means the handler is stuck (blocked, waiting, asleep), though the
+     * connection and its keepalive are fine.
+     */
+    record Progress(long id, long cpuMillis) implements Frame {
     }
 
     /** Server → site: something the site should know (why its upload was rejected, …). */

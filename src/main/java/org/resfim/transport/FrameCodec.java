@@ -49,7 +49,8 @@ public final class FrameCodec implements MethodDescriptor.Marshaller<Frame> {
         if (f instanceof Frame.Hello h) {
             w.message(1, new W().int32(1, h.protocolVersion()).string(2, h.site()).string(3, h.software()).string(4, h.planSha256()));
         } else if (f instanceof Frame.Welcome h) {
-            w.message(2, new W().int32(1, h.protocolVersion()).string(2, h.site()).string(3, h.software()).string(4, h.planSha256()));
+            w.message(2, new W().int32(1, h.protocolVersion()).string(2, h.site()).string(3, h.software()).string(4, h.planSha256())
+                    .int64(5, h.progressMillis()));
         } else if (f instanceof Frame.Refusal r) {
             w.message(3, new W().string(1, r.reason()).int32(2, r.protocolVersion()).bool(3, r.permanent()));
         } else if (f instanceof Frame.Call c) {
@@ -77,6 +78,8 @@ public final class FrameCodec implements MethodDescriptor.Marshaller<Frame> {
             w.message(7, new W().int32(1, n.round()).string(2, n.text()));
         } else if (f instanceof Frame.Bye b) {
             w.message(8, new W().string(1, b.reason()));
+        } else if (f instanceof Frame.Progress p) {
+            w.message(9, new W().int64(1, p.id()).int64(2, p.cpuMillis()));
         } else {
             throw new IllegalArgumentException("unknown frame " + f);
         }
@@ -179,7 +182,7 @@ public final class FrameCodec implements MethodDescriptor.Marshaller<Frame> {
             int tag;
             while ((tag = in.readTag()) != 0) {
                 int field = WireFormat.getTagFieldNumber(tag);
-                if (field >= 1 && field <= 8 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                if (field >= 1 && field <= 9 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
                     if (f != null) {
                         throw new IllegalArgumentException("frame has more than one body");
                     }
@@ -205,16 +208,24 @@ public final class FrameCodec implements MethodDescriptor.Marshaller<Frame> {
                 String site = "";
                 String software = "";
                 String plan = "";
+                long progress = 0;
                 while (r.next()) {
                     switch (r.field) {
                         case 1 -> version = r.in.readInt32();
                         case 2 -> site = r.in.readString();
                         case 3 -> software = r.in.readString();
                         case 4 -> plan = r.in.readString();
+                        case 5 -> {
+                            if (kind == 2) {
+                                progress = r.in.readInt64();
+                            } else {
+                                r.skip();
+                            }
+                        }
                         default -> r.skip();
                     }
                 }
-                return kind == 1 ? new Frame.Hello(version, site, software, plan) : new Frame.Welcome(version, site, software, plan);
+                return kind == 1 ? new Frame.Hello(version, site, software, plan) : new Frame.Welcome(version, site, software, plan, progress);
             }
             case 3 -> {
                 String reason = "";
@@ -333,6 +344,18 @@ public final class FrameCodec implements MethodDescriptor.Marshaller<Frame> {
                     }
                 }
                 return new Frame.Bye(reason);
+            }
+            case 9 -> {
+                long id = 0;
+                long cpu = 0;
+                while (r.next()) {
+                    switch (r.field) {
+                        case 1 -> id = r.in.readInt64();
+                        case 2 -> cpu = r.in.readInt64();
+                        default -> r.skip();
+                    }
+                }
+                return new Frame.Progress(id, cpu);
             }
             default -> throw new IllegalArgumentException("unknown frame kind " + kind);
         }

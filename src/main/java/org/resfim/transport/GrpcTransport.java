@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * FIT broadcast) is encoded once. At most {@link Settings#maxReceiving} answers with a payload are received and
  * decoded at once ({@link ReceiveGate}), so their transient copies in the heap do not grow with sites × answer
  * size. A call waits for its answer until its deadline; a site that is not connected, breaks the protocol, sends an
- * invalid upload or misses the deadline fails the call (not permanently: it is skipped for the round, and told to
+ * invalid upload, misses the deadline or, while its handler works, reports no progress for the liveness timeout
+ * ({@link FederationServer.Limits#livenessTimeoutMillis}: a stuck handler behind a healthy connection is found in
+ * seconds, not at the deadline) fails the call (not permanently: it is skipped for the round, and told to
  * reconnect). A site whose
  * connection was replaced since it last answered in step (it crashed and rejoined, or timed out) first restores
  * its own state saved after the last round it completed, so it rejoins with its personal state intact.
@@ -272,6 +274,9 @@ public final class GrpcTransport implements Transport {
                         + " before its deadline: skipped for this round");
                 s.close(Status.DEADLINE_EXCEEDED, "no answer to " + request.phase() + " round " + request.round()
                         + " before the deadline; reconnect and restore");
+            } else if (e.getCause() instanceof SiteSession.Stalled stalled) {
+                log.warn("site '" + site + "' is stuck: " + stalled.getMessage() + " of " + run + " (liveness check): skipped for this round");
+                s.close(Status.DEADLINE_EXCEEDED, stalled.getMessage() + "; skipped for this round, reconnect and restore");
             }
             throw new ParticipantException(site, e.getMessage(), false, e);
         } catch (InterruptedException e) {

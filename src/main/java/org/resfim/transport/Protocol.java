@@ -9,9 +9,10 @@ import io.grpc.MethodDescriptor;
 public final class Protocol {
     /**
      * Version of the frames and their meaning; a peer with another version is refused, naming both. 2: the SECAGG phase
-     * and the sections part (2) of a payload (privacy.secagg).
+     * and the sections part (2) of a payload (privacy.secagg). 3: Progress frames (application-level liveness) and
+     * Welcome's progress interval.
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     public static final String SERVICE = "resfim.v1.Federation";
     public static final String DTYPE = "float32";
     /** Payload bytes per chunk frame: far below gRPC's default 4 MiB message limit. */

@@ -29,7 +29,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link Handler} one at a time on one worker thread, and reconnects with exponential backoff (and jitter)
  * whenever the connection drops, until the server says Bye or refuses it for good. Every answer is recorded in
  * its {@link Audit} once it was handed to the connection (marked {@code send_failed} when the send broke off);
- * a masked upload whose personal elements are not zero is not sent at all.
+ * a masked upload whose personal elements are not zero is not sent at all. While its handler works on a call it
+ * reports the CPU time the handler's thread has used, as often as the server's Welcome asks ({@link Frame.Progress}): the
+ * server's application-level liveness check, which a connection's keepalive cannot give (gRPC answers keepalive pings
+ * even when the handler is stuck).
  */
 public final class SiteClient {
     /** Answers the server's calls for one run (method spec) and seed. */
@@ -53,6 +56,11 @@ public final class SiteClient {
     private final EventLog log;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "site-worker");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.util.concurrent.ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "site-progress");
         t.setDaemon(true);
         return t;
     });
@@ -126,7 +134,15 @@ public final class SiteClient {
             channel.shutdownNow();
             channel.awaitTermination(5, TimeUnit.SECONDS);
             worker.shutdownNow();
+            beats.shutdownNow();
         }
+    }
+
+    /** CPU time {@code thread} has used, ms (-1 where the JVM cannot measure it: then every report counts as progress). */
+    private static long cpuMillis(Thread thread) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long nanos = mx.isThreadCpuTimeSupported() ? mx.getThreadCpuTime(thread.getId()) : -1;
+        return nanos < 0 ? -1 : nanos / 1_000_000L;
     }
 
     private enum EndKind { BYE, REFUSED, LOST }
@@ -140,6 +156,8 @@ public final class SiteClient {
         private final AtomicReference<SessionEnd> end = new AtomicReference<>();
         private Outbound out;
         private volatile boolean welcomed;
+        private volatile long progressMillis;
+        private final java.util.concurrent.atomic.AtomicLong unmeasured = new java.util.concurrent.atomic.AtomicLong();
         private Frame.Call call;
         private Payload.Assembler assembler;
 
@@ -170,6 +188,7 @@ public final class SiteClient {
                         return;
                     }
                     welcomed = true;
+                    progressMillis = w.progressMillis();
                     log.info("connected to " + options.host() + ":" + options.port() + " as site '" + options.site() + "'"
                             + (options.tls() == null ? " WITHOUT TLS" : " over mutual TLS") + " (server " + w.software() + ")");
                 } else if (f instanceof Frame.Refusal r) {
@@ -228,6 +247,10 @@ public final class SiteClient {
                 send(c, error(c, "unknown phase '" + c.phase() + "'", false), Payload.EMPTY, null);
                 return;
             }
+            Thread self = Thread.currentThread();
+            long every = progressMillis;
+            java.util.concurrent.ScheduledFuture<?> beat = every <= 0 ? null : beats.scheduleAtFixedRate(() -> report(c.id(), self), every,
+                    every, TimeUnit.MILLISECONDS);
             try {
                 Message m = p.toMessage(c.meta(), "call " + c.id() + " from the server");
                 if (phase == Phase.FIT) {
@@ -245,8 +268,25 @@ public final class SiteClient {
                 a = error(c, why, e.permanent());
             } catch (StateFormatException | RuntimeException e) {
                 a = error(c, e.getClass().getSimpleName() + ": " + e.getMessage(), false);
+            } finally {
+                if (beat != null) {
+                    beat.cancel(false);
+                }
             }
             send(c, a, up, a.failed() ? null : upload);
+        }
+
+        /** One progress report on call {@code id}: the CPU time of the worker thread that handles it. */
+        private void report(long id, Thread handler) {
+            long cpu = cpuMillis(handler);
+            if (cpu < 0) {
+                cpu = unmeasured.incrementAndGet(); // no CPU clock: report that the process is alive, every time a new value
+            }
+            try {
+                out.sendNow(new Frame.Progress(id, cpu));
+            } catch (TransportException ignored) {
+                // the session is gone; the call's answer will not reach the server either
+            }
         }
 
         private Frame.Answer error(Frame.Call c, String why, boolean permanent) {

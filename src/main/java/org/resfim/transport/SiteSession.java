@@ -38,6 +38,7 @@ public final class SiteSession {
     private final long number = NUMBERS.incrementAndGet();
     private final Outbound out;
     private final long maxPayloadBytes;
+    private final long livenessNanos;
     private final EventLog log;
     private final Runnable readMore;
     private volatile boolean open = true;
@@ -57,6 +58,10 @@ public final class SiteSession {
         boolean holding;
         /** The place went to the caller with the answer. */
         boolean handed;
+        /** Liveness (guarded by the session): the last CPU time the site reported for this call, and when it last grew. */
+        long reportedCpuMillis = -1;
+        long progressedAt;
+        int reports;
 
         Pending(Frame.Call call, long limit, ReceiveGate gate) {
             this.call = call;
@@ -66,15 +71,17 @@ public final class SiteSession {
     }
 
     SiteSession(String site, String identity, String address, Outbound out, long maxPayloadBytes, EventLog log) {
-        this(site, identity, null, address, out, maxPayloadBytes, log, () -> { });
+        this(site, identity, null, address, out, maxPayloadBytes, 0, log, () -> { });
     }
 
     /**
      * @param readMore asks the stream for its next frame (the server reads a session's stream one frame at a time, so
      *                 that a session can stop reading while its answer waits for a place in the receive gate)
+     * @param livenessMillis a call whose handler reports no progress for that long fails (0 = wait for the deadline)
      */
-    SiteSession(String site, String identity, String fingerprint, String address, Outbound out, long maxPayloadBytes, EventLog log,
-                Runnable readMore) {
+    SiteSession(String site, String identity, String fingerprint, String address, Outbound out, long maxPayloadBytes, long livenessMillis,
+                EventLog log, Runnable readMore) {
+        this.livenessNanos = livenessMillis * 1_000_000L;
         this.readMore = readMore;
         this.fingerprint = fingerprint;
         this.site = site;
@@ -123,10 +130,11 @@ public final class SiteSession {
     }
 
     /**
-     * Sends a call with {@code payload} and waits for the answer until {@code deadlineNanos} (System.nanoTime).
+     * Sends a call with {@code payload} and waits for the answer until {@code deadlineNanos} (System.nanoTime), or, with a
+     * liveness timeout, until the site's handler has reported no progress for that long.
      *
-     * @throws TransportException    the session closed, the site broke the protocol, or the deadline passed
-     *                               (then {@link TimeoutException} is the cause)
+     * @throws TransportException    the session closed, the site broke the protocol, the deadline passed (then
+     *                               {@link TimeoutException} is the cause) or the handler stalled (then {@link Stalled} is)
      */
     public Received exchange(String phase, int round, String run, long seed, java.util.Map<String, String> meta, Payload payload,
                              long deadlineNanos, long maxAnswerBytes) throws TransportException, InterruptedException {
@@ -157,17 +165,18 @@ public final class SiteSession {
             for (java.util.Iterator<Frame.Chunk> it = payload.chunkIterator(id); it.hasNext(); ) {
                 out.send(it.next(), millisLeft(deadlineNanos)); // one chunk copied at a time, not the whole payload per site
             }
-            long left = deadlineNanos - System.nanoTime();
-            if (left <= 0) {
-                throw new TimeoutException();
+            synchronized (this) {
+                p.progressedAt = System.nanoTime(); // the site's handler starts once the payload is in: its clock starts now
             }
-            Received r = p.result.get(left, TimeUnit.NANOSECONDS);
+            Received r = awaitAnswer(p, deadlineNanos, phase, round);
             synchronized (this) {
                 p.handed = p.holding;
             }
             return p.handed ? new Received(r.answer(), r.payload(), p.gate::leave) : r;
         } catch (TimeoutException e) {
             throw new TransportException("no answer to " + phase + " round " + round + " before the deadline", e);
+        } catch (Stalled e) {
+            throw new TransportException(e.getMessage(), e);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             throw c instanceof TransportException t ? t : new TransportException(String.valueOf(c.getMessage()), c);
@@ -185,6 +194,65 @@ public final class SiteSession {
             if (release) {
                 p.gate.leave();
             }
+        }
+    }
+
+    /** Why a call failed its liveness check (the cause of the {@link TransportException}). */
+    public static final class Stalled extends Exception {
+        Stalled(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Waits for {@code p}'s answer until the deadline; with a liveness timeout, fails as soon as the site's handler has
+     * reported no growth of its CPU time for that long before the answer began to arrive (once it has, the transfer is
+     * bounded by the deadline and flow control, not by progress reports).
+     */
+    private Received awaitAnswer(Pending p, long deadlineNanos, String phase, int round)
+            throws TimeoutException, Stalled, ExecutionException, InterruptedException {
+        while (true) {
+            long now = System.nanoTime();
+            long left = deadlineNanos - now;
+            if (left <= 0) {
+                throw new TimeoutException();
+            }
+            long wait = left;
+            if (livenessNanos > 0) {
+                long still;
+                long cpu;
+                int reports;
+                synchronized (this) {
+                    still = p.answer != null ? -1 : now - p.progressedAt;
+                    cpu = p.reportedCpuMillis;
+                    reports = p.reports;
+                }
+                if (still >= livenessNanos) {
+                    throw new Stalled("no progress on " + phase + " round " + round + " for " + String.format(java.util.Locale.ROOT, "%.1f",
+                            still / 1e9) + " s (" + (reports == 0 ? "no progress report arrived"
+                            : "its handler's CPU time stood still at " + cpu + " ms over " + reports + " reports") + ")");
+                }
+                if (still >= 0) {
+                    wait = Math.min(wait, livenessNanos - still);
+                }
+            }
+            try {
+                return p.result.get(wait, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                // check the deadline and the site's progress again
+            }
+        }
+    }
+
+    /** A progress report for the call in flight: its CPU time grew, so the handler is working. */
+    private void progress(Frame.Progress r) {
+        if (pending == null || pending.answer != null || r.id() != pending.call.id()) {
+            return; // for a call given up on, or after the answer began: nothing to check
+        }
+        pending.reports++;
+        if (r.cpuMillis() != pending.reportedCpuMillis) {
+            pending.reportedCpuMillis = r.cpuMillis();
+            pending.progressedAt = System.nanoTime();
         }
     }
 
@@ -239,6 +307,8 @@ public final class SiteSession {
                         p.holding = true;
                     }
                     finishIfComplete();
+                } else if (f instanceof Frame.Progress r) {
+                    progress(r);
                 } else if (f instanceof Frame.Chunk c) {
                     if (pending == null || pending.assembler == null || c.id() != pending.call.id()) {
                         return true; // chunks of an answer given up on

@@ -425,6 +425,61 @@ class DeploymentTest {
     }
 
     @Test
+    void aSiteWhoseHandlerIsStuckIsFoundByTheLivenessCheckLongBeforeItsDeadline(@TempDir Path tmp) throws Exception {
+        // site 2's handler sleeps for 10 minutes in FIT round 2 behind a healthy connection (gRPC keeps answering its
+        // keepalive); the deadline is 10 minutes too, so only the application-level liveness check can let the run go on
+        Path cfg = tmp.resolve("tiny.yaml");
+        Files.writeString(cfg, yaml(3, "fedavg").replace("federation: {rounds: 3}", "federation: {rounds: 3, min_sites: 2}"));
+        Path run = tmp.resolve("run");
+        Path serverLog = tmp.resolve("server.log");
+        Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
+                "--insecure", "--wait-for-sites", "120", "--round-timeout", "600", "--call-timeout", "600", "--rejoin-grace", "5",
+                "--liveness-timeout", "2");
+        await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
+        String address = "127.0.0.1:" + port(run);
+        List<Process> sites = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        for (String s : SITES) {
+            Path log = tmp.resolve(s + ".log");
+            logs.add(log);
+            if (s.equals("synthetic-2")) {
+                sites.add(testSite(log, address, cfg, s, tmp.resolve("state-" + s), "2", "600"));
+            } else {
+                sites.add(java(log, "client", "--server", address, "--config", cfg.toString(), "--site", s, "--insecure",
+                        "--state", tmp.resolve("state-" + s).toString(), "--threads", "1", "--max-backoff", "1"));
+            }
+        }
+        try {
+            exitsZero(server, serverLog, 300);
+            String hung = read(logs.get(1));
+            assertTrue(hung.contains("hanging in FIT round 2"), tails(logs.get(1)));
+            assertFalse(hung.contains("woke up"), "the run ended while site 2's handler was still asleep: " + tails(logs.get(1)));
+            String s = read(serverLog);
+            assertTrue(s.contains("site 'synthetic-2' is stuck: no progress on FIT round 2 for "), tails(serverLog));
+            assertTrue(s.contains("its handler's CPU time stood still at "), "site 2 kept reporting, with no growth: " + tails(serverLog));
+            assertFalse(s.contains("site 'synthetic-1' is stuck") || s.contains("site 'synthetic-3' is stuck"),
+                    "sites that train report growing CPU time: " + tails(serverLog));
+            List<JsonNode> events = new ArrayList<>();
+            for (String line : Files.readAllLines(run.resolve("fedavg/seed-0/metrics.jsonl"))) {
+                events.add(new ObjectMapper().readTree(line));
+            }
+            assertTrue(events.stream().anyMatch(e -> e.path("event").asText().equals("failure") && e.path("site").asText().equals("synthetic-2")
+                    && e.path("round").asInt() == 2 && e.path("phase").asText().equals("fit") && !e.path("permanent").asBoolean()),
+                    "site 2 skipped in round 2: " + events);
+            for (int round = 2; round <= 3; round++) {
+                int r = round;
+                assertEquals(List.of("synthetic-1", "synthetic-3"), events.stream().filter(e -> e.path("event").asText().equals("upload")
+                        && e.path("round").asInt() == r).map(e -> e.path("site").asText()).toList(), "round " + round + " aggregates the two live sites");
+            }
+            assertTrue(Files.exists(run.resolve("results.md")));
+        } finally {
+            for (Process p : sites) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void aSiteKilledMidRoundIsSkippedAndRejoinsWithItsState(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("tiny.yaml");
         Files.writeString(cfg, yaml(4, "pfl-resfim"));

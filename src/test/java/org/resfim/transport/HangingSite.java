@@ -66,10 +66,11 @@ public final class HangingSite {
                 log.info("hanging in FIT round " + hangRound + " for " + hangMillis / 1000.0 + " s");
                 try {
                     Thread.sleep(hangMillis);
+                    log.info("woke up");
                 } catch (InterruptedException e) {
+                    log.info("interrupted while hanging (the process ends)");
                     Thread.currentThread().interrupt();
                 }
-                log.info("woke up");
             }
             return runtime.handle(run, seed, request);
         };

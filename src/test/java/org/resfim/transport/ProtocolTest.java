@@ -40,6 +40,8 @@ class ProtocolTest {
         List<Frame> frames = List.of(
                 new Frame.Hello(Protocol.VERSION, "site-a", "1.2.3", "abc"),
                 new Frame.Welcome(Protocol.VERSION, "site-a", "1.2.3", "abc"),
+                new Frame.Welcome(Protocol.VERSION, "site-a", "1.2.3", "abc", 2_500),
+                new Frame.Progress(42, 1234),
                 new Frame.Refusal("no", 7, true),
                 new Frame.Call(42, "FIT", 3, "fedprox:mu=0.1", -5, Map.of("k", "v"), 100, 7, "float32"),
                 new Frame.Call(45, "SECAGG", 3, "fedavg", 0, Map.of("secagg.step", "mask"), 0, 0, "float32", 1234),
@@ -67,6 +69,21 @@ class ProtocolTest {
                 assertEquals(f, back, f.getClass().getSimpleName());
             }
         }
+    }
+
+    @Test
+    void aProgressFrameIsTheOneofBranchNineOfTheProto() {
+        // by hand from the .proto: Frame field 9 (length-delimited: tag 9 << 3 | 2 = 0x4A), 5 bytes: Progress.id = 42
+        // (tag 0x08, varint 0x2A), Progress.cpu_millis = 1234 (tag 0x10, varint 0xD2 0x09)
+        byte[] wire = {0x4A, 0x05, 0x08, 0x2A, 0x10, (byte) 0xD2, 0x09};
+        assertArrayEquals(wire, FrameCodec.encode(new Frame.Progress(42, 1234)));
+        assertEquals(new Frame.Progress(42, 1234), FrameCodec.decode(wire));
+        // Welcome.progress_millis is field 5 (varint, tag 0x28); a Hello carrying field 5 is read without it
+        byte[] welcome = FrameCodec.encode(new Frame.Welcome(3, "a", "", "", 500));
+        assertArrayEquals(new byte[] {0x12, 0x08, 0x08, 0x03, 0x12, 0x01, 'a', 0x28, (byte) 0xF4, 0x03}, welcome);
+        byte[] hello = welcome.clone();
+        hello[0] = 0x0A; // the same body as a Hello (field 1)
+        assertEquals(new Frame.Hello(3, "a", "", ""), FrameCodec.decode(hello));
     }
 
     @Test
