@@ -15,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +40,8 @@ public final class Audit implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private BufferedWriter out;
-    private java.nio.channels.FileChannel channel;
+    /** Plain stream, not an NIO channel: an interrupt of the writing thread must not close the file and lose the record. */
+    private java.io.FileOutputStream stream;
 
     public Audit(Path file) {
         this.file = file;
@@ -129,20 +129,23 @@ public final class Audit implements AutoCloseable {
         return n;
     }
 
-    /** Appends {@code record} with a time stamp, one line, on disk (fsync'ed) when this returns. */
+    /**
+     * Appends {@code record} with a time stamp, one line, on disk (fsync'ed) when this returns, also on a thread that
+     * has been interrupted (a site's worker stopped while it records an answer that could not be sent).
+     */
     public synchronized void write(ObjectNode record) {
         ObjectNode n = record.deepCopy();
         n.put("time", Instant.now().toString());
         try {
             if (out == null) {
                 Files.createDirectories(file.toAbsolutePath().getParent());
-                channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-                out = new BufferedWriter(java.nio.channels.Channels.newWriter(channel, StandardCharsets.UTF_8));
+                stream = new java.io.FileOutputStream(file.toFile(), true);
+                out = new BufferedWriter(new java.io.OutputStreamWriter(stream, StandardCharsets.UTF_8));
             }
             out.write(JSON.writeValueAsString(n));
             out.write('\n');
             out.flush();
-            channel.force(false);
+            stream.getFD().sync();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the audit log " + file, e);
         }
@@ -157,7 +160,7 @@ public final class Audit implements AutoCloseable {
                 // nothing more to write
             }
             out = null;
-            channel = null;
+            stream = null;
         }
     }
 

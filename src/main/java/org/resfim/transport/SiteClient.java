@@ -314,7 +314,6 @@ public final class SiteClient {
                 }
             } catch (TransportException e) {
                 failed = e.getMessage();
-                log.warn("could not send the answer to " + c.phase() + " round " + c.round() + ": " + e.getMessage());
             } catch (InterruptedException e) {
                 failed = "interrupted";
                 interrupted = true;
@@ -325,6 +324,9 @@ public final class SiteClient {
                 rec.put("send_failed", LogText.message(failed));
             }
             audit.write(rec);
+            if (failed != null) { // after the audit record: whoever reads this line finds the record on disk
+                log.warn("could not send the answer to " + c.phase() + " round " + c.round() + ": " + failed);
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
