@@ -374,28 +374,50 @@ class DeploymentTest {
      * #16: a site that accepts FIT and hangs past its deadline is skipped for that round (the others' uploads are
      * aggregated: min_sites = 2), the round completes, and the site rejoins once it answers again.
      */
+    /** The records of a run's {@code metrics.jsonl}, in order. */
+    static List<JsonNode> events(Path metrics) throws IOException {
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : Files.readAllLines(metrics)) {
+            events.add(new ObjectMapper().readTree(line));
+        }
+        return events;
+    }
+
+    /**
+     * An insecure server with {@code serverOptions}, sites 1 and 3 as real clients and site 2 a {@link HangingSite} whose FIT
+     * of round 2 sleeps {@code hangSeconds}; fills {@code logs} and {@code sites} in site order and returns the server.
+     */
+    private Process withSite2Hanging(Path tmp, Path cfg, Path run, Path serverLog, List<Path> logs, List<Process> sites, String hangSeconds,
+                                     String... serverOptions) throws Exception {
+        List<String> args = new ArrayList<>(List.of("server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1",
+                "--port", "0", "--insecure", "--wait-for-sites", "120"));
+        args.addAll(List.of(serverOptions));
+        Process server = java(serverLog, args.toArray(String[]::new));
+        await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
+        String address = "127.0.0.1:" + port(run);
+        for (String s : SITES) {
+            Path log = tmp.resolve(s + ".log");
+            logs.add(log);
+            if (s.equals("synthetic-2")) {
+                sites.add(testSite(log, address, cfg, s, tmp.resolve("state-" + s), "2", hangSeconds));
+            } else {
+                sites.add(java(log, "client", "--server", address, "--config", cfg.toString(), "--site", s, "--insecure",
+                        "--state", tmp.resolve("state-" + s).toString(), "--threads", "1", "--max-backoff", "1"));
+            }
+        }
+        return server;
+    }
+
     @Test
     void aSiteThatHangsPastItsDeadlineIsSkippedAndTheRoundCompletes(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("tiny.yaml");
         Files.writeString(cfg, yaml(3, "fedavg").replace("federation: {rounds: 3}", "federation: {rounds: 3, min_sites: 2}"));
         Path run = tmp.resolve("run");
         Path serverLog = tmp.resolve("server.log");
-        Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
-                "--insecure", "--wait-for-sites", "120", "--round-timeout", "12", "--call-timeout", "90", "--rejoin-grace", "60");
-        await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
-        String address = "127.0.0.1:" + port(run);
-        List<Process> sites = new ArrayList<>();
         List<Path> logs = new ArrayList<>();
-        for (String s : SITES) {
-            Path log = tmp.resolve(s + ".log");
-            logs.add(log);
-            if (s.equals("synthetic-2")) {
-                sites.add(testSite(log, address, cfg, s, tmp.resolve("state-" + s), "2", "24"));
-            } else {
-                sites.add(java(log, "client", "--server", address, "--config", cfg.toString(), "--site", s, "--insecure",
-                        "--state", tmp.resolve("state-" + s).toString(), "--threads", "1", "--max-backoff", "1"));
-            }
-        }
+        List<Process> sites = new ArrayList<>();
+        Process server = withSite2Hanging(tmp, cfg, run, serverLog, logs, sites, "24", "--round-timeout", "12", "--call-timeout", "90",
+                "--rejoin-grace", "60");
         exitsZero(server, serverLog, 240);
         for (int k = 0; k < sites.size(); k++) {
             exitsZero(sites.get(k), logs.get(k), 60);
@@ -404,10 +426,7 @@ class DeploymentTest {
         assertTrue(read(logs.get(1)).contains("hanging in FIT round 2"), tails(logs.get(1)));
         assertTrue(s.contains("site 'synthetic-2' did not answer FIT round 2 of fedavg before its deadline: skipped for this round"), tails(serverLog));
         Path metrics = run.resolve("fedavg/seed-0/metrics.jsonl");
-        List<JsonNode> events = new ArrayList<>();
-        for (String line : Files.readAllLines(metrics)) {
-            events.add(new ObjectMapper().readTree(line));
-        }
+        List<JsonNode> events = events(metrics);
         assertTrue(events.stream().anyMatch(e -> e.path("event").asText().equals("failure") && e.path("site").asText().equals("synthetic-2")
                 && e.path("round").asInt() == 2 && e.path("phase").asText().equals("fit") && !e.path("permanent").asBoolean()),
                 "site 2 skipped in round 2: " + events);
@@ -432,23 +451,10 @@ class DeploymentTest {
         Files.writeString(cfg, yaml(3, "fedavg").replace("federation: {rounds: 3}", "federation: {rounds: 3, min_sites: 2}"));
         Path run = tmp.resolve("run");
         Path serverLog = tmp.resolve("server.log");
-        Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
-                "--insecure", "--wait-for-sites", "120", "--round-timeout", "600", "--call-timeout", "600", "--rejoin-grace", "5",
-                "--liveness-timeout", "2");
-        await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
-        String address = "127.0.0.1:" + port(run);
-        List<Process> sites = new ArrayList<>();
         List<Path> logs = new ArrayList<>();
-        for (String s : SITES) {
-            Path log = tmp.resolve(s + ".log");
-            logs.add(log);
-            if (s.equals("synthetic-2")) {
-                sites.add(testSite(log, address, cfg, s, tmp.resolve("state-" + s), "2", "600"));
-            } else {
-                sites.add(java(log, "client", "--server", address, "--config", cfg.toString(), "--site", s, "--insecure",
-                        "--state", tmp.resolve("state-" + s).toString(), "--threads", "1", "--max-backoff", "1"));
-            }
-        }
+        List<Process> sites = new ArrayList<>();
+        Process server = withSite2Hanging(tmp, cfg, run, serverLog, logs, sites, "600", "--round-timeout", "600", "--call-timeout", "600",
+                "--rejoin-grace", "5", "--liveness-timeout", "2");
         try {
             exitsZero(server, serverLog, 300);
             String hung = read(logs.get(1));
@@ -459,10 +465,7 @@ class DeploymentTest {
             assertTrue(s.contains("its handler's CPU time stood still at "), "site 2 kept reporting, with no growth: " + tails(serverLog));
             assertFalse(s.contains("site 'synthetic-1' is stuck") || s.contains("site 'synthetic-3' is stuck"),
                     "sites that train report growing CPU time: " + tails(serverLog));
-            List<JsonNode> events = new ArrayList<>();
-            for (String line : Files.readAllLines(run.resolve("fedavg/seed-0/metrics.jsonl"))) {
-                events.add(new ObjectMapper().readTree(line));
-            }
+            List<JsonNode> events = events(run.resolve("fedavg/seed-0/metrics.jsonl"));
             assertTrue(events.stream().anyMatch(e -> e.path("event").asText().equals("failure") && e.path("site").asText().equals("synthetic-2")
                     && e.path("round").asInt() == 2 && e.path("phase").asText().equals("fit") && !e.path("permanent").asBoolean()),
                     "site 2 skipped in round 2: " + events);
@@ -515,10 +518,7 @@ class DeploymentTest {
         assertTrue(s.contains("site 'synthetic-2' rejoined: restoring its state after round 1"), tails(serverLog));
         assertTrue(read(again).contains("restoring this site's state saved after round 1"), tails(again));
         Path metrics = run.resolve("pfl-resfim/seed-0/metrics.jsonl");
-        List<JsonNode> events = new ArrayList<>();
-        for (String line : Files.readAllLines(metrics)) {
-            events.add(new ObjectMapper().readTree(line));
-        }
+        List<JsonNode> events = events(metrics);
         assertTrue(events.stream().anyMatch(e -> e.path("event").asText().equals("failure") && e.path("site").asText().equals("synthetic-2")
                 && e.path("round").asInt() == 2 && !e.path("permanent").asBoolean()), "site 2 skipped in round 2: " + events);
         for (int round = 1; round <= 4; round++) {
