@@ -72,14 +72,9 @@ class SyntheticSitesTest {
     }
 
     @Test
-    void fastEnough() {
-        SyntheticSites.generate(4, 40, 128, 99); // warm-up
-        long t0 = System.nanoTime();
-        SyntheticSites.generate(4, 40, 128, 1);
-        double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("synthetic: 4 sites x 40 images at 128x128 in %.3f s%n", s);
-        assertTrue(s < 2.0, "took " + s + " s");
-        // held in memory at training resolution: far below the 500 MB budget of a 4-site federation
+    void heldInMemoryFarBelowTheBudget() {
+        // held in memory at training resolution: far below the 500 MB budget of a 4-site federation (speed is
+        // `resfim bench`'s business, not a test's)
         long bytes = 0;
         for (SiteDataset site : SyntheticSites.generate(4, 40, 128, 1)) {
             for (Sample x : site.all()) {

@@ -28,16 +28,12 @@ class VesselSitesTest {
     static FederationConfig config;
     static List<SiteDataset> sites;
     static Map<String, String> before;
-    static double loadSeconds;
 
     @BeforeAll
     static void load() {
         before = TestFiles.snapshot(TestFiles.data("fed-vessel"));
         config = FederationConfig.load(TestFiles.EXAMPLES.resolve("vessel-3site.yaml"));
-        long t0 = System.nanoTime();
         sites = FederationData.load(config);
-        loadSeconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("vessel-3site: 84 images decoded and resized to 128x128 in %.2f s%n", loadSeconds);
     }
 
     @AfterAll
@@ -55,7 +51,6 @@ class VesselSitesTest {
         assertEquals(40, site(sites, "DRIVE").size());
         assertEquals(28, site(sites, "CHASE_DB1").size());
         assertEquals(16, site(sites, "STARE").size());
-        assertTrue(loadSeconds < 30, "loading took " + loadSeconds + " s");
     }
 
     @Test

@@ -147,13 +147,8 @@ class SessionTest {
                 (site, run, seed, ans, up, bytes, rejected) -> audited.add(site + " " + ans.phase() + " " + bytes + " " + rejected));
         t.beginRun("fedavg", 0, big, 0, big.numElements());
         stub.add = 1f;
-        long t0 = System.nanoTime();
         t.call("a", new Request(Phase.SETUP, 0, Message.of(big)));
-        double down = (System.nanoTime() - t0) / 1e9;
-        t0 = System.nanoTime();
         Reply r = t.call("a", new Request(Phase.FIT, 1, Message.empty()));
-        double up = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("3.2 M parameters (12.8 MB) over mutual TLS on loopback: down %.2f s, up %.2f s (first use, JIT cold)%n", down, up);
         assertEquals(big.numElements(), stub.model.numElements());
         assertEquals("a", r.site());
         for (Tensor x : big.tensors()) {
