@@ -2,7 +2,8 @@ package org.resfim.algorithms;
 
 import org.resfim.config.ConfigException;
 import org.resfim.config.ConfigKey;
-import org.resfim.config.Section;
+import org.resfim.config.Suggest;
+import org.resfim.config.TopLevelSection;
 import org.resfim.federation.Algorithm;
 
 import java.util.ArrayList;
@@ -13,7 +14,8 @@ import java.util.function.BiFunction;
 
 /** Algorithms by name. Adding one = one file plus one line here. */
 public final class AlgorithmRegistry {
-    private record Entry(BiFunction<String, Map<String, Object>, Algorithm> factory, List<ConfigKey> keys, String summary) {
+    private record Entry(BiFunction<String, Map<String, Object>, Algorithm> factory, List<ConfigKey> keys, List<TopLevelSection> sections,
+                         String summary) {
     }
 
     private static final Map<String, Entry> ALGORITHMS = new LinkedHashMap<>();
@@ -30,14 +32,36 @@ public final class AlgorithmRegistry {
         register(Ditto.NAME, Ditto::new, Ditto.KEYS, "personal model pulled toward the FedAvg model (proximal lambda)");
         register(Apfl.NAME, Apfl::new, Apfl.KEYS, "learned mixture alpha*personal + (1-alpha)*global");
         register(FedAla.NAME, FedAla::new, FedAla.KEYS, "adaptive element-wise local aggregation on the top layers");
-        register(PflResFim.NAME, PflResFim::new, PflResFim.KEYS, "residual Fisher information, element-wise personal/shared partition");
+        register(PflResFim.NAME, PflResFim::new, PflResFim.KEYS, PflResFim.SECTIONS, "residual Fisher information, element-wise personal/shared partition");
     }
 
     private AlgorithmRegistry() {
     }
 
     static void register(String name, BiFunction<String, Map<String, Object>, Algorithm> factory, List<ConfigKey> keys, String summary) {
-        ALGORITHMS.put(name, new Entry(factory, keys, summary));
+        register(name, factory, keys, List.of(), summary);
+    }
+
+    /**
+     * An algorithm with its parameters ({@code keys}) and the top-level sections of the configuration file it owns
+     * ({@code sections}): the file accepts those sections only because an algorithm registered them.
+     */
+    static void register(String name, BiFunction<String, Map<String, Object>, Algorithm> factory, List<ConfigKey> keys,
+                         List<TopLevelSection> sections, String summary) {
+        ALGORITHMS.put(name, new Entry(factory, keys, List.copyOf(sections), summary));
+    }
+
+    /** The top-level sections of an algorithm (empty for one that owns none, or an unknown name). */
+    public static List<TopLevelSection> sections(String name) {
+        Entry e = ALGORITHMS.get(name);
+        return e == null ? List.of() : e.sections();
+    }
+
+    /** Every registered algorithm's own top-level sections, in registration order. */
+    public static List<TopLevelSection> topLevelSections() {
+        List<TopLevelSection> all = new ArrayList<>();
+        ALGORITHMS.values().forEach(e -> all.addAll(e.sections()));
+        return all;
     }
 
     public static List<String> names() {
@@ -69,7 +93,7 @@ public final class AlgorithmRegistry {
     public static Algorithm create(AlgorithmSpec spec) {
         Entry e = ALGORITHMS.get(spec.name());
         if (e == null) {
-            String near = Section.nearest(spec.name(), names());
+            String near = Suggest.nearest(spec.name(), names());
             throw new ConfigException("unknown method '" + spec.name() + "'" + (near == null ? "" : " (did you mean '" + near + "'?)")
                     + "; known: " + String.join(", ", names()));
         }

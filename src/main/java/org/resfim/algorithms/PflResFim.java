@@ -5,6 +5,8 @@ import org.resfim.config.ConfigKey;
 import org.resfim.config.KeyException;
 import org.resfim.config.Origin;
 import org.resfim.config.Section;
+import org.resfim.config.Suggest;
+import org.resfim.config.TopLevelSection;
 import org.resfim.data.Sample;
 import org.resfim.engine.Batch;
 import org.resfim.engine.FisherEstimator;
@@ -49,8 +51,6 @@ import java.util.SplittableRandom;
  */
 public final class PflResFim implements Algorithm {
     public static final String NAME = "pfl-resfim";
-    private static final List<String> STYLE_KEYS = List.of("beta", "share", "m", "sigma", "lambda", "augment", "p");
-    private static final List<String> RESFIM_KEYS = List.of("variant", "residual", "scope", "rho", "eps", "ties", "budget", "gate");
     /** Values of {@code null_controls}. */
     static final List<String> NULL_CONTROLS = List.of("off", "own-style", "split", "both");
     public static final List<ConfigKey> OWN_KEYS = List.of(
@@ -72,77 +72,26 @@ public final class PflResFim implements Algorithm {
                     + "one libtorch thread, their sums added in a fixed order (same numbers on every run for a given count); 0 = as many as "
                     + "libtorch's threads (--threads), 1 = one after another on the training threads"),
             new ConfigKey(NAME, "bn_stats", "local", "BatchNorm running statistics: local (like FedBN) or shared"));
+    /** Every parameter: its own keys, then the {@code style} and {@code resfim} keys as {@code style.beta}, {@code resfim.rho}. */
     public static final List<ConfigKey> KEYS;
     /**
      * METHOD.md writes the method's options as {@code style.*}, {@code resfim.*} and {@code bn.stats}: the
      * same keys may be given as top-level sections of the configuration ({@code style: {beta: 0.05}}); a
-     * {@code method.pfl-resfim} section or a method spec overrides them.
+     * {@code method.pfl-resfim} section or a method spec overrides them. Registered with the algorithm, so the
+     * configuration accepts these sections because of it.
      */
-    public static final List<ConfigKey> TOP_LEVEL_KEYS;
+    public static final List<TopLevelSection> SECTIONS = List.of(
+            TopLevelSection.prefixed("style", StyleConfig.KEYS),
+            TopLevelSection.prefixed("resfim", PartitionConfig.KEYS),
+            new TopLevelSection("bn", List.of(new ConfigKey("bn", "stats", "local", "pFL-ResFIM: BatchNorm running statistics local (like FedBN) or shared")),
+                    k -> "bn_stats"));
 
     static {
         List<ConfigKey> k = new ArrayList<>(OWN_KEYS);
-        StyleConfig sd = StyleConfig.defaults();
-        sd.toMap().forEach((key, v) -> k.add(new ConfigKey(NAME, key, v, styleDoc(key))));
-        PartitionConfig pd = PartitionConfig.defaults();
-        k.add(new ConfigKey(NAME, "resfim.variant", pd.variant().key(), "resfim (residual), fim (own Fisher only), random (same ρ), layerwise (whole tensors)"));
-        k.add(new ConfigKey(NAME, "resfim.residual", pd.residual().key(), "absolute |F_{k→n} − F_k|, relative (÷ (F_k + F_{k→n} + ε)), max over n, "
-                + "log-ratio (gain-free: |log((F_{k→n}+τ_t)/(F_k+τ_t)) − its median over the output channel|, τ_t the tensor's median F_k), "
-                + "or direction (Σ_i (g_i^{k→n} − g_i^k)² / Σ_i ((g_i^{k→n})² + (g_i^k)² + τ_t) from paired per-sample gradients, same N·K passes)"));
-        k.add(new ConfigKey(NAME, "resfim.scope", pd.scope().key(), "per-tensor top ρ, or global after per-tensor normalisation"));
-        k.add(new ConfigKey(NAME, "resfim.rho", pd.rho(), "fraction ρ of elements that are domain-sensitive (personal), in (0, 1)"));
-        k.add(new ConfigKey(NAME, "resfim.eps", pd.eps(), "ε of the relative residual: a number >= 0, or tau for τ_t, the tensor's median F_k "
-                + "(its mean where the median is 0)"));
-        k.add(new ConfigKey(NAME, "resfim.ties", pd.ties().key(), "equal scores at the top-ρ threshold: lowest-index (the lower index wins) or random "
-                + "(a draw seeded per estimate; dead elements with F = 0 then do not pile up in the first channels)"));
-        k.add(new ConfigKey(NAME, "resfim.budget", pd.budget().key(), "personal elements per tensor: uniform (ρ of every tensor) or gain (a tensor's "
-                + "fraction ∝ its domain gain s_t, total ρ kept; elements within it by the variant's score: ResFIM, or F_k for variant = fim)"));
-        k.add(new ConfigKey(NAME, "resfim.gate", pd.gate(), "importance gate g: choose a tensor's personal elements by score only among its top "
-                + "g·(its count) by F_k (g >= 1; 1 gives the fim mask; 1.5, 2, 4 let the residual choose among the important); 0 = no gate"));
+        for (List<ConfigKey> section : List.of(StyleConfig.KEYS, PartitionConfig.KEYS)) {
+            section.forEach(c -> k.add(new ConfigKey(NAME, c.fullName(), c.defaultValue(), c.description())));
+        }
         KEYS = List.copyOf(k);
-        List<ConfigKey> top = new ArrayList<>();
-        for (ConfigKey c : k) {
-            int dot = c.name().indexOf('.');
-            if (dot > 0) {
-                top.add(new ConfigKey(c.name().substring(0, dot), c.name().substring(dot + 1), c.defaultValue(), c.description()));
-            }
-        }
-        top.add(new ConfigKey("bn", "stats", "local", "pFL-ResFIM: BatchNorm running statistics local (like FedBN) or shared"));
-        TOP_LEVEL_KEYS = List.copyOf(top);
-    }
-
-    /**
-     * pFL-ResFIM parameters from the top-level {@code style:}, {@code resfim:} and {@code bn:} sections, as
-     * {@code style.beta}, {@code resfim.rho}, {@code bn_stats}; an unknown key is refused naming it.
-     */
-    public static Map<String, Object> fromSections(Map<String, Object> style, Map<String, Object> resfim, Map<String, Object> bn) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : style.entrySet()) {
-            out.put("style." + e.getKey(), e.getValue());
-        }
-        for (Map.Entry<String, Object> e : resfim.entrySet()) {
-            out.put("resfim." + e.getKey(), e.getValue());
-        }
-        for (Map.Entry<String, Object> e : bn.entrySet()) {
-            if (!e.getKey().equals("stats")) {
-                throw KeyException.unknown(Origin.NONE, "bn", e.getKey(), Section.nearest(e.getKey(), List.of("stats")));
-            }
-            out.put("bn_stats", e.getValue());
-        }
-        return out;
-    }
-
-    private static String styleDoc(String key) {
-        return switch (key) {
-            case "style.beta" -> "low-frequency window half-size b = floor(β·min(H,W)), b ≥ 1";
-            case "style.share" -> "what leaves a site: site-mean (one mean window) or per-image (up to M windows)";
-            case "style.m" -> "windows per site in per-image mode (M)";
-            case "style.sigma" -> "relative Gaussian noise on shared windows (privacy)";
-            case "style.lambda" -> "interpolation λ toward the foreign amplitude in the Fisher estimate";
-            case "style.augment" -> "FedDG-style augmentation: re-render training images in a random other site's style";
-            case "style.p" -> "probability of style augmentation per training image";
-            default -> key;
-        };
     }
 
     private final String spec;
@@ -162,32 +111,15 @@ public final class PflResFim implements Algorithm {
         Map<String, Object> own = new LinkedHashMap<>();
         Map<String, Object> styleMap = new LinkedHashMap<>();
         Map<String, Object> resfimMap = new LinkedHashMap<>();
-        List<String> known = new ArrayList<>();
-        OWN_KEYS.forEach(k -> known.add(k.name()));
-        STYLE_KEYS.forEach(k -> known.add("style." + k));
-        RESFIM_KEYS.forEach(k -> known.add("resfim." + k));
+        List<String> known = KEYS.stream().map(ConfigKey::name).toList();
         for (Map.Entry<String, Object> e : params.entrySet()) {
-            String k = e.getKey();
-            String bare = k.startsWith("style.") ? k.substring(6) : k.startsWith("resfim.") ? k.substring(7) : k;
-            if ((k.startsWith("style.") && !STYLE_KEYS.contains(bare)) || (k.startsWith("resfim.") && !RESFIM_KEYS.contains(bare))) {
-                String prefix = k.substring(0, k.indexOf('.') + 1);
-                String near = Section.nearest(bare, k.startsWith("style.") ? STYLE_KEYS : RESFIM_KEYS);
-                throw KeyException.unknown(Origin.NONE, NAME, k, near == null ? null : prefix + near);
-            }
-            if (k.startsWith("style.") || (!k.contains(".") && STYLE_KEYS.contains(k))) {
-                styleMap.put(bare, e.getValue());
-            } else if (k.startsWith("resfim.") || (!k.contains(".") && RESFIM_KEYS.contains(k))) {
-                resfimMap.put(bare, e.getValue());
-            } else if (OWN_KEYS.stream().anyMatch(c -> c.name().equals(k))) {
-                own.put(k, e.getValue());
+            String k = parameter(e.getKey(), known);
+            if (k.startsWith("style.")) {
+                styleMap.put(k.substring(6), e.getValue());
+            } else if (k.startsWith("resfim.")) {
+                resfimMap.put(k.substring(7), e.getValue());
             } else {
-                String near = Section.nearest(k, known);
-                if (near == null) {
-                    List<String> shortNames = known.stream().map(x -> x.substring(x.indexOf('.') + 1)).toList();
-                    String b = Section.nearest(k, shortNames);
-                    near = b == null ? null : known.get(shortNames.indexOf(b));
-                }
-                throw KeyException.unknown(Origin.NONE, NAME, k, near);
+                own.put(k, e.getValue());
             }
         }
         try {
@@ -212,6 +144,39 @@ public final class PflResFim implements Algorithm {
         }
         this.workers = s.getInt("workers", 0, 64);
         this.localStats = s.getChoice("bn_stats", List.of("local", "shared")).equals("local");
+    }
+
+    /**
+     * The parameter {@code key} names: itself, or a {@code style}/{@code resfim} key written without its prefix
+     * ({@code rho} for {@code resfim.rho}); an unknown key is refused with the nearest parameter suggested.
+     */
+    private static String parameter(String key, List<String> known) {
+        if (known.contains(key)) {
+            return key;
+        }
+        int dot = key.indexOf('.');
+        if (dot < 0) {
+            for (String k : known) {
+                if (k.endsWith("." + key)) {
+                    return k;
+                }
+            }
+        }
+        String near;
+        String prefix = dot < 0 ? "" : key.substring(0, dot + 1);
+        List<String> inSection = known.stream().filter(k -> !prefix.isEmpty() && k.startsWith(prefix)).map(k -> k.substring(prefix.length())).toList();
+        if (!inSection.isEmpty()) {
+            String b = Suggest.nearest(key.substring(dot + 1), inSection);
+            near = b == null ? null : prefix + b;
+        } else {
+            near = Suggest.nearest(key, known);
+            if (near == null) {
+                List<String> shortNames = known.stream().map(x -> x.substring(x.indexOf('.') + 1)).toList();
+                String b = Suggest.nearest(key, shortNames);
+                near = b == null ? null : known.get(shortNames.indexOf(b));
+            }
+        }
+        throw KeyException.unknown(Origin.NONE, NAME, key, near);
     }
 
     @Override

@@ -81,7 +81,7 @@ public final class ConfigCommand implements Runnable {
         put(g, TrainingSettings.KEYS);
         put(g, EvaluationSettings.KEYS);
         put(g, ModelSettings.KEYS);
-        put(g, org.resfim.algorithms.PflResFim.TOP_LEVEL_KEYS);
+        AlgorithmRegistry.topLevelSections().forEach(s -> put(g, s.keys()));
         return g;
     }
 

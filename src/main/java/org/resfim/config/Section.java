@@ -1,6 +1,5 @@
 package org.resfim.config;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +29,7 @@ public final class Section {
         }
         for (String k : this.values.keySet()) {
             if (!keys.containsKey(k)) {
-                throw KeyException.unknown(origin, name, k, nearest(k, new ArrayList<>(keys.keySet())));
+                throw KeyException.unknown(origin, name, k, Suggest.nearest(k, keys.keySet()));
             }
         }
     }
@@ -97,11 +96,16 @@ public final class Section {
     public String getChoice(String key, List<String> allowed) {
         String v = getString(key);
         if (!allowed.contains(v)) {
-            String near = nearest(v, allowed);
+            String near = Suggest.nearest(v, allowed);
             throw origin.badValue(name, key, "must be one of " + String.join(", ", allowed) + ", got '" + v + "'"
                     + (near == null ? "" : " (did you mean '" + near + "'?)"));
         }
         return v;
+    }
+
+    /** An enum-valued key: one of {@code type}'s spellings ({@link Spelled}), refused with them listed. */
+    public <E extends Enum<E> & Spelled> E getChoice(String key, Class<E> type) {
+        return Spelled.parse(type, name + "." + key, getChoice(key, Spelled.keys(type)));
     }
 
     public double getDouble(String key, double min, double max, boolean minInclusive, boolean maxInclusive) {
@@ -165,10 +169,5 @@ public final class Section {
 
     public boolean has(String key) {
         return values.containsKey(key);
-    }
-
-    /** The candidate {@code word} most likely meant ({@link Suggest#nearest}), or null when nothing is close. */
-    public static String nearest(String word, List<String> candidates) {
-        return Suggest.nearest(word, candidates);
     }
 }

@@ -1,5 +1,7 @@
 package org.resfim.data;
 
+import org.resfim.config.ConfigException;
+import org.resfim.config.Suggest;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -64,20 +66,10 @@ final class ConfigNode {
 
     static ConfigException unknownKey(String file, String path, String key, Collection<String> allowed) {
         String where = path.isEmpty() ? "at the top level" : "in '" + path + "'";
-        String near = nearest(key, allowed);
+        String near = Suggest.nearest(key, allowed);
         String hint = near != null ? " — did you mean '" + near + "'?" : "";
         return new ConfigException(file, "config.known-keys", "unknown key '" + key + "' " + where + hint
                 + " (valid keys: " + String.join(", ", new TreeSet<>(allowed)) + ")");
-    }
-
-    /** The allowed key {@code key} most likely meant ({@link org.resfim.config.Suggest#nearest}), or null. */
-    static String nearest(String key, Collection<String> allowed) {
-        return org.resfim.config.Suggest.nearest(key, allowed);
-    }
-
-    /** Edit distance counting insertions, deletions, substitutions and adjacent transpositions (optimal string alignment). */
-    static int levenshtein(String a, String b) {
-        return org.resfim.config.Suggest.distance(a, b);
     }
 
     boolean has(String key) {

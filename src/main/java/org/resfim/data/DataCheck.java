@@ -57,7 +57,7 @@ public final class DataCheck {
         FederationConfig config;
         try {
             config = FederationConfig.load(configFile);
-        } catch (DataException e) {
+        } catch (DataException | org.resfim.config.ConfigException e) {
             List<String> problems = List.of(e.getMessage());
             return new Result("data check: " + configFile + "\n" + summary(List.of(), problems), problems, List.of(), List.of());
         }
@@ -102,7 +102,7 @@ public final class DataCheck {
                     loaded.add(s);
                     describe(s, null, out, problems, warnings);
                 }
-            } catch (DataException e) {
+            } catch (DataException | org.resfim.config.ConfigException e) {
                 problems.add(e.getMessage());
                 out.append(String.format(Locale.ROOT, "%n  FAILED (problem %d below)%n", problems.size()));
             }
@@ -110,7 +110,7 @@ public final class DataCheck {
             List<SplitManifest> manifests = null;
             try {
                 manifests = config.manifest() == null ? null : SplitManifest.read(config.manifest());
-            } catch (DataException e) {
+            } catch (DataException | org.resfim.config.ConfigException e) {
                 problems.add(e.getMessage());
             }
             for (SiteConfig sc : config.sites()) {
@@ -118,7 +118,7 @@ public final class DataCheck {
                     SiteDataset s = FederationData.loadSite(config, sc, manifests);
                     loaded.add(s);
                     describe(s, sc, out, problems, warnings);
-                } catch (DataException e) {
+                } catch (DataException | org.resfim.config.ConfigException e) {
                     problems.add("site " + sc.name() + ": " + e.getMessage());
                     out.append(String.format(Locale.ROOT, "%nsite %s  (%s)%n  FAILED (problem %d below)%n", sc.name(),
                             config.siteFolder(sc), problems.size()));

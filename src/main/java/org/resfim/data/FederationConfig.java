@@ -14,6 +14,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.resfim.config.ConfigException;
+import org.resfim.config.ConfigKey;
+import org.resfim.config.Suggest;
+import org.resfim.config.TopLevel;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -29,22 +33,81 @@ import org.yaml.snakeyaml.representer.Representer;
  * the packages that interpret them. See {@code examples/*.yaml} for the schema.
  */
 public final class FederationConfig {
-    /** Top-level keys accepted; keys starting with {@code x-} are free. */
-    public static final Set<String> SECTIONS = Set.of("name", "description", "seed", "seeds", "data", "federation",
-            "method", "training", "evaluation", "model", "style", "resfim", "bn", "privacy");
-    static final Set<String> DATA_KEYS = Set.of("root", "image_size", "channels", "preprocess", "augment", "split",
-            "manifest", "defaults", "sites", "synthetic");
-    static final Set<String> SITE_KEYS = Set.of("name", "folder", "images", "mask", "fov", "match", "patient",
-            "split", "label", "nifti", "sources");
-    static final Set<String> SOURCE_KEYS = Set.of("folder", "split", "images", "mask", "fov", "match", "patient");
-    static final Set<String> LABEL_KEYS = Set.of("threshold", "invert", "values", "foreground");
-    static final Set<String> NIFTI_KEYS = Set.of("axis", "clip", "slices");
-    static final Set<String> PREPROCESS_KEYS = Set.of("center_crop", "intensity", "percentiles", "interpolation");
-    static final Set<String> AUGMENT_KEYS = Set.of("hflip", "vflip", "rot90");
-    static final Set<String> SPLIT_KEYS = Set.of("train", "val", "test");
-    static final Set<String> SYNTHETIC_KEYS = Set.of("sites", "samples", "size", "seed");
-    private static final Pattern SITE_NAME = Pattern.compile("[A-Za-z0-9._-]+");
     public static final int DEFAULT_IMAGE_SIZE = 128;
+    /**
+     * The keys this class reads, each declared once with its default and meaning: the top-level keys (section
+     * {@code ""}) and the {@code data:} section with its sub-sections ({@code data.sites[]} for the keys of one
+     * site). Parsing accepts exactly these ({@link #keysOf}); {@code resfim config explain} prints them.
+     */
+    private static final List<ConfigKey> KEYS = List.of(
+            new ConfigKey("", "name", "", "a name for the federation (free text)"),
+            new ConfigKey("", "description", "", "free text"),
+            new ConfigKey("", "seed", 0, "split seed (and synthetic data seed unless data.synthetic.seed is set)"),
+            new ConfigKey("", "seeds", "[seed]", "seeds of a simulation: splits, initial weights and training order of each repetition"),
+            new ConfigKey("data", "root", "the configuration's folder", "base of the site folders, relative to the configuration file; --data-root replaces it"),
+            new ConfigKey("data", "image_size", DEFAULT_IMAGE_SIZE, "training resolution: a number or [height, width] (synthetic: its size)"),
+            new ConfigKey("data", "channels", 3, "model input channels, 1 or 3 (grey replicated to 3, colour to grey by luminance)"),
+            new ConfigKey("data", "preprocess", "{}", "how a decoded image becomes a sample (keys under data.preprocess)"),
+            new ConfigKey("data", "augment", "{hflip: 0.5, vflip: 0.5, rot90: 0.5}", "training augmentation probabilities, or true / false"),
+            new ConfigKey("data", "split", "{train: 0.7, val: 0.1, test: 0.2}", "split ratios by patient; an official split is honoured"),
+            new ConfigKey("data", "manifest", "none", "a saved split manifest to reproduce (hashes checked), e.g. a run's manifests/seed-0.json"),
+            new ConfigKey("data", "defaults", "{}", "any site key except name, merged into every site (site keys win)"),
+            new ConfigKey("data", "sites", "[]", "the sites, each a mapping of data.sites[] keys"),
+            new ConfigKey("data", "synthetic", "{}", "the built-in synthetic federation instead of sites (used when no sites are given)"),
+            new ConfigKey("data.synthetic", "sites", 4, "number of synthetic sites"),
+            new ConfigKey("data.synthetic", "samples", 40, "images per site"),
+            new ConfigKey("data.synthetic", "size", DEFAULT_IMAGE_SIZE, "image size in pixels (square)"),
+            new ConfigKey("data.synthetic", "seed", "the top-level seed", "seed of the generated images"),
+            new ConfigKey("data.split", "train", 0.7, "fraction of patients for training"),
+            new ConfigKey("data.split", "val", 0.1, "fraction of patients for validation (model selection)"),
+            new ConfigKey("data.split", "test", 0.2, "fraction of patients for testing"),
+            new ConfigKey("data.preprocess", "center_crop", "none", "none, square, a size or [height, width]: centre crop before resizing"),
+            new ConfigKey("data.preprocess", "intensity", "scale", "scale (by bit depth), minmax or percentile (per image) to [0, 1]"),
+            new ConfigKey("data.preprocess", "percentiles", "[0.5, 99.5]", "[low, high] for intensity: percentile"),
+            new ConfigKey("data.preprocess", "interpolation", "bilinear", "bilinear (antialiased) or nearest; masks are always resized nearest"),
+            new ConfigKey("data.augment", "hflip", 0.5, "probability of a horizontal flip (true = 0.5)"),
+            new ConfigKey("data.augment", "vflip", 0.5, "probability of a vertical flip (true = 0.5)"),
+            new ConfigKey("data.augment", "rot90", 0.5, "probability of a quarter turn (true = 0.5)"),
+            new ConfigKey("data.sites[]", "name", "required", "unique site name: letters, digits, '.', '_' and '-'"),
+            new ConfigKey("data.sites[]", "folder", "the name", "site folder, relative to data.root (else to the configuration file)"),
+            new ConfigKey("data.sites[]", "images", "required", "glob of the images, relative to the source folder, e.g. images/*.png"),
+            new ConfigKey("data.sites[]", "mask", "required", "mask path template: {stem} {name} {ext} and the named groups of match"),
+            new ConfigKey("data.sites[]", "fov", "none", "optional field-of-view mask template"),
+            new ConfigKey("data.sites[]", "match", "none", "optional regular expression searched in the image file name; its named groups feed the templates"),
+            new ConfigKey("data.sites[]", "patient", "each image its own patient", "patient id template; images of a patient stay in one split"),
+            new ConfigKey("data.sites[]", "split", "none", "official split (train, val or test) of every image here"),
+            new ConfigKey("data.sites[]", "label", "{threshold: 128}", "how stored mask values become labels (keys under data.sites[].label)"),
+            new ConfigKey("data.sites[]", "nifti", "{axis: z}", "how .nii / .nii.gz volumes become 2-D slices (keys under data.sites[].nifti)"),
+            new ConfigKey("data.sites[]", "sources", "one: the site itself", "several folders, each a mapping of data.sites[].sources[] keys inheriting the site's"),
+            new ConfigKey("data.sites[].label", "threshold", 128, "a stored value >= threshold is foreground"),
+            new ConfigKey("data.sites[].label", "invert", false, "swap foreground and background"),
+            new ConfigKey("data.sites[].label", "values", "none", "strict mapping of stored values to classes, e.g. {0: background, 255: vessel}"),
+            new ConfigKey("data.sites[].label", "foreground", "none", "the classes of values that are foreground"),
+            new ConfigKey("data.sites[].nifti", "axis", "z", "slicing axis: 0/x/sagittal, 1/y/coronal or 2/z/axial"),
+            new ConfigKey("data.sites[].nifti", "clip", "[0.5, 99.5]", "[low, high] intensity percentiles of the volume"),
+            new ConfigKey("data.sites[].nifti", "slices", "all", "all, or foreground (only slices with a labelled pixel)"),
+            new ConfigKey("data.sites[].sources[]", "folder", ".", "folder of this source, relative to the site folder"),
+            new ConfigKey("data.sites[].sources[]", "split", "the site's", "official split of this source"),
+            new ConfigKey("data.sites[].sources[]", "images", "the site's", "glob of the images"),
+            new ConfigKey("data.sites[].sources[]", "mask", "the site's", "mask path template"),
+            new ConfigKey("data.sites[].sources[]", "fov", "the site's", "field-of-view mask template"),
+            new ConfigKey("data.sites[].sources[]", "match", "the site's", "regular expression on the file name"),
+            new ConfigKey("data.sites[].sources[]", "patient", "the site's", "patient id template"));
+
+    /** Top-level keys this package reads; the other sections are read above it (found through {@link TopLevel}). */
+    private static final Set<String> OWN_SECTIONS = with(keysOf(""), "data");
+    /** Top-level keys accepted; keys starting with {@code x-} are free. */
+    public static final Set<String> SECTIONS = sections();
+    static final Set<String> DATA_KEYS = keysOf("data");
+    static final Set<String> SITE_KEYS = keysOf("data.sites[]");
+    static final Set<String> SOURCE_KEYS = keysOf("data.sites[].sources[]");
+    static final Set<String> LABEL_KEYS = keysOf("data.sites[].label");
+    static final Set<String> NIFTI_KEYS = keysOf("data.sites[].nifti");
+    static final Set<String> PREPROCESS_KEYS = keysOf("data.preprocess");
+    static final Set<String> AUGMENT_KEYS = keysOf("data.augment");
+    static final Set<String> SPLIT_KEYS = keysOf("data.split");
+    static final Set<String> SYNTHETIC_KEYS = keysOf("data.synthetic");
+    private static final Pattern SITE_NAME = Pattern.compile("[A-Za-z0-9._-]+");
     private static final String IMAGE_SIZE_FORM = "a number or a list [height, width]";
 
     private final String source;
@@ -314,7 +377,7 @@ public final class FederationConfig {
     }
 
     private static String suggestion(String value, List<String> allowed) {
-        String near = ConfigNode.nearest(value, allowed);
+        String near = Suggest.nearest(value, allowed);
         return near == null ? "" : " — did you mean '" + near + "'?";
     }
 
@@ -444,7 +507,7 @@ public final class FederationConfig {
             }
             for (String v : NameTemplate.variables(t[1])) {
                 if (!available.contains(v)) {
-                    String near = ConfigNode.nearest(v, available);
+                    String near = Suggest.nearest(v, available);
                     throw err.apply(t[0], ": '" + t[0] + "' uses {" + v + "}, which is not defined"
                             + (near != null ? " — did you mean {" + near + "}?" : "") + " (defined: "
                             + String.join(", ", new LinkedHashSet<>(available)) + "; named groups come from 'match')");
@@ -540,89 +603,31 @@ public final class FederationConfig {
 
     // ------------------------------------------------------------------ documentation
 
-    /**
-     * The keys this class reads, with default and meaning, for {@code resfim config explain}: the top-level
-     * keys (section {@code ""}) and the {@code data:} section with its sub-sections ({@code data.sites[]} for
-     * the keys of one site). Checked against the sets that parsing accepts, so a key added there without a
-     * line here fails at once.
-     */
-    public static List<org.resfim.config.ConfigKey> documentedKeys() {
-        List<org.resfim.config.ConfigKey> k = new ArrayList<>();
-        k.add(key("", "name", "", "a name for the federation (free text)"));
-        k.add(key("", "description", "", "free text"));
-        k.add(key("", "seed", 0, "split seed (and synthetic data seed unless data.synthetic.seed is set)"));
-        k.add(key("", "seeds", "[seed]", "seeds of a simulation: splits, initial weights and training order of each repetition"));
-        k.add(key("data", "root", "the configuration's folder", "base of the site folders, relative to the configuration file; --data-root replaces it"));
-        k.add(key("data", "image_size", DEFAULT_IMAGE_SIZE, "training resolution: a number or [height, width] (synthetic: its size)"));
-        k.add(key("data", "channels", 3, "model input channels, 1 or 3 (grey replicated to 3, colour to grey by luminance)"));
-        k.add(key("data", "preprocess", "{}", "how a decoded image becomes a sample (keys under data.preprocess)"));
-        k.add(key("data", "augment", "{hflip: 0.5, vflip: 0.5, rot90: 0.5}", "training augmentation probabilities, or true / false"));
-        k.add(key("data", "split", "{train: 0.7, val: 0.1, test: 0.2}", "split ratios by patient; an official split is honoured"));
-        k.add(key("data", "manifest", "none", "a saved split manifest to reproduce (hashes checked), e.g. a run's manifests/seed-0.json"));
-        k.add(key("data", "defaults", "{}", "any site key except name, merged into every site (site keys win)"));
-        k.add(key("data", "sites", "[]", "the sites, each a mapping of data.sites[] keys"));
-        k.add(key("data", "synthetic", "{}", "the built-in synthetic federation instead of sites (used when no sites are given)"));
-        k.add(key("data.synthetic", "sites", 4, "number of synthetic sites"));
-        k.add(key("data.synthetic", "samples", 40, "images per site"));
-        k.add(key("data.synthetic", "size", DEFAULT_IMAGE_SIZE, "image size in pixels (square)"));
-        k.add(key("data.synthetic", "seed", "the top-level seed", "seed of the generated images"));
-        k.add(key("data.split", "train", 0.7, "fraction of patients for training"));
-        k.add(key("data.split", "val", 0.1, "fraction of patients for validation (model selection)"));
-        k.add(key("data.split", "test", 0.2, "fraction of patients for testing"));
-        k.add(key("data.preprocess", "center_crop", "none", "none, square, a size or [height, width]: centre crop before resizing"));
-        k.add(key("data.preprocess", "intensity", "scale", "scale (by bit depth), minmax or percentile (per image) to [0, 1]"));
-        k.add(key("data.preprocess", "percentiles", "[0.5, 99.5]", "[low, high] for intensity: percentile"));
-        k.add(key("data.preprocess", "interpolation", "bilinear", "bilinear (antialiased) or nearest; masks are always resized nearest"));
-        k.add(key("data.augment", "hflip", 0.5, "probability of a horizontal flip (true = 0.5)"));
-        k.add(key("data.augment", "vflip", 0.5, "probability of a vertical flip (true = 0.5)"));
-        k.add(key("data.augment", "rot90", 0.5, "probability of a quarter turn (true = 0.5)"));
-        k.add(key("data.sites[]", "name", "required", "unique site name: letters, digits, '.', '_' and '-'"));
-        k.add(key("data.sites[]", "folder", "the name", "site folder, relative to data.root (else to the configuration file)"));
-        k.add(key("data.sites[]", "images", "required", "glob of the images, relative to the source folder, e.g. images/*.png"));
-        k.add(key("data.sites[]", "mask", "required", "mask path template: {stem} {name} {ext} and the named groups of match"));
-        k.add(key("data.sites[]", "fov", "none", "optional field-of-view mask template"));
-        k.add(key("data.sites[]", "match", "none", "optional regular expression searched in the image file name; its named groups feed the templates"));
-        k.add(key("data.sites[]", "patient", "each image its own patient", "patient id template; images of a patient stay in one split"));
-        k.add(key("data.sites[]", "split", "none", "official split (train, val or test) of every image here"));
-        k.add(key("data.sites[]", "label", "{threshold: 128}", "how stored mask values become labels (keys under data.sites[].label)"));
-        k.add(key("data.sites[]", "nifti", "{axis: z}", "how .nii / .nii.gz volumes become 2-D slices (keys under data.sites[].nifti)"));
-        k.add(key("data.sites[]", "sources", "one: the site itself", "several folders, each a mapping of data.sites[].sources[] keys inheriting the site's"));
-        k.add(key("data.sites[].label", "threshold", 128, "a stored value >= threshold is foreground"));
-        k.add(key("data.sites[].label", "invert", false, "swap foreground and background"));
-        k.add(key("data.sites[].label", "values", "none", "strict mapping of stored values to classes, e.g. {0: background, 255: vessel}"));
-        k.add(key("data.sites[].label", "foreground", "none", "the classes of values that are foreground"));
-        k.add(key("data.sites[].nifti", "axis", "z", "slicing axis: 0/x/sagittal, 1/y/coronal or 2/z/axial"));
-        k.add(key("data.sites[].nifti", "clip", "[0.5, 99.5]", "[low, high] intensity percentiles of the volume"));
-        k.add(key("data.sites[].nifti", "slices", "all", "all, or foreground (only slices with a labelled pixel)"));
-        k.add(key("data.sites[].sources[]", "folder", ".", "folder of this source, relative to the site folder"));
-        k.add(key("data.sites[].sources[]", "split", "the site's", "official split of this source"));
-        k.add(key("data.sites[].sources[]", "images", "the site's", "glob of the images"));
-        k.add(key("data.sites[].sources[]", "mask", "the site's", "mask path template"));
-        k.add(key("data.sites[].sources[]", "fov", "the site's", "field-of-view mask template"));
-        k.add(key("data.sites[].sources[]", "match", "the site's", "regular expression on the file name"));
-        k.add(key("data.sites[].sources[]", "patient", "the site's", "patient id template"));
-        Map<String, Set<String>> accepted = new LinkedHashMap<>();
-        accepted.put("data", DATA_KEYS);
-        accepted.put("data.synthetic", SYNTHETIC_KEYS);
-        accepted.put("data.split", SPLIT_KEYS);
-        accepted.put("data.preprocess", PREPROCESS_KEYS);
-        accepted.put("data.augment", AUGMENT_KEYS);
-        accepted.put("data.sites[]", SITE_KEYS);
-        accepted.put("data.sites[].label", LABEL_KEYS);
-        accepted.put("data.sites[].nifti", NIFTI_KEYS);
-        accepted.put("data.sites[].sources[]", SOURCE_KEYS);
-        accepted.forEach((section, names) -> {
-            Set<String> documented = new HashSet<>();
-            k.stream().filter(c -> c.section().equals(section)).forEach(c -> documented.add(c.name()));
-            if (!documented.equals(names)) {
-                throw new IllegalStateException("documentedKeys() of " + section + " lists " + documented + " but parsing accepts " + names);
-            }
-        });
-        return List.copyOf(k);
+    /** The keys this class reads, with default and meaning, for {@code resfim config explain} ({@link #KEYS}). */
+    public static List<ConfigKey> documentedKeys() {
+        return KEYS;
     }
 
-    private static org.resfim.config.ConfigKey key(String section, String name, Object def, String meaning) {
-        return new org.resfim.config.ConfigKey(section, name, def, meaning);
+    /** The names of the declared keys of {@code section}. */
+    static Set<String> keysOf(String section) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        KEYS.stream().filter(k -> k.section().equals(section)).forEach(k -> out.add(k.name()));
+        return Collections.unmodifiableSet(out);
+    }
+
+    private static Set<String> with(Set<String> keys, String section) {
+        Set<String> out = new java.util.LinkedHashSet<>(keys);
+        out.add(section);
+        return Collections.unmodifiableSet(out);
+    }
+
+    /** This package's top-level keys and the sections the packages above it read. */
+    private static Set<String> sections() {
+        Set<String> out = new java.util.LinkedHashSet<>(OWN_SECTIONS);
+        for (TopLevel t : java.util.ServiceLoader.load(TopLevel.class, FederationConfig.class.getClassLoader())) {
+            out.addAll(t.sections());
+        }
+        return Collections.unmodifiableSet(out);
     }
 
     // ------------------------------------------------------------------ copies with overrides

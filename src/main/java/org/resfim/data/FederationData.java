@@ -448,7 +448,7 @@ public final class FederationData {
     private static List<SiteDataset> loadSynthetic(FederationConfig config) {
         SyntheticConfig sc = config.synthetic();
         if (config.imageHeight() != config.imageWidth()) {
-            throw new ConfigException(config.source(), "config.value of data.image_size",
+            throw new org.resfim.config.ConfigException(config.source(), "config.value of data.image_size",
                     "the synthetic federation makes square images; got image size " + config.imageHeight() + "x"
                             + config.imageWidth());
         }

@@ -18,7 +18,7 @@ import org.resfim.state.Aggregator;
  */
 public record Aggregation(Aggregator aggregator, Weights weights, long maxSamples, double clipNorm, PrivacySettings privacy) {
     /** What weighs a site in the mean. */
-    public enum Weights {
+    public enum Weights implements org.resfim.config.Spelled {
         SAMPLES("samples"), EQUAL("equal");
 
         private final String key;
@@ -27,17 +27,13 @@ public record Aggregation(Aggregator aggregator, Weights weights, long maxSample
             this.key = key;
         }
 
+        @Override
         public String key() {
             return key;
         }
 
         public static Weights parse(String key) {
-            for (Weights w : values()) {
-                if (w.key.equals(key)) {
-                    return w;
-                }
-            }
-            throw new IllegalArgumentException("weights must be samples or equal, got '" + key + "'");
+            return org.resfim.config.Spelled.parse(Weights.class, "weights", key);
         }
     }
 

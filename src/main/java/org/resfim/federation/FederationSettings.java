@@ -54,10 +54,10 @@ public record FederationSettings(int rounds, double sampleFraction, int minSites
     public static FederationSettings from(Map<String, Object> section, Origin origin) {
         Section s = new Section("federation", section, KEYS, origin);
         Aggregation a;
-        String kind = s.getChoice("aggregator", List.of("mean", "median", "trimmed_mean"));
+        Aggregator.Kind kind = s.getChoice("aggregator", Aggregator.Kind.class);
         double trim = s.getDouble("trim", 0, 0.5, true, false);
-        a = new Aggregation(kind.equals("trimmed_mean") ? Aggregator.trimmedMean(trim) : new Aggregator(Aggregator.Kind.parse(kind), 0),
-                Aggregation.Weights.parse(s.getChoice("weights", List.of("samples", "equal"))), s.getInt("max_samples", 0, Integer.MAX_VALUE),
+        a = new Aggregation(kind == Aggregator.Kind.TRIMMED_MEAN ? Aggregator.trimmedMean(trim) : new Aggregator(kind, 0),
+                s.getChoice("weights", Aggregation.Weights.class), s.getInt("max_samples", 0, Integer.MAX_VALUE),
                 s.getDouble("clip_norm", 0, Double.MAX_VALUE, true, true));
         return new FederationSettings(s.getInt("rounds", 1, 100000), s.getDouble("sample_fraction", 0, 1, false, true),
                 s.getInt("min_sites", 1, 100000), s.getBoolean("offload_sites"), a);

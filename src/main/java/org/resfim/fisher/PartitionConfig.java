@@ -1,7 +1,11 @@
 package org.resfim.fisher;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.resfim.config.ConfigKey;
+import org.resfim.config.Spelled;
 
 /**
  * The partition options of METHOD.md steps 3–4 and the ablations (config keys {@code resfim.*}).
@@ -27,7 +31,7 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
     }
 
     /** How equal scores at the top-ρ threshold are broken ({@link TopK}). */
-    public enum Ties {
+    public enum Ties implements Spelled {
         /** The lower index wins (deterministic, the default: the README's tables were made with it). */
         LOWEST_INDEX("lowest-index"),
         /** A seeded uniform draw among the tied elements (seeded per estimate). */
@@ -39,22 +43,18 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
             this.key = key;
         }
 
+        @Override
         public String key() {
             return key;
         }
 
         public static Ties parse(String value) {
-            for (Ties t : values()) {
-                if (t.key.equalsIgnoreCase(String.valueOf(value).trim())) {
-                    return t;
-                }
-            }
-            throw new IllegalArgumentException("resfim.ties must be lowest-index or random, got '" + value + "'");
+            return Spelled.parse(Ties.class, "resfim.ties", value);
         }
     }
 
     /** How many elements of each tensor are personal. */
-    public enum Budget {
+    public enum Budget implements Spelled {
         /** {@code count(n_t, ρ)} in every tensor (METHOD.md). */
         UNIFORM("uniform"),
         /**
@@ -70,22 +70,18 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
             this.key = key;
         }
 
+        @Override
         public String key() {
             return key;
         }
 
         public static Budget parse(String value) {
-            for (Budget b : values()) {
-                if (b.key.equalsIgnoreCase(String.valueOf(value).trim())) {
-                    return b;
-                }
-            }
-            throw new IllegalArgumentException("resfim.budget must be uniform or gain, got '" + value + "'");
+            return Spelled.parse(Budget.class, "resfim.budget", value);
         }
     }
 
     /** Which score decides the partition, and how. */
-    public enum Variant {
+    public enum Variant implements Spelled {
         /** Top-ρ elements by ResFIM (the method). */
         RESFIM("resfim"),
         /** Top-ρ elements by the own Fisher F_k alone (no style simulation). */
@@ -101,6 +97,7 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
             this.key = key;
         }
 
+        @Override
         public String key() {
             return key;
         }
@@ -116,17 +113,12 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
         }
 
         public static Variant parse(String value) {
-            for (Variant v : values()) {
-                if (v.key.equalsIgnoreCase(String.valueOf(value).trim())) {
-                    return v;
-                }
-            }
-            throw new IllegalArgumentException("resfim.variant must be resfim, fim, random or layerwise, got '" + value + "'");
+            return Spelled.parse(Variant.class, "resfim.variant", value);
         }
     }
 
     /** Where the top-ρ selection is made. */
-    public enum Scope {
+    public enum Scope implements Spelled {
         /** In every trainable tensor separately. */
         PER_TENSOR("per-tensor"),
         /** Over all elements at once, after dividing each tensor's scores by its mean. */
@@ -138,19 +130,34 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
             this.key = key;
         }
 
+        @Override
         public String key() {
             return key;
         }
 
         public static Scope parse(String value) {
-            for (Scope s : values()) {
-                if (s.key.equalsIgnoreCase(String.valueOf(value).trim())) {
-                    return s;
-                }
-            }
-            throw new IllegalArgumentException("resfim.scope must be per-tensor or global, got '" + value + "'");
+            return Spelled.parse(Scope.class, "resfim.scope", value);
         }
     }
+
+    /** The keys of the {@code resfim} section, each declared once: name, default and meaning (parsed by {@link #fromMap}). */
+    public static final List<ConfigKey> KEYS = List.of(
+            new ConfigKey("resfim", "variant", "resfim", "resfim (residual), fim (own Fisher only), random (same ρ), layerwise (whole tensors)"),
+            new ConfigKey("resfim", "residual", "absolute", "absolute |F_{k→n} − F_k|, relative (÷ (F_k + F_{k→n} + ε)), max over n, "
+                    + "log-ratio (gain-free: |log((F_{k→n}+τ_t)/(F_k+τ_t)) − its median over the output channel|, τ_t the tensor's median F_k), "
+                    + "or direction (Σ_i (g_i^{k→n} − g_i^k)² / Σ_i ((g_i^{k→n})² + (g_i^k)² + τ_t) from paired per-sample gradients, same N·K passes)"),
+            new ConfigKey("resfim", "scope", "per-tensor", "per-tensor top ρ, or global after per-tensor normalisation"),
+            new ConfigKey("resfim", "rho", 0.2, "fraction ρ of elements that are domain-sensitive (personal), in (0, 1)"),
+            new ConfigKey("resfim", "eps", 1e-12, "ε of the relative residual: a number >= 0, or tau for τ_t, the tensor's median F_k "
+                    + "(its mean where the median is 0)"),
+            new ConfigKey("resfim", "ties", "lowest-index", "equal scores at the top-ρ threshold: lowest-index (the lower index wins) or random "
+                    + "(a draw seeded per estimate; dead elements with F = 0 then do not pile up in the first channels)"),
+            new ConfigKey("resfim", "budget", "uniform", "personal elements per tensor: uniform (ρ of every tensor) or gain (a tensor's "
+                    + "fraction ∝ its domain gain s_t, total ρ kept; elements within it by the variant's score: ResFIM, or F_k for variant = fim)"),
+            new ConfigKey("resfim", "gate", 0.0, "importance gate g: choose a tensor's personal elements by score only among its top "
+                    + "g·(its count) by F_k (g >= 1; 1 gives the fim mask; 1.5, 2, 4 let the residual choose among the important); 0 = no gate"));
+
+    private static final PartitionConfig DEFAULTS = fromMap(Map.of());
 
     public PartitionConfig {
         if (variant == null) {
@@ -202,7 +209,7 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
 
     /** The METHOD.md defaults: resfim, absolute, per-tensor, ρ 0.2, ε 1e-12. */
     public static PartitionConfig defaults() {
-        return new PartitionConfig(Variant.RESFIM, Residual.ABSOLUTE, Scope.PER_TENSOR, 0.2, 1e-12);
+        return DEFAULTS;
     }
 
     /**
@@ -211,38 +218,21 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
      * Unknown keys and unparsable values are refused with the key named.
      */
     public static PartitionConfig fromMap(Map<String, ?> values) {
-        PartitionConfig d = defaults();
-        Variant variant = d.variant;
-        Residual residual = d.residual;
-        Scope scope = d.scope;
-        double rho = d.rho;
-        double eps = d.eps;
-        boolean epsTau = d.epsTau;
-        Ties ties = d.ties;
-        Budget budget = d.budget;
-        double gate = d.gate;
+        Map<String, Object> v = new LinkedHashMap<>();
+        KEYS.forEach(k -> v.put(k.name(), k.defaultValue()));
         for (Map.Entry<String, ?> e : values.entrySet()) {
             String key = e.getKey().startsWith("resfim.") ? e.getKey().substring(7) : e.getKey();
-            Object v = e.getValue();
-            switch (key.toLowerCase(Locale.ROOT)) {
-                case "variant" -> variant = Variant.parse(String.valueOf(v));
-                case "residual" -> residual = Residual.parse(String.valueOf(v));
-                case "scope" -> scope = Scope.parse(String.valueOf(v));
-                case "rho" -> rho = number(key, v);
-                case "eps" -> {
-                    epsTau = "tau".equalsIgnoreCase(String.valueOf(v).trim());
-                    if (!epsTau) {
-                        eps = number(key, v);
-                    }
-                }
-                case "ties" -> ties = Ties.parse(String.valueOf(v));
-                case "budget" -> budget = Budget.parse(String.valueOf(v));
-                case "gate" -> gate = number(key, v);
-                default -> throw new IllegalArgumentException("unknown key 'resfim." + key
-                        + "'; known: resfim.variant, resfim.residual, resfim.scope, resfim.rho, resfim.eps, resfim.ties, resfim.budget, resfim.gate");
+            if (!v.containsKey(key.toLowerCase(Locale.ROOT))) {
+                throw new IllegalArgumentException("unknown key 'resfim." + key + "'; known: "
+                        + String.join(", ", KEYS.stream().map(ConfigKey::fullName).toList()));
             }
+            v.put(key.toLowerCase(Locale.ROOT), e.getValue());
         }
-        return new PartitionConfig(variant, residual, scope, rho, eps, epsTau, ties, budget, gate);
+        Object eps = v.get("eps");
+        boolean epsTau = "tau".equalsIgnoreCase(String.valueOf(eps).trim());
+        return new PartitionConfig(Variant.parse(String.valueOf(v.get("variant"))), Residual.parse(String.valueOf(v.get("residual"))),
+                Scope.parse(String.valueOf(v.get("scope"))), number("rho", v.get("rho")), number("eps", epsTau ? KEYS.stream().filter(k -> k.name().equals("eps")).findFirst().orElseThrow().defaultValue() : eps), epsTau,
+                Ties.parse(String.valueOf(v.get("ties"))), Budget.parse(String.valueOf(v.get("budget"))), number("gate", v.get("gate")));
     }
 
     private static double number(String key, Object v) {

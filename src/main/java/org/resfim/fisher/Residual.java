@@ -4,7 +4,7 @@ package org.resfim.fisher;
  * How the own Fisher {@code F_k} and the foreign Fishers {@code F_{k→n}} combine into ResFIM (config key
  * {@code resfim.residual}), elementwise over the foreign sites n.
  */
-public enum Residual {
+public enum Residual implements org.resfim.config.Spelled {
     /** {@code mean_n |F_{k→n} − F_k|} (METHOD.md default). */
     ABSOLUTE("absolute"),
     /** {@code mean_n |F_{k→n} − F_k| / (F_k + F_{k→n} + ε)}, in [0, 1). */
@@ -34,17 +34,13 @@ public enum Residual {
     }
 
     /** The config spelling, e.g. {@code absolute}. */
+    @Override
     public String key() {
         return key;
     }
 
     /** Parses the config spelling; the message names {@code resfim.residual} and the accepted values. */
     public static Residual parse(String value) {
-        for (Residual r : values()) {
-            if (r.key.equalsIgnoreCase(String.valueOf(value).trim())) {
-                return r;
-            }
-        }
-        throw new IllegalArgumentException("resfim.residual must be absolute, relative, max, log-ratio or direction, got '" + value + "'");
+        return org.resfim.config.Spelled.parse(Residual.class, "resfim.residual", value);
     }
 }

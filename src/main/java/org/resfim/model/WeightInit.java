@@ -1,13 +1,11 @@
 package org.resfim.model;
 
-import java.util.Locale;
-
 /**
  * How a new U-Net's convolution weights and biases are drawn (normalisation weights are 1, biases 0 either way).
  * The scale matters even with BatchNorm after every convolution: Adam moves every weight by about the learning
  * rate per step whatever its size, so smaller initial weights change relatively faster.
  */
-public enum WeightInit {
+public enum WeightInit implements org.resfim.config.Spelled {
     /** Kaiming normal, mode fan_out, ReLU gain: std = √(2 / (C_out·k²)); biases 0 (torchvision's segmentation models). */
     KAIMING_FAN_OUT("kaiming-fan-out"),
     /**
@@ -22,17 +20,12 @@ public enum WeightInit {
         this.key = key;
     }
 
+    @Override
     public String key() {
         return key;
     }
 
     public static WeightInit parse(String s) {
-        String k = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
-        for (WeightInit w : values()) {
-            if (w.key.equals(k)) {
-                return w;
-            }
-        }
-        throw new IllegalArgumentException("model.init must be kaiming-fan-out or torch-default, got '" + s + "'");
+        return org.resfim.config.Spelled.parse(WeightInit.class, "model.init", s);
     }
 }

@@ -33,7 +33,7 @@ public record ModelSettings(int width, int depth, NormType norm, int groups, Wei
     public static ModelSettings from(Map<String, Object> section, Origin origin) {
         Section s = new Section("model", section, KEYS, origin);
         NormType norm = NormType.valueOf(s.getChoice("norm", List.of("batch", "group", "instance", "none")).toUpperCase(Locale.ROOT));
-        WeightInit init = WeightInit.parse(s.getChoice("init", List.of("kaiming-fan-out", "torch-default")));
+        WeightInit init = s.getChoice("init", WeightInit.class);
         return new ModelSettings(s.getInt("width", 2, 1024), s.getInt("depth", 2, 7), norm, s.getInt("groups", 1, 1024), init);
     }
 

@@ -2,12 +2,12 @@ package org.resfim.run;
 
 import org.resfim.algorithms.AlgorithmRegistry;
 import org.resfim.algorithms.AlgorithmSpec;
-import org.resfim.algorithms.PflResFim;
 import org.resfim.config.ConfigException;
 import org.resfim.config.KeyException;
 import org.resfim.config.OptionException;
 import org.resfim.config.Origin;
-import org.resfim.config.Section;
+import org.resfim.config.Suggest;
+import org.resfim.config.TopLevelSection;
 import org.resfim.data.FederationConfig;
 import org.resfim.federation.EvaluationSettings;
 import org.resfim.federation.FederationSettings;
@@ -119,7 +119,7 @@ public final class Plans {
         Map<String, Map<String, String>> paths = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : methodSection.entrySet()) {
             if (!AlgorithmRegistry.names().contains(e.getKey())) {
-                String near = Section.nearest(e.getKey(), AlgorithmRegistry.names());
+                String near = Suggest.nearest(e.getKey(), AlgorithmRegistry.names());
                 throw new ConfigException(at + "unknown key 'method." + e.getKey() + "'" + (near == null ? "" : " (did you mean 'method." + near + "'?)")
                         + "; method: takes 'list' and one section per method: " + String.join(", ", AlgorithmRegistry.names()));
             }
@@ -133,21 +133,19 @@ public final class Plans {
             m.keySet().forEach(k -> where.put(k, "method." + e.getKey() + "." + k));
             paths.put(e.getKey(), where);
         }
-        Map<String, Object> bn = cfg.section("bn");
-        for (String k : bn.keySet()) {
-            if (!k.equals("stats")) {
-                throw KeyException.unknown(origin, "bn", k, Section.nearest(k, List.of("stats")));
-            }
-        }
-        Map<String, Object> resfimDefaults = PflResFim.fromSections(cfg.section("style"), cfg.section("resfim"), bn);
-        if (!resfimDefaults.isEmpty()) {
-            Map<String, Object> merged = new LinkedHashMap<>(resfimDefaults);
+        // an algorithm's own top-level sections (pfl-resfim: style, resfim, bn) give defaults of its parameters
+        for (String name : AlgorithmRegistry.names()) {
+            Map<String, Object> fromSections = new LinkedHashMap<>();
             Map<String, String> where = new LinkedHashMap<>();
-            resfimDefaults.keySet().forEach(k -> where.put(k, k.equals("bn_stats") ? "bn.stats" : k));
-            merged.putAll(params.getOrDefault(PflResFim.NAME, Map.of()));
-            where.putAll(paths.getOrDefault(PflResFim.NAME, Map.of()));
-            params.put(PflResFim.NAME, merged);
-            paths.put(PflResFim.NAME, where);
+            for (TopLevelSection section : AlgorithmRegistry.sections(name)) {
+                section.read(cfg.section(section.name()), origin, fromSections, where);
+            }
+            if (!fromSections.isEmpty()) {
+                fromSections.putAll(params.getOrDefault(name, Map.of()));
+                where.putAll(paths.getOrDefault(name, Map.of()));
+                params.put(name, fromSections);
+                paths.put(name, where);
+            }
         }
         // every method section is checked, listed or not: a typo in one is an error, not a silent default
         for (Map.Entry<String, Map<String, Object>> e : params.entrySet()) {
@@ -220,9 +218,8 @@ public final class Plans {
         }
         String suggestion = null;
         if (ex.suggestion() != null) {
-            // in the method's own section, or (pfl-resfim) in the top-level section the mistyped key was written in
-            suggestion = path.startsWith("method.") ? "method." + ex.section() + "." + ex.suggestion()
-                    : ex.suggestion().equals("bn_stats") ? "bn.stats" : ex.suggestion();
+            // in the method's own section, or in the algorithm's top-level section the mistyped key was written in
+            suggestion = path.startsWith("method.") ? "method." + ex.section() + "." + ex.suggestion() : ex.suggestion();
         }
         return new ConfigException(at + "unknown key '" + path + "'" + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)"));
     }

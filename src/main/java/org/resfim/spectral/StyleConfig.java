@@ -1,8 +1,11 @@
 package org.resfim.spectral;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.resfim.config.ConfigKey;
+import org.resfim.config.Spelled;
 
 /**
  * The style-bank and spectral-transfer options of METHOD.md (config keys {@code style.*}).
@@ -20,7 +23,7 @@ import java.util.Map;
 public record StyleConfig(double beta, Share share, int m, double sigma, double lambda, boolean augment, double p) {
 
     /** What a site shares. */
-    public enum Share {
+    public enum Share implements Spelled {
         /** One window: the mean of the site's per-image windows. */
         SITE_MEAN("site-mean"),
         /** Up to M windows of randomly chosen images. */
@@ -33,20 +36,28 @@ public record StyleConfig(double beta, Share share, int m, double sigma, double 
         }
 
         /** The config spelling, e.g. {@code site-mean}. */
+        @Override
         public String key() {
             return key;
         }
 
         /** Parses the config spelling; the message names {@code style.share} and the accepted values. */
         public static Share parse(String value) {
-            for (Share s : values()) {
-                if (s.key.equalsIgnoreCase(value.trim())) {
-                    return s;
-                }
-            }
-            throw new IllegalArgumentException("style.share must be site-mean or per-image, got '" + value + "'");
+            return Spelled.parse(Share.class, "style.share", value);
         }
     }
+
+    /** The keys of the {@code style} section, each declared once: name, default and meaning (parsed by {@link #fromMap}). */
+    public static final List<ConfigKey> KEYS = List.of(
+            new ConfigKey("style", "beta", 0.03, "low-frequency window half-size b = floor(β·min(H,W)), b ≥ 1"),
+            new ConfigKey("style", "share", "site-mean", "what leaves a site: site-mean (one mean window) or per-image (up to M windows)"),
+            new ConfigKey("style", "m", 8, "windows per site in per-image mode (M)"),
+            new ConfigKey("style", "sigma", 0.0, "relative Gaussian noise on shared windows (privacy)"),
+            new ConfigKey("style", "lambda", 1.0, "interpolation λ toward the foreign amplitude in the Fisher estimate"),
+            new ConfigKey("style", "augment", "off", "FedDG-style augmentation: re-render training images in a random other site's style"),
+            new ConfigKey("style", "p", 0.5, "probability of style augmentation per training image"));
+
+    private static final StyleConfig DEFAULTS = fromMap(Map.of());
 
     public StyleConfig {
         if (!(beta > 0 && beta <= 0.5)) {
@@ -71,7 +82,7 @@ public record StyleConfig(double beta, Share share, int m, double sigma, double 
 
     /** The METHOD.md defaults: β 0.03, site-mean, M 8, σ 0, λ 1, augment off, p 0.5. */
     public static StyleConfig defaults() {
-        return new StyleConfig(0.03, Share.SITE_MEAN, 8, 0.0, 1.0, false, 0.5);
+        return DEFAULTS;
     }
 
     /**
@@ -80,30 +91,34 @@ public record StyleConfig(double beta, Share share, int m, double sigma, double 
      * true/false). Unknown keys and unparsable values are refused with the key named.
      */
     public static StyleConfig fromMap(Map<String, ?> values) {
-        StyleConfig d = defaults();
-        double beta = d.beta;
-        Share share = d.share;
-        int m = d.m;
-        double sigma = d.sigma;
-        double lambda = d.lambda;
-        boolean augment = d.augment;
-        double p = d.p;
+        Map<String, Object> v = new LinkedHashMap<>();
+        KEYS.forEach(k -> v.put(k.name(), k.defaultValue()));
         for (Map.Entry<String, ?> e : values.entrySet()) {
             String key = e.getKey().startsWith("style.") ? e.getKey().substring(6) : e.getKey();
-            Object v = e.getValue();
-            switch (key) {
-                case "beta" -> beta = number(key, v);
-                case "share" -> share = Share.parse(String.valueOf(v));
-                case "m" -> m = integer(key, v);
-                case "sigma" -> sigma = number(key, v);
-                case "lambda" -> lambda = number(key, v);
-                case "augment" -> augment = flag(key, v);
-                case "p" -> p = number(key, v);
-                default -> throw new IllegalArgumentException("unknown key 'style." + key
-                        + "'; known: style.beta, style.share, style.m, style.sigma, style.lambda, style.augment, style.p");
+            if (!v.containsKey(key)) {
+                throw new IllegalArgumentException("unknown key 'style." + key + "'; known: "
+                        + String.join(", ", KEYS.stream().map(ConfigKey::fullName).toList()));
             }
+            v.put(key, e.getValue());
         }
-        return new StyleConfig(beta, share, m, sigma, lambda, augment, p);
+        return new StyleConfig(number("beta", v.get("beta")), Share.parse(String.valueOf(v.get("share"))), integer("m", v.get("m")),
+                number("sigma", v.get("sigma")), number("lambda", v.get("lambda")), flag("augment", v.get("augment")),
+                number("p", v.get("p")));
+    }
+
+    /**
+     * The style of an algorithm's parameters: its {@code style.*} keys, or the same keys without the prefix; other
+     * parameters are ignored.
+     */
+    public static StyleConfig fromParameters(Map<String, ?> params) {
+        Map<String, Object> style = new LinkedHashMap<>();
+        params.forEach((k, value) -> {
+            String key = k.startsWith("style.") ? k.substring(6) : k;
+            if (KEYS.stream().anyMatch(c -> c.name().equals(key))) {
+                style.put(key, value);
+            }
+        });
+        return fromMap(style);
     }
 
     /** The configuration as {@code style.*} key → value, for provenance. */

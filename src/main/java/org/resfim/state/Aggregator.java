@@ -24,7 +24,7 @@ import java.util.Locale;
  */
 public record Aggregator(Kind kind, double trim) {
     /** The rules, spelt as in the configuration ({@code federation.aggregator}). */
-    public enum Kind {
+    public enum Kind implements org.resfim.config.Spelled {
         MEAN("mean"), MEDIAN("median"), TRIMMED_MEAN("trimmed_mean");
 
         private final String key;
@@ -33,18 +33,14 @@ public record Aggregator(Kind kind, double trim) {
             this.key = key;
         }
 
+        @Override
         public String key() {
             return key;
         }
 
         /** The rule spelt {@code key}; the message lists the accepted spellings. */
         public static Kind parse(String key) {
-            for (Kind k : values()) {
-                if (k.key.equals(key.trim().toLowerCase(Locale.ROOT))) {
-                    return k;
-                }
-            }
-            throw new IllegalArgumentException("aggregator must be mean, median or trimmed_mean, got '" + key + "'");
+            return org.resfim.config.Spelled.parse(Kind.class, "aggregator", key);
         }
     }
 

@@ -47,7 +47,7 @@ class ConfigCommandTest {
         }
         int declared = FederationConfig.documentedKeys().size() + FederationSettings.KEYS.size() + TrainingSettings.KEYS.size()
                 + EvaluationSettings.KEYS.size() + ModelSettings.KEYS.size() + AlgorithmRegistry.keys().size() + 1 // + method.list
-                + org.resfim.algorithms.PflResFim.TOP_LEVEL_KEYS.size() + org.resfim.privacy.PrivacySettings.TOP_KEYS.size()
+                + AlgorithmRegistry.topLevelSections().stream().mapToInt(x -> x.keys().size()).sum() + org.resfim.privacy.PrivacySettings.TOP_KEYS.size()
                 + org.resfim.privacy.PrivacySettings.DP_KEYS.size() + org.resfim.privacy.PrivacySettings.STYLE_KEYS.size();
         assertEquals(declared, keys, "every declared key is listed once");
         assertTrue(text.contains("  rounds ") && text.contains("number of communication rounds T"));

@@ -1,5 +1,6 @@
 package org.resfim.data;
 
+import org.resfim.config.ConfigException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -167,10 +168,10 @@ class ConfigTest {
 
     @Test
     void nearestKey() {
-        assertEquals(3, ConfigNode.levenshtein("kitten", "sitting"));
-        assertEquals(1, ConfigNode.levenshtein("smaples", "samples"));
-        assertEquals("images", ConfigNode.nearest("imgs", FederationConfig.SITE_KEYS));
-        assertEquals("patient", ConfigNode.nearest("patiant", FederationConfig.SITE_KEYS));
-        assertNull(ConfigNode.nearest("completely-different", FederationConfig.SITE_KEYS));
+        assertEquals(3, org.resfim.config.Suggest.distance("kitten", "sitting"));
+        assertEquals(1, org.resfim.config.Suggest.distance("smaples", "samples"));
+        assertEquals("images", org.resfim.config.Suggest.nearest("imgs", FederationConfig.SITE_KEYS));
+        assertEquals("patient", org.resfim.config.Suggest.nearest("patiant", FederationConfig.SITE_KEYS));
+        assertNull(org.resfim.config.Suggest.nearest("completely-different", FederationConfig.SITE_KEYS));
     }
 }

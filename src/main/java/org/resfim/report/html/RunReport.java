@@ -49,7 +49,6 @@ import static org.resfim.report.ResultTable.esc;
 public final class RunReport {
     public static final String FILE = "report.html";
     public static final int DEFAULT_EXAMPLES = 3;
-    private static final Set<String> STYLE_KEYS = Set.of("beta", "share", "m", "sigma", "lambda", "augment", "p");
 
     static {
         System.setProperty("java.awt.headless", "true");
@@ -719,15 +718,8 @@ public final class RunReport {
         String from = "the defaults";
         for (String m : run.methods()) {
             if (AlgorithmSpec.parse(m).name().equals("pfl-resfim")) {
-                Map<String, Object> params = new LinkedHashMap<>();
-                run.methodParams(m).forEach((k, v) -> {
-                    String key = k.startsWith("style.") ? k.substring(6) : k;
-                    if (STYLE_KEYS.contains(key)) {
-                        params.put(key, v);
-                    }
-                });
                 try {
-                    style = StyleConfig.fromMap(params);
+                    style = StyleConfig.fromParameters(run.methodParams(m));
                     from = m;
                 } catch (IllegalArgumentException e) {
                     from = "the defaults (" + m + ": " + e.getMessage() + ")";
