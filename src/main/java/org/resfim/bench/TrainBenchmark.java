@@ -1,12 +1,8 @@
 package org.resfim.bench;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import org.resfim.engine.Adam;
 import org.resfim.engine.Batch;
-import org.resfim.engine.Djl;
+import org.resfim.engine.ConvolutionTiming;
 import org.resfim.engine.Gradients;
 import org.resfim.engine.Inference;
 import org.resfim.engine.LocalTrainer;
@@ -69,9 +65,7 @@ public final class TrainBenchmark {
     public static double convolutionPeakGflops(int steps) {
         UNetArchitecture.ConvLayer probe = new UNetArchitecture.ConvLayer("peak", 256, 256, 3, 32, 32);
         int n = 8;
-        try (NDManager m = Djl.engine().newBaseManager()) {
-            return 2.0 * n * probe.macs() / layerSeconds(m, probe, n, false, false, steps) / 1e9;
-        }
+        return 2.0 * n * probe.macs() / ConvolutionTiming.seconds(probe, n, false, false, steps) / 1e9;
     }
 
     /** Images/s if a figure were nothing but its convolutions, each run at the speed it reaches alone. */
@@ -91,63 +85,13 @@ public final class TrainBenchmark {
         double backward = 0;
         double perSample = 0;
         List<UNetArchitecture.ConvLayer> layers = UNetArchitecture.convolutions(cfg, size, size);
-        try (NDManager m = Djl.engine().newBaseManager()) {
-            for (int i = 0; i < layers.size(); i++) {
-                UNetArchitecture.ConvLayer l = layers.get(i);
-                forward += layerSeconds(m, l, batch, false, false, reps);
-                backward += layerSeconds(m, l, batch, true, i > 0, reps);
-                perSample += batch * layerSeconds(m, l, 1, true, i > 0, reps);
-            }
+        for (int i = 0; i < layers.size(); i++) {
+            UNetArchitecture.ConvLayer l = layers.get(i);
+            forward += ConvolutionTiming.seconds(l, batch, false, false, reps);
+            backward += ConvolutionTiming.seconds(l, batch, true, i > 0, reps);
+            perSample += batch * ConvolutionTiming.seconds(l, 1, true, i > 0, reps);
         }
         return new Ceiling(batch / backward, batch / forward, batch / perSample);
-    }
-
-    private static double layerSeconds(NDManager parent, UNetArchitecture.ConvLayer l, int n, boolean backward, boolean inputGradient, int reps) {
-        try (NDManager m = parent.newSubManager()) {
-            PtNDArray x = channelsLast(m, n, l.in(), l.height(), l.width());
-            PtNDArray w = (PtNDArray) m.randomUniform(-0.1f, 0.1f, new Shape(l.out(), l.in(), l.kernel(), l.kernel()));
-            PtNDArray b = (PtNDArray) m.zeros(new Shape(l.out()));
-            PtNDArray dy = channelsLast(m, n, l.out(), l.height(), l.width());
-            Shape one = new Shape(1, 1);
-            Shape pad = l.kernel() == 3 ? one : new Shape(0, 0);
-            if (backward) {
-                w.setRequiresGradient(true);
-                b.setRequiresGradient(true);
-                x.setRequiresGradient(inputGradient);
-            }
-            double best = Double.MAX_VALUE;
-            for (int i = 0; i <= reps; i++) {
-                JniUtils.setGradMode(backward);
-                try {
-                    long t = System.nanoTime();
-                    PtNDArray y = JniUtils.convolution(x, w, b, one, pad, one, 1);
-                    if (backward) {
-                        JniUtils.backward(y, dy, false, false);
-                    }
-                    double seconds = (System.nanoTime() - t) / 1e9;
-                    y.close();
-                    if (i > 0) { // the first call builds oneDNN's kernels
-                        best = Math.min(best, seconds);
-                    }
-                } finally {
-                    JniUtils.setGradMode(false);
-                }
-                if (backward) {
-                    JniUtils.zeroGrad(w);
-                    JniUtils.zeroGrad(b);
-                    if (inputGradient) {
-                        JniUtils.zeroGrad(x);
-                    }
-                }
-            }
-            return best;
-        }
-    }
-
-    /** A random (n, c, h, w) array stored channels-last, as the U-Net's activations are. */
-    private static PtNDArray channelsLast(NDManager m, int n, int c, int h, int w) {
-        PtNDArray nhwc = (PtNDArray) m.randomUniform(0f, 1f, new Shape(n, h, w, c));
-        return JniUtils.permute(nhwc, new long[] {0, 3, 1, 2});
     }
 
     /** The figures {@link #profile} can record. */

@@ -1,6 +1,6 @@
 package org.resfim.cli;
 
-import org.resfim.report.html.RunComparison;
+import org.resfim.run.html.RunComparison;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -2,9 +2,9 @@ package org.resfim.cli;
 
 import org.resfim.data.ImageDecoder;
 import org.resfim.federation.ModelCard;
-import org.resfim.report.html.ImagePredictor;
-import org.resfim.report.html.ModelCheckpoint;
-import org.resfim.report.html.Overlays;
+import org.resfim.run.html.ImagePredictor;
+import org.resfim.run.html.ModelCheckpoint;
+import org.resfim.run.html.Overlays;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,6 +1,6 @@
 package org.resfim.cli;
 
-import org.resfim.report.html.RunReport;
+import org.resfim.run.html.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,7 +25,7 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         OptionChecks.range("--examples", examples, 0, 1000);
-        String missing = org.resfim.report.html.RunResults.read(runDir).missingNote();
+        String missing = org.resfim.run.html.RunResults.read(runDir).missingNote();
         if (missing != null) {
             System.out.println(missing);
         }

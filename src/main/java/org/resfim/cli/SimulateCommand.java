@@ -89,7 +89,7 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         System.out.printf("ResFIM simulate: %s, methods %s, seeds %s, %d rounds, E = %d, %d threads%s -> %s%n",
                 plan.data().source(), plan.methods(), plan.seeds(), plan.federation().rounds(), plan.training().localEpochs(),
-                Djl.threads(), Djl.device().isGpu() ? ", " + Djl.deviceName() : "", plan.out());
+                Djl.threads(), Djl.onGpu() ? ", " + Djl.deviceName() : "", plan.out());
         if (planOnly) {
             List<org.resfim.run.Cell> cells = new Simulation(plan, System.out).planOnly();
             System.out.println("Planned " + cells.size() + " cells in " + plan.out().toAbsolutePath() + "; run each with");

@@ -21,6 +21,13 @@ public final class Djl {
     private static volatile ai.djl.Device device = ai.djl.Device.cpu();
 
     /** The Maven profile and the artifact that bring CUDA's libtorch (Maven Central serves no newer CUDA build for DJL). */
+    /**
+     * The device names {@link #setDevice} accepts: the CPU, or a CUDA GPU (the first, or by its index). The same syntax as
+     * {@code training.device} ({@link org.resfim.federation.TrainingSettings#DEVICE_PATTERN}); federation sits above the
+     * engine, so the engine keeps its own copy and {@code DeviceTest} checks that the two agree.
+     */
+    public static final String DEVICE_PATTERN = "cpu|cuda(:\\d{1,3})?";
+
     public static final String CUDA_ARTIFACT = "ai.djl.pytorch:pytorch-native-cu124:2.5.1 (with pytorch-jni 2.5.1-0.33.0, DJL 0.33.0)";
 
     private Djl() {
@@ -65,7 +72,7 @@ public final class Djl {
      */
     public static void setDevice(String spec) {
         String s = spec == null ? "cpu" : spec.trim().toLowerCase(java.util.Locale.ROOT);
-        if (!s.matches(org.resfim.federation.TrainingSettings.DEVICE_PATTERN)) {
+        if (!s.matches(DEVICE_PATTERN)) {
             throw new IllegalArgumentException("device '" + spec + "': must be cpu, cuda or cuda:N (a GPU's index)");
         }
         if (s.equals("cpu")) {
@@ -92,6 +99,11 @@ public final class Djl {
     /** The device networks are created on (the CPU unless {@link #setDevice} chose a GPU). */
     public static ai.djl.Device device() {
         return device;
+    }
+
+    /** Whether networks are created on a GPU (so callers above the engine need no DJL type to ask). */
+    public static boolean onGpu() {
+        return device.isGpu();
     }
 
     /** The device as ResFIM names it: cpu or cuda:N. */

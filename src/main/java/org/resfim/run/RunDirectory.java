@@ -429,7 +429,7 @@ public final class RunDirectory {
             p.put("libtorch", Djl.libtorchVersion());
             p.put("java", System.getProperty("java.version"));
             p.put("threads", Djl.threads());
-            if (Djl.device().isGpu()) { // absent on the CPU, as before devices existed
+            if (Djl.onGpu()) { // absent on the CPU, as before devices existed
                 p.put("device", Djl.deviceName());
             }
             p.put("machine", org.resfim.engine.NumericEnvironment.describe());

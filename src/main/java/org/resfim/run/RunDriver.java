@@ -259,7 +259,7 @@ public final class RunDriver {
         costs.forEach(c -> log.info(c.describe()));
         dir.writeResults(table, plan, costs, sites.provenance(), sites.engine());
         try {
-            log.info("Report: " + org.resfim.report.html.RunReport.write(plan.out()).toAbsolutePath());
+            log.info("Report: " + org.resfim.run.html.RunReport.write(plan.out()).toAbsolutePath());
         } catch (RuntimeException | LinkageError e) { // the results stand without the report (e.g. no engine to draw it)
             log.warn("Report not written: " + e.getMessage() + " (retry with `resfim report " + plan.out() + "`)");
         }

@@ -9,8 +9,8 @@ import org.resfim.engine.UNet;
 import org.resfim.federation.ModelCard;
 import org.resfim.model.NormType;
 import org.resfim.model.UNetConfig;
-import org.resfim.report.html.ImagePreparation;
-import org.resfim.report.html.SegmentationModel;
+import org.resfim.run.html.ImagePreparation;
+import org.resfim.run.html.SegmentationModel;
 import org.resfim.state.ModelState;
 import org.resfim.state.StateFile;
 

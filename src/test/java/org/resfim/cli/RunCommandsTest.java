@@ -3,7 +3,7 @@ package org.resfim.cli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.resfim.report.html.TinyRun;
+import org.resfim.run.html.TinyRun;
 import org.resfim.run.BuildInfo;
 
 import org.resfim.state.StateFile;

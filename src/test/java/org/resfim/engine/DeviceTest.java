@@ -74,6 +74,12 @@ class DeviceTest {
     }
 
     @Test
+    void theEngineAcceptsExactlyTheDeviceNamesOfTrainingDevice() {
+        // engine sits below federation, so Djl keeps its own copy of training.device's syntax: the two must not drift apart
+        assertEquals(TrainingSettings.DEVICE_PATTERN, Djl.DEVICE_PATTERN);
+    }
+
+    @Test
     void cudaWithoutCudaNativesIsRefusedNamingTheArtifact() {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> Djl.setDevice("cuda0"));
         assertTrue(bad.getMessage().contains("'cuda0'"), bad.getMessage());

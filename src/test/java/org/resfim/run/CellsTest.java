@@ -3,7 +3,7 @@ package org.resfim.run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resfim.cli.Main;
-import org.resfim.report.html.RunResults;
+import org.resfim.run.html.RunResults;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

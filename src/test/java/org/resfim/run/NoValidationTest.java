@@ -3,7 +3,7 @@ package org.resfim.run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resfim.report.ResultTable;
-import org.resfim.report.html.RunReport;
+import org.resfim.run.html.RunReport;
 import org.resfim.state.StateFile;
 
 import java.io.ByteArrayOutputStream;
@@ -84,7 +84,7 @@ class NoValidationTest {
         }
         assertFalse(log.contains("NaN"), log);
 
-        ResultTable table = org.resfim.report.html.RunResults.read(out).table();
+        ResultTable table = org.resfim.run.html.RunResults.read(out).table();
         for (String m : List.of("fedavg", "local")) {
             assertEquals(4, modelRound(out.resolve(m + "/seed-0/sites/c/selected-model.rfim")), m + ": the last round");
             assertEquals(4.0, table.selectedRounds().get(m).get("c"), 0);

@@ -81,7 +81,7 @@ class PrivacyRunTest {
                         + org.resfim.report.PrivacySummary.epsilon(expected) + " |"), md);
             }
         }
-        String report = Files.readString(org.resfim.report.html.RunReport.write(tmp.resolve("r")));
+        String report = Files.readString(org.resfim.run.html.RunReport.write(tmp.resolve("r")));
         assertTrue(report.contains("id=\"privacy\"") && report.contains("central DP, C = 0.5"), "the report has a privacy section");
     }
 

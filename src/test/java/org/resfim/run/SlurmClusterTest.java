@@ -47,6 +47,6 @@ class SlurmClusterTest {
         assertEquals(0, Main.execute("simulate", "--config", cfg.toString(), "--out", straight.toString(), "--threads", "1"));
         assertEquals(TinyRuns.table(straight), TinyRuns.table(run));
         assertEquals(CellsTest.resultTables(straight), CellsTest.resultTables(run));
-        assertEquals(List.of(), org.resfim.report.html.RunResults.read(run).missingCells());
+        assertEquals(List.of(), org.resfim.run.html.RunResults.read(run).missingCells());
     }
 }

@@ -221,9 +221,9 @@ class DeploymentTest {
         String report = Files.readString(run.resolve("report.html"));
         assertTrue(report.contains("pfl-resfim") && report.contains("fedavg") && report.contains("deployment"), "the server wrote report.html");
         assertTrue(report.contains("stay at the sites"), "a deployment's report says where the personal models are");
-        String chromium = org.resfim.report.html.Browser.find();
+        String chromium = org.resfim.run.html.Browser.find();
         if (chromium != null) { // CI sets RESFIM_REQUIRE_BROWSER=1: there it must run
-            String dom = org.resfim.report.html.Browser.dom(chromium, run.getParent(), run.resolve("report.html"));
+            String dom = org.resfim.run.html.Browser.dom(chromium, run.getParent(), run.resolve("report.html"));
             java.util.regex.Matcher table = java.util.regex.Pattern.compile("(?s)<table class=\"results\" id=\"comparison\">(.*?)</table>").matcher(dom);
             assertTrue(table.find(), "the browser loaded the deployment's report with its comparison table: "
                     + dom.substring(0, Math.min(400, dom.length())));

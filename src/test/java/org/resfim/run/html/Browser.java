@@ -1,4 +1,4 @@
-package org.resfim.report.html;
+package org.resfim.run.html;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;

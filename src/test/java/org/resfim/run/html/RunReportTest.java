@@ -1,4 +1,4 @@
-package org.resfim.report.html;
+package org.resfim.run.html;
 
 import org.resfim.report.*;
 
