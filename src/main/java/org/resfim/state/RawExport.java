@@ -49,46 +49,38 @@ public final class RawExport {
         }
     }
 
-    /** Writes {@code weights.bin} and {@code index.json} for {@code state} into {@code dir} (created if needed). */
+    /**
+     * Writes {@code weights.bin} and then {@code index.json} for {@code state} into {@code dir} (created if needed),
+     * each atomically ({@link AtomicFiles}).
+     */
     public static void write(ModelState state, Path dir) throws IOException {
         Files.createDirectories(dir);
         StringBuilder json = new StringBuilder();
         json.append("{\n  \"format\": \"resfim-raw\",\n  \"version\": 1,\n  \"dtype\": \"float32\",\n")
                 .append("  \"byte_order\": \"little\",\n  \"offset_unit\": \"bytes\",\n")
                 .append("  \"data_file\": ").append(Json.quote(WEIGHTS_FILE)).append(",\n  \"tensors\": [");
-        Path weightsTmp = AtomicFiles.tempSibling(dir.resolve(WEIGHTS_FILE));
-        Path indexTmp = AtomicFiles.tempSibling(dir.resolve(INDEX_FILE));
-        try {
-            long offset = 0;
-            String sep = "\n";
-            try (FileChannel ch = AtomicFiles.create(weightsTmp)) {
-                for (Tensor t : state.tensors()) {
-                    long length = 4L * t.size();
-                    ByteBuffer buf = ByteBuffer.allocate((int) length).order(ByteOrder.LITTLE_ENDIAN);
-                    buf.asFloatBuffer().put(t.data());
-                    AtomicFiles.writeFully(ch, buf);
-                    json.append(sep).append("    {\"name\": ").append(Json.quote(t.name()))
-                            .append(", \"shape\": ").append(Arrays.toString(t.shape()))
-                            .append(", \"offset\": ").append(offset)
-                            .append(", \"length\": ").append(length)
-                            .append(", \"role\": ").append(Json.quote(t.role().name()))
-                            .append(", \"part\": ").append(Json.quote(t.part().name())).append('}');
-                    sep = ",\n";
-                    offset += length;
-                }
-                ch.force(true);
-            }
-            json.append(state.size() == 0 ? "]\n}\n" : "\n  ]\n}\n");
-            try (FileChannel ch = AtomicFiles.create(indexTmp)) {
-                AtomicFiles.writeFully(ch, ByteBuffer.wrap(json.toString().getBytes(StandardCharsets.UTF_8)));
-                ch.force(true);
-            }
-            AtomicFiles.move(weightsTmp, dir.resolve(WEIGHTS_FILE));
-            AtomicFiles.move(indexTmp, dir.resolve(INDEX_FILE));
-        } finally {
-            Files.deleteIfExists(weightsTmp);
-            Files.deleteIfExists(indexTmp);
+        long offset = 0;
+        String sep = "\n";
+        for (Tensor t : state.tensors()) {
+            long length = 4L * t.size();
+            json.append(sep).append("    {\"name\": ").append(Json.quote(t.name()))
+                    .append(", \"shape\": ").append(Arrays.toString(t.shape()))
+                    .append(", \"offset\": ").append(offset)
+                    .append(", \"length\": ").append(length)
+                    .append(", \"role\": ").append(Json.quote(t.role().name()))
+                    .append(", \"part\": ").append(Json.quote(t.part().name())).append('}');
+            sep = ",\n";
+            offset += length;
         }
+        json.append(state.size() == 0 ? "]\n}\n" : "\n  ]\n}\n");
+        AtomicFiles.write(dir.resolve(WEIGHTS_FILE), ch -> {
+            for (Tensor t : state.tensors()) {
+                ByteBuffer buf = ByteBuffer.allocate(4 * t.size()).order(ByteOrder.LITTLE_ENDIAN);
+                buf.asFloatBuffer().put(t.data());
+                AtomicFiles.writeFully(ch, buf);
+            }
+        });
+        AtomicFiles.writeString(dir.resolve(INDEX_FILE), json.toString());
     }
 
     /**
