@@ -9,13 +9,15 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * ResFIM's JSON configuration of Jackson, for files it writes and reads back itself: a strict reader (RFC 8259: one
+ * ResFIM's one JSON configuration of Jackson: the shared mapper, its indented writer, a strict reader (RFC 8259: one
  * value filling the whole text) and the line layout of the files whose bytes are compared or hashed (split manifests,
  * whose SHA-256 a run's provenance records and whose bytes a cell checks against its plan's).
  */
@@ -23,8 +25,16 @@ public final class Jackson {
     private Jackson() {
     }
 
-    /** The shared mapper: Jackson's defaults, and text after the JSON value is an error. Thread-safe; do not reconfigure. */
-    public static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /**
+     * The one mapper every JSON read and write of ResFIM goes through (Jackson's defaults). Thread-safe; never
+     * reconfigure it: derive an {@code ObjectWriter} or {@code ObjectReader} ({@link #PRETTY}, {@link #read}).
+     */
+    public static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** Jackson's indented layout (two spaces, {@code "key" : value}), for files and pages people read. */
+    public static final ObjectWriter PRETTY = MAPPER.writerWithDefaultPrettyPrinter();
+
+    private static final ObjectReader STRICT = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * Parses one JSON value filling the whole of {@code text}.
@@ -34,7 +44,7 @@ public final class Jackson {
     public static JsonNode read(String text) {
         JsonNode n;
         try {
-            n = MAPPER.readTree(text);
+            n = STRICT.readTree(text);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("JSON: " + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()), e);

@@ -88,4 +88,25 @@ class JacksonTest {
         m.remove("k16");
         assertEquals(1, Jackson.writeLines(m).split("\n").length);
     }
+
+    /** config.resolved.json (whose settings a resume compares) and the deployment's sorted JSON keep their bytes. */
+    @Test
+    void theSharedWritersWriteAsTheMappersTheyReplaced() throws Exception {
+        Map<String, Object> inner = new LinkedHashMap<>();
+        inner.put("z", 1.0E-4);
+        inner.put("a", List.of(1, 2.5, "é\n", Map.of()));
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("b", inner);
+        doc.put("a", null);
+        doc.put("n", List.of());
+        com.fasterxml.jackson.databind.ObjectMapper plain = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertEquals(plain.copy().enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc),
+                Jackson.PRETTY.writeValueAsString(doc));
+        assertEquals(new String(plain.copy().configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+                        .writeValueAsBytes(doc)),
+                new String(Jackson.MAPPER.writer().with(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                        .writeValueAsBytes(doc)));
+        assertTrue(Jackson.PRETTY.writeValueAsString(doc).startsWith("{\n  \"b\" : {\n    \"z\" : 1.0E-4,"), Jackson.PRETTY.writeValueAsString(doc));
+        assertEquals("{\"b\":{\"z\":1.0E-4,\"a\":[1,2.5,\"é\\n\",{}]},\"a\":null,\"n\":[]}", Jackson.MAPPER.writeValueAsString(doc));
+    }
 }

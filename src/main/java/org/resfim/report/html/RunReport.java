@@ -3,7 +3,6 @@ package org.resfim.report.html;
 import org.resfim.report.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import org.resfim.algorithms.AlgorithmSpec;
 import org.resfim.data.FederationConfig;
 import org.resfim.data.FederationData;
@@ -35,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.resfim.report.ResultTable.esc;
+import org.resfim.state.Jackson;
 
 /**
  * {@code report.html} of a run: one self-contained file that opens with no network (styles inline, every
@@ -798,7 +798,7 @@ public final class RunReport {
             return "";
         }
         @SuppressWarnings("unchecked")
-        Map<String, Object> section = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(cfg, Map.class);
+        Map<String, Object> section = Jackson.MAPPER.convertValue(cfg, Map.class);
         org.resfim.privacy.PrivacySettings p = org.resfim.privacy.PrivacySettings.from(section, org.resfim.config.Origin.NONE)
                 .withSamplingRate(run.resolvedConfig().path("federation").path("sample_fraction").asDouble(1.0));
         StringBuilder b = new StringBuilder("<p>").append(esc(p.describe())).append("</p>\n");
@@ -860,7 +860,7 @@ public final class RunReport {
 
     /** A JSON document as YAML, keys and values as a configuration file writes them. */
     private static String yaml(JsonNode n) {
-        Object tree = RunResults.JSON.convertValue(n, Object.class);
+        Object tree = Jackson.MAPPER.convertValue(n, Object.class);
         org.yaml.snakeyaml.DumperOptions o = new org.yaml.snakeyaml.DumperOptions();
         o.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
         o.setIndent(2);
@@ -882,7 +882,7 @@ public final class RunReport {
 
     private static String pre(JsonNode n) {
         try {
-            return "<pre>" + esc(RunResults.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(n)) + "</pre>\n";
+            return "<pre>" + esc(Jackson.PRETTY.writeValueAsString(n)) + "</pre>\n";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
