@@ -1,8 +1,5 @@
 package org.resfim.algorithms;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import org.resfim.config.ConfigKey;
 import org.resfim.config.Section;
 import org.resfim.engine.Adam;
@@ -190,18 +187,7 @@ public final class Apfl implements Algorithm {
                     // a non-finite mixture gradient: stop like the training loop does, before any update
                     throw new NonFiniteLossException(step, gAlpha);
                 }
-                try (NDManager scope = vNet.manager().newSubManager()) {
-                    adam.beginStep();
-                    for (Tensor gt : g.tensors()) {
-                        float[] gd = gt.data();
-                        float[] scaled = new float[gd.length];
-                        for (int i = 0; i < gd.length; i++) {
-                            scaled[i] = (float) (alpha * gd[i]);
-                        }
-                        NDArray grad = org.resfim.engine.NativeArrays.copyOf(scope, scaled, shape(gt.shape()));
-                        adam.update(gt.name(), vNet.param(gt.name()).array(), grad, lr);
-                    }
-                }
+                adam.step(StateOps.scale(g, alpha), lr); // α·g_m: the gradient of ℓ(m) with respect to v
                 vNet.load(mixNet.toState().filter(t -> t.role().isNormStatistic()));
                 alpha = Math.min(1, Math.max(0, alpha - alphaLr * gAlpha));
             }
@@ -218,13 +204,5 @@ public final class Apfl implements Algorithm {
                 }
             }
         }
-    }
-
-    private static Shape shape(int[] dims) {
-        long[] s = new long[dims.length];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = dims[i];
-        }
-        return new Shape(s);
     }
 }

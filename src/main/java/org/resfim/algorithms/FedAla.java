@@ -26,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * FedALA (Zhang et al. 2023): adaptive local aggregation. When a site receives the global model θ_g it
@@ -289,32 +288,12 @@ public final class FedAla implements Algorithm {
         /** A random {@code sample_fraction} of the training images, in batches of the training batch size. */
         private List<Batch> sample(ClientContext ctx, int round) {
             List<Sample> train = ctx.trainSamples();
-            int n = train.size();
-            int k = Math.max(1, (int) Math.floor(sampleFraction * n));
-            List<Batch> out = new ArrayList<>();
-            if (n == 0) {
-                return out;
+            if (train.isEmpty()) {
+                return new ArrayList<>();
             }
-            int[] order = new int[n];
-            for (int i = 0; i < n; i++) {
-                order[i] = i;
-            }
-            SplittableRandom r = ctx.random(round, "fedala");
-            for (int i = n - 1; i > 0; i--) {
-                int j = r.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-            int bs = ctx.training().batchSize();
-            for (int i = 0; i < k; i += bs) {
-                List<Sample> chunk = new ArrayList<>();
-                for (int j = i; j < Math.min(k, i + bs); j++) {
-                    chunk.add(train.get(order[j]));
-                }
-                out.add(Batches.of(chunk, ctx.modelConfig().inChannels(), null, null));
-            }
-            return out;
+            int k = Math.max(1, (int) Math.floor(sampleFraction * train.size()));
+            List<Sample> drawn = Batches.shuffled(train, ctx.random(round, "fedala")).subList(0, k);
+            return Batches.of(drawn, ctx.training().batchSize(), ctx.modelConfig().inChannels());
         }
 
         ModelState weights() {

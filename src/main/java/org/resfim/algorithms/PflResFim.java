@@ -319,7 +319,7 @@ public final class PflResFim implements Algorithm {
             Map<String, Double> gains = null;
             List<Sample> pool = null;
             if (partition.variant().needsFisher()) {
-                pool = shuffled(ctx.trainSamples(), rng);
+                pool = Batches.shuffled(ctx.trainSamples(), rng);
                 List<Sample> chosen = pool.subList(0, Math.min(samples, pool.size()));
                 try (Networks live = new Networks(ctx, model, workers(chosen.size()))) {
                     List<UNet> net = live.nets;
@@ -508,12 +508,7 @@ public final class PflResFim implements Algorithm {
                     xs.add(new Sample(s.id(), s.patientId(), img, s.channels(), s.height(), s.width(), s.mask(), s.fov(), s.sourcePath()));
                 }
             }
-            List<Batch> out = new ArrayList<>();
-            int bs = Math.max(1, ctx.training().batchSize());
-            for (int i = 0; i < xs.size(); i += bs) {
-                out.add(Batches.of(xs.subList(i, Math.min(xs.size(), i + bs)), ctx.modelConfig().inChannels(), null, null));
-            }
-            return out;
+            return Batches.of(xs, Math.max(1, ctx.training().batchSize()), ctx.modelConfig().inChannels());
         }
 
         @Override
@@ -526,24 +521,6 @@ public final class PflResFim implements Algorithm {
             ModelState b = s.states().get("style-bank");
             bank = b == null || b.size() == 0 ? new StyleBank() : StyleBank.fromState(b);
         }
-    }
-
-    /** N samples without replacement (all of them when N ≥ the training set): the first N of {@link #shuffled}. */
-    static List<Sample> draw(List<Sample> train, int n, SplittableRandom rng) {
-        List<Sample> pool = shuffled(train, rng);
-        return pool.subList(0, Math.min(n, pool.size()));
-    }
-
-    /** The training samples in a seeded random order (Fisher–Yates from the end); the estimate uses the first N. */
-    static List<Sample> shuffled(List<Sample> train, SplittableRandom rng) {
-        List<Sample> pool = new ArrayList<>(train);
-        for (int i = pool.size() - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            Sample t = pool.get(i);
-            pool.set(i, pool.get(j));
-            pool.set(j, t);
-        }
-        return pool;
     }
 
     /** The server side: the shared masked-aggregation path plus forwarding the validated style bank. */

@@ -1,7 +1,5 @@
 package org.resfim.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import org.resfim.data.FederationData;
 import org.resfim.data.Sample;
 import org.resfim.data.SiteDataset;
@@ -33,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.resfim.state.Jackson;
 
 /**
  * Training quality against the same recipe in plain PyTorch ({@code resfim bench quality}). ResFIM trains the plan
@@ -44,7 +43,6 @@ import java.util.concurrent.TimeUnit;
  * best validation round after T/2 and the mean test Dice of the last 10 rounds (less selection noise).
  */
 public final class QualityTwin {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
      * @param init        the twin's initial weights: resfim-weights (ResFIM's, exactly), kaiming-fan-out or torch-default
@@ -110,7 +108,7 @@ public final class QualityTwin {
         if (!Files.isRegularFile(recipe)) {
             return false;
         }
-        var given = JSON.readTree(recipe.toFile());
+        var given = Jackson.MAPPER.readTree(recipe.toFile());
         if (!given.path("init").asText().equals(o.init()) || !given.path("augment_per").asText().equals(o.augmentPer())
                 || given.path("rounds").asInt() != plan.federation().rounds()) {
             return false; // another recipe: train again
@@ -172,7 +170,7 @@ public final class QualityTwin {
         r.put("methods", plan.methods());
         r.put("threads", o.threads());
         r.put("sites", siteList);
-        Files.writeString(recipeFile, JSON.writeValueAsString(r));
+        Files.writeString(recipeFile, Jackson.PRETTY.writeValueAsString(r));
     }
 
     private static Path extractScript(Path out) throws IOException {

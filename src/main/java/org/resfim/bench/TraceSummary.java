@@ -1,7 +1,6 @@
 package org.resfim.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -13,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.resfim.state.Jackson;
 
 /**
  * Self time per operator of a Chrome trace ({@code traceEvents} of complete "X" events with {@code ts} and
@@ -28,7 +28,7 @@ public final class TraceSummary {
     }
 
     public static List<Op> read(Path trace) throws IOException {
-        JsonNode root = new ObjectMapper().readTree(trace.toFile());
+        JsonNode root = Jackson.MAPPER.readTree(trace.toFile());
         JsonNode events = root.isArray() ? root : root.path("traceEvents");
         if (!events.isArray()) {
             throw new IOException(trace + ": no traceEvents array (not a Chrome trace)");

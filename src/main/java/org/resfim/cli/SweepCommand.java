@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.resfim.state.Jackson;
 
 /** {@code resfim sweep list|slurm|k8s DIR}: a planned run directory's cells as cluster jobs. */
 @Command(name = "sweep", description = {
@@ -41,7 +42,7 @@ public final class SweepCommand implements Runnable {
 
     static int rounds(Path dir) {
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.resolved.json").toFile())
+            return Jackson.MAPPER.readTree(dir.resolve("config.resolved.json").toFile())
                     .path("federation").path("rounds").asInt(0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

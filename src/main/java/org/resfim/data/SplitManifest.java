@@ -8,10 +8,8 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.resfim.state.Jackson;
 
 /**
  * Which file of a site went to which split, with SHA-256 content hashes, written with a run (JSON) so that a
@@ -142,7 +140,7 @@ public record SplitManifest(String site, String root, long seed, SplitRatios rat
             sites.add(sm.toMap());
         }
         doc.put("sites", sites);
-        return Json.write(doc);
+        return Jackson.writeLines(doc);
     }
 
     /** Writes the manifests of a federation to one JSON file (creating its folder). */
@@ -170,37 +168,36 @@ public record SplitManifest(String site, String root, long seed, SplitRatios rat
     }
 
     public static List<SplitManifest> parse(String json, String file) {
-        Object doc;
+        JsonNode doc;
         try {
-            doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(json);
-        } catch (YAMLException e) {
-            throw new DataException(file, "manifest", "not a valid split manifest (JSON): " + e.getMessage());
+            doc = Jackson.read(json);
+        } catch (IllegalArgumentException e) {
+            throw new DataException(file, "manifest", "not a valid split manifest (" + e.getMessage() + ")");
         }
-        if (!(doc instanceof Map) || !FORMAT.equals(((Map<?, ?>) doc).get("format"))) {
+        if (!doc.isObject() || !FORMAT.equals(doc.path("format").textValue())) {
             throw new DataException(file, "manifest", "not a split manifest: expected \"format\": \"" + FORMAT + "\"");
         }
         List<SplitManifest> out = new ArrayList<>();
-        Object sites = ((Map<?, ?>) doc).get("sites");
-        if (!(sites instanceof List)) {
+        JsonNode sites = doc.get("sites");
+        if (sites == null || !sites.isArray()) {
             throw new DataException(file, "manifest", "split manifest has no \"sites\" list");
         }
         try {
-            for (Object so : (List<?>) sites) {
-                Map<?, ?> s = (Map<?, ?>) so;
-                Map<?, ?> r = (Map<?, ?>) s.get("ratios");
-                SplitRatios ratios = new SplitRatios(num(r.get("train")), num(r.get("val")), num(r.get("test")));
+            for (JsonNode s : sites) {
+                JsonNode r = s.get("ratios");
+                SplitRatios ratios = new SplitRatios(number(r, "train").doubleValue(), number(r, "val").doubleValue(),
+                        number(r, "test").doubleValue());
                 List<Entry> entries = new ArrayList<>();
-                for (Object eo : (List<?>) s.get("entries")) {
-                    Map<?, ?> e = (Map<?, ?>) eo;
+                for (JsonNode e : array(s, "entries")) {
                     Split split = Split.parse(str(e.get("split")));
                     if (split == null) {
-                        throw new IllegalArgumentException("bad split '" + e.get("split") + "'");
+                        throw new IllegalArgumentException("bad split '" + str(e.get("split")) + "'");
                     }
                     List<Integer> values = new ArrayList<>();
-                    Object mv = e.get("mask_values");
-                    if (mv instanceof List) {
-                        for (Object o : (List<?>) mv) {
-                            values.add(((Number) o).intValue());
+                    JsonNode mv = e.get("mask_values");
+                    if (mv != null && mv.isArray()) {
+                        for (JsonNode o : mv) {
+                            values.add(number(o).intValue());
                         }
                     }
                     entries.add(new Entry(str(e.get("id")), str(e.get("patient")), split, str(e.get("image")),
@@ -208,8 +205,7 @@ public record SplitManifest(String site, String root, long seed, SplitRatios rat
                             str(e.get("fov")), str(e.get("fov_sha256")), integer(e.get("width")),
                             integer(e.get("height")), integer(e.get("channels")), integer(e.get("samples")), values));
                 }
-                out.add(new SplitManifest(str(s.get("site")), str(s.get("root")), ((Number) s.get("seed")).longValue(),
-                        ratios, entries));
+                out.add(new SplitManifest(str(s.get("site")), str(s.get("root")), number(s, "seed").longValue(), ratios, entries));
             }
         } catch (RuntimeException e) {
             throw new DataException(file, "manifest", "malformed split manifest: " + e.getMessage(), e);
@@ -217,15 +213,34 @@ public record SplitManifest(String site, String root, long seed, SplitRatios rat
         return out;
     }
 
-    private static String str(Object o) {
-        return o == null ? null : o.toString();
+    private static String str(JsonNode n) {
+        return n == null || n.isNull() ? null : n.asText();
     }
 
-    private static double num(Object o) {
-        return ((Number) o).doubleValue();
+    private static Number number(JsonNode parent, String key) {
+        JsonNode n = parent == null ? null : parent.get(key);
+        if (n == null || !n.isNumber()) {
+            throw new IllegalArgumentException("\"" + key + "\" must be a number, found " + n);
+        }
+        return n.numberValue();
     }
 
-    private static int integer(Object o) {
-        return o == null ? 0 : ((Number) o).intValue();
+    private static Number number(JsonNode n) {
+        if (n == null || !n.isNumber()) {
+            throw new IllegalArgumentException("expected a number, found " + n);
+        }
+        return n.numberValue();
+    }
+
+    private static JsonNode array(JsonNode parent, String key) {
+        JsonNode n = parent.get(key);
+        if (n == null || !n.isArray()) {
+            throw new IllegalArgumentException("\"" + key + "\" must be a list, found " + n);
+        }
+        return n;
+    }
+
+    private static int integer(JsonNode n) {
+        return n == null || n.isNull() ? 0 : number(n).intValue();
     }
 }

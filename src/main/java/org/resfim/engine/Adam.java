@@ -76,6 +76,22 @@ public final class Adam implements AutoCloseable {
         net.parametersChanged();
     }
 
+    /**
+     * One optimizer step of this optimizer's network from gradients computed elsewhere (engine-free, for example of
+     * another network's loss, as APFL's personal model is stepped on the mixture's gradient): {@link #beginStep}, then
+     * every tensor of {@code gradient} updated by {@link #update} in its order, in a native scope freed on return;
+     * tensors not in {@code gradient} are left as they are.
+     */
+    public void step(ModelState gradient, double lr) {
+        try (NDManager scope = net.manager().newSubManager()) {
+            beginStep();
+            for (Tensor g : gradient.tensors()) {
+                NDArray grad = NativeArrays.copyOf(scope, g.data(), UNet.toShape(g.shape()));
+                update(g.name(), net.param(g.name()).array(), grad, lr);
+            }
+        }
+    }
+
     /** DJL's kernel clamps the gradient when this is ≥ 0. */
     private static final float NO_CLIPPING = -1f;
 

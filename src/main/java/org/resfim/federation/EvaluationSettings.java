@@ -36,8 +36,10 @@ public record EvaluationSettings(double selectAfter, int folds, String reference
      * (its {@code selected-model} file, {@link SiteParticipant}) and the result tables from the evaluations logged
      * ({@code report.Selection}). Rounds are offered in order; a round replaces the site's selected round when it
      * is eligible (≥ {@code firstSelectableRound}) and its mean validation Dice is higher (ties keep the earlier
-     * round). A site without validation images (Dice NaN) has nothing to select on: every eligible round replaces
-     * the one before, so it ends with its last round ("last round: no validation images").
+     * round). A NaN Dice is never selected over a round that has one: it does not replace a selected round with a
+     * Dice, and a round with a Dice replaces a selected NaN. A site without validation images (Dice NaN every round)
+     * has nothing to select on: every eligible round replaces the one before, so it ends with its last round ("last
+     * round: no validation images"). {@code SelectionTest} pins NaN and ties.
      *
      * @param round         the round offered
      * @param valDice       its mean validation Dice, NaN when the site has no validation images

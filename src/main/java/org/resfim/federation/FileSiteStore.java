@@ -1,5 +1,6 @@
 package org.resfim.federation;
 
+import org.resfim.state.AtomicFiles;
 import org.resfim.state.ModelState;
 import org.resfim.state.StateFile;
 
@@ -49,7 +50,7 @@ public final class FileSiteStore implements SiteStore {
         Path tmp = siteDir.resolve("round-" + round + ".tmp");
         Path fin = siteDir.resolve("round-" + round);
         try {
-            deleteTree(tmp);
+            AtomicFiles.deleteTree(tmp);
             Files.createDirectories(tmp);
             for (Map.Entry<String, ModelState> e : state.states().entrySet()) {
                 StateFile.write(e.getValue(), description.apply(site), tmp.resolve(e.getKey() + StateFile.EXTENSION));
@@ -60,11 +61,10 @@ public final class FileSiteStore implements SiteStore {
             try (var w = Files.newBufferedWriter(tmp.resolve("meta.properties"), StandardCharsets.UTF_8)) {
                 p.store(w, "site " + site + " after round " + round);
             }
-            deleteTree(fin);
-            Files.move(tmp, fin, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.replaceDirectory(tmp, fin);
             for (int old : rounds(site)) {
                 if (old < round - 1 || old > round) {
-                    deleteTree(siteDir.resolve("round-" + old));
+                    AtomicFiles.deleteTree(siteDir.resolve("round-" + old));
                 }
             }
         } catch (IOException e) {
@@ -124,7 +124,7 @@ public final class FileSiteStore implements SiteStore {
         try (Stream<Path> sites = Files.list(dir)) {
             for (Path site : sites.toList()) {
                 for (int r : rounds(site.getFileName().toString())) {
-                    deleteTree(site.resolve("round-" + r));
+                    AtomicFiles.deleteTree(site.resolve("round-" + r));
                 }
             }
         } catch (IOException e) {
@@ -152,16 +152,5 @@ public final class FileSiteStore implements SiteStore {
         }
         out.sort(Comparator.naturalOrder());
         return out;
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 }

@@ -296,29 +296,17 @@ public final class SiteParticipant implements Participant, ClientContext {
 
     @Override
     public List<Batch> epochBatches(int round, int epoch, String purpose, SampleTransform transform) {
-        List<Sample> train = data.train();
         SplittableRandom r = random(round, purpose + "/epoch" + epoch);
-        int[] order = new int[train.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        List<Sample> order = Batches.shuffled(data.train(), r);
         Random aug = new Random(r.nextLong());
         Augmentation a = augmentation;
-        int bs = training.batchSize();
         List<Batch> batches = new ArrayList<>();
-        for (int i = 0; i < order.length; i += bs) {
-            List<Sample> chunk = new ArrayList<>();
-            for (int j = i; j < Math.min(order.length, i + bs); j++) {
-                Sample s = train.get(order[j]);
-                chunk.add(transform == null ? s : transform.apply(s, aug));
+        for (List<Sample> chunk : Batches.chunks(order, training.batchSize())) {
+            List<Sample> xs = new ArrayList<>();
+            for (Sample s : chunk) {
+                xs.add(transform == null ? s : transform.apply(s, aug));
             }
-            batches.add(Batches.of(chunk, modelConfig.inChannels(), a, aug));
+            batches.add(Batches.of(xs, modelConfig.inChannels(), a, aug));
         }
         return batches;
     }

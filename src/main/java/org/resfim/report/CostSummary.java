@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.resfim.state.Jackson;
 
 /**
  * What a method cost, from the fit lines of its metrics logs: local-training seconds, the share of them
@@ -31,7 +32,7 @@ public record CostSummary(String method, int fits, double fitSeconds, double res
                 for (String line : Files.readAllLines(log)) {
                     JsonNode n;
                     try {
-                        n = MetricsLog.JSON.readTree(line);
+                        n = Jackson.MAPPER.readTree(line);
                     } catch (IOException partial) {
                         continue;
                     }

@@ -17,13 +17,14 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.resfim.state.Jackson;
 
 /**
  * Per-round metrics of one run as JSON lines, one object per event ({@code fit}, {@code upload}: what an accepted
  * upload weighed in the aggregation, {@code evaluate}, {@code failure}); flushed line by line so a killed run keeps everything up to the kill.
  */
 public final class MetricsLog implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.MAPPER;
     private final Path file;
     private BufferedWriter out;
 

@@ -2,6 +2,7 @@ package org.resfim.run;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.resfim.state.Jackson;
 
 /**
  * One independent unit of a run directory's plan: a method at a seed and fold. A one-process run trains the cells in
@@ -49,7 +50,7 @@ public record Cell(int index, String method, long seed, int fold, int folds) {
         }
         com.fasterxml.jackson.databind.JsonNode n;
         try {
-            n = RunDirectory.upgrade(new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile()));
+            n = RunDirectory.upgrade(Jackson.MAPPER.readTree(f.toFile()));
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot read " + f + ": " + e.getMessage(), e);
         }

@@ -1,7 +1,6 @@
 package org.resfim.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.resfim.state.Jackson;
 
 /** {@code run.json}: the command-line settings of a run, so {@code simulate --resume DIR} rebuilds the same plan. */
 public final class ResumeInfo {
@@ -50,7 +50,7 @@ public final class ResumeInfo {
             return null;
         }
         try {
-            JsonNode n = new ObjectMapper().readTree(f.toFile()).path("started_by");
+            JsonNode n = Jackson.MAPPER.readTree(f.toFile()).path("started_by");
             return n.isTextual() ? n.asText() : null;
         } catch (IOException e) {
             return null;
@@ -60,7 +60,7 @@ public final class ResumeInfo {
     /** libtorch threads of the original run (float reductions, hence results, depend on it); 0 when unknown. */
     public static int threads(Path runDir) {
         try {
-            return new ObjectMapper().readTree(runDir.resolve(FILE).toFile()).path("threads").asInt(0);
+            return Jackson.MAPPER.readTree(runDir.resolve(FILE).toFile()).path("threads").asInt(0);
         } catch (IOException e) {
             return 0;
         }
@@ -72,7 +72,7 @@ public final class ResumeInfo {
             throw new IllegalArgumentException("cannot resume: " + f + " not found (is " + runDir + " a run directory?)");
         }
         try {
-            JsonNode n = new ObjectMapper().readTree(f.toFile());
+            JsonNode n = Jackson.MAPPER.readTree(f.toFile());
             List<String> methods = new ArrayList<>();
             n.path("methods").forEach(x -> methods.add(x.asText()));
             List<Long> seeds = new ArrayList<>();

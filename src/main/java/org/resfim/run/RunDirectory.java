@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.resfim.state.Jackson;
 
 /**
  * A run is a directory: {@code plan.json} (resolved configuration), {@code provenance.json},
@@ -138,7 +139,7 @@ public final class RunDirectory {
         if (!Files.isRegularFile(f)) {
             return;
         }
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = Jackson.MAPPER;
         JsonNode before;
         try {
             // a run started by a build that wrote the settings under Java names continues if the settings are the same

@@ -1,7 +1,5 @@
 package org.resfim.run;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import org.resfim.data.FederationData;
 import org.resfim.data.SiteDataset;
 import org.resfim.federation.Algorithm;
@@ -27,6 +25,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.resfim.state.Jackson;
 
 /**
  * Runs every method × seed (× fold) of a plan in this JVM on identical splits, seeds and initial weights, with
@@ -212,7 +211,7 @@ public final class Simulation {
 
     static String json(Object o) {
         try {
-            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o);
+            return Jackson.PRETTY.writeValueAsString(o);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,7 @@
 package org.resfim.state;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -10,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -49,46 +52,42 @@ public final class RawExport {
         }
     }
 
-    /** Writes {@code weights.bin} and {@code index.json} for {@code state} into {@code dir} (created if needed). */
+    /**
+     * Writes {@code weights.bin} and then {@code index.json} for {@code state} into {@code dir} (created if needed),
+     * each atomically ({@link AtomicFiles}).
+     */
     public static void write(ModelState state, Path dir) throws IOException {
         Files.createDirectories(dir);
-        StringBuilder json = new StringBuilder();
-        json.append("{\n  \"format\": \"resfim-raw\",\n  \"version\": 1,\n  \"dtype\": \"float32\",\n")
-                .append("  \"byte_order\": \"little\",\n  \"offset_unit\": \"bytes\",\n")
-                .append("  \"data_file\": ").append(Json.quote(WEIGHTS_FILE)).append(",\n  \"tensors\": [");
-        Path weightsTmp = AtomicFiles.tempSibling(dir.resolve(WEIGHTS_FILE));
-        Path indexTmp = AtomicFiles.tempSibling(dir.resolve(INDEX_FILE));
-        try {
-            long offset = 0;
-            String sep = "\n";
-            try (FileChannel ch = AtomicFiles.create(weightsTmp)) {
-                for (Tensor t : state.tensors()) {
-                    long length = 4L * t.size();
-                    ByteBuffer buf = ByteBuffer.allocate((int) length).order(ByteOrder.LITTLE_ENDIAN);
-                    buf.asFloatBuffer().put(t.data());
-                    AtomicFiles.writeFully(ch, buf);
-                    json.append(sep).append("    {\"name\": ").append(Json.quote(t.name()))
-                            .append(", \"shape\": ").append(Arrays.toString(t.shape()))
-                            .append(", \"offset\": ").append(offset)
-                            .append(", \"length\": ").append(length)
-                            .append(", \"role\": ").append(Json.quote(t.role().name()))
-                            .append(", \"part\": ").append(Json.quote(t.part().name())).append('}');
-                    sep = ",\n";
-                    offset += length;
-                }
-                ch.force(true);
-            }
-            json.append(state.size() == 0 ? "]\n}\n" : "\n  ]\n}\n");
-            try (FileChannel ch = AtomicFiles.create(indexTmp)) {
-                AtomicFiles.writeFully(ch, ByteBuffer.wrap(json.toString().getBytes(StandardCharsets.UTF_8)));
-                ch.force(true);
-            }
-            AtomicFiles.move(weightsTmp, dir.resolve(WEIGHTS_FILE));
-            AtomicFiles.move(indexTmp, dir.resolve(INDEX_FILE));
-        } finally {
-            Files.deleteIfExists(weightsTmp);
-            Files.deleteIfExists(indexTmp);
+        List<Object> tensors = new ArrayList<>();
+        long offset = 0;
+        for (Tensor t : state.tensors()) {
+            long length = 4L * t.size();
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", t.name());
+            e.put("shape", t.shape());
+            e.put("offset", offset);
+            e.put("length", length);
+            e.put("role", t.role().name());
+            e.put("part", t.part().name());
+            tensors.add(e);
+            offset += length;
         }
+        Map<String, Object> index = new LinkedHashMap<>();
+        index.put("format", "resfim-raw");
+        index.put("version", 1);
+        index.put("dtype", "float32");
+        index.put("byte_order", "little");
+        index.put("offset_unit", "bytes");
+        index.put("data_file", WEIGHTS_FILE);
+        index.put("tensors", tensors);
+        AtomicFiles.write(dir.resolve(WEIGHTS_FILE), ch -> {
+            for (Tensor t : state.tensors()) {
+                ByteBuffer buf = ByteBuffer.allocate(4 * t.size()).order(ByteOrder.LITTLE_ENDIAN);
+                buf.asFloatBuffer().put(t.data());
+                AtomicFiles.writeFully(ch, buf);
+            }
+        });
+        AtomicFiles.writeString(dir.resolve(INDEX_FILE), Jackson.writeLines(index));
     }
 
     /**
@@ -99,27 +98,31 @@ public final class RawExport {
     public static List<IndexEntry> readIndex(Path dir) throws IOException {
         Path indexFile = dir.resolve(INDEX_FILE);
         String src = indexFile.toString();
-        Object root;
+        JsonNode top;
         try {
-            root = Json.parse(Files.readString(indexFile, StandardCharsets.UTF_8));
+            top = Jackson.read(Files.readString(indexFile, StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
             throw new StateFormatException(src, e.getMessage());
         }
-        if (!(root instanceof Map<?, ?> top) || !(top.get("tensors") instanceof List<?> tensors)) {
+        JsonNode tensors = top.get("tensors");
+        if (!top.isObject() || tensors == null || !tensors.isArray()) {
             throw new StateFormatException(src, "expected an object with a \"tensors\" array");
         }
-        if (!"float32".equals(top.get("dtype")) || !"little".equals(top.get("byte_order"))) {
+        if (!"float32".equals(top.path("dtype").textValue()) || !"little".equals(top.path("byte_order").textValue())) {
             throw new StateFormatException(src, "only little-endian float32 exports are supported, found dtype "
                     + top.get("dtype") + ", byte_order " + top.get("byte_order"));
         }
         List<IndexEntry> entries = new ArrayList<>();
         for (int i = 0; i < tensors.size(); i++) {
             String where = "tensor #" + i;
-            if (!(tensors.get(i) instanceof Map<?, ?> m) || !(m.get("name") instanceof String name)) {
+            JsonNode m = tensors.get(i);
+            if (!m.isObject() || !m.path("name").isTextual()) {
                 throw new StateFormatException(src, where, -1, -1, "expected an object with a string \"name\"");
             }
+            String name = m.get("name").textValue();
             where = "tensor '" + name + "'";
-            if (!(m.get("shape") instanceof List<?> dims)) {
+            JsonNode dims = m.get("shape");
+            if (dims == null || !dims.isArray()) {
                 throw new StateFormatException(src, where, -1, -1, "missing \"shape\" array");
             }
             int[] shape = new int[dims.size()];
@@ -128,8 +131,8 @@ public final class RawExport {
             }
             long offset = integer(m.get("offset"), src, where, "offset", Long.MAX_VALUE);
             long length = integer(m.get("length"), src, where, "length", Long.MAX_VALUE);
-            String role = m.get("role") instanceof String r ? r : null;
-            String part = m.get("part") instanceof String p ? p : null;
+            String role = m.path("role").textValue();
+            String part = m.path("part").textValue();
             entries.add(new IndexEntry(name, shape, offset, length, role, part));
         }
         return entries;
@@ -223,10 +226,10 @@ public final class RawExport {
         return data;
     }
 
-    private static long integer(Object v, String src, String where, String field, long max) throws StateFormatException {
-        if (!(v instanceof Long l) || l < 0 || l > max) {
+    private static long integer(JsonNode v, String src, String where, String field, long max) throws StateFormatException {
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 0 || v.longValue() > max) {
             throw new StateFormatException(src, where, -1, -1, "\"" + field + "\" must be a non-negative integer, found " + v);
         }
-        return l;
+        return v.longValue();
     }
 }

@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.resfim.state.Jackson;
 
 /**
  * What left a site, message by message, as JSON lines: run, round, kind, the training-sample count it reported,
@@ -37,7 +38,7 @@ public final class Audit implements AutoCloseable {
     public static final String SERVER_DIR = "audit";
     /** Tensors (and style-bank windows) listed one by one in a record; a larger message is summarised by its totals. */
     public static final int MAX_LISTED = 512;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.MAPPER;
     private final Path file;
     private BufferedWriter out;
     /** Plain stream, not an NIO channel: an interrupt of the writing thread must not close the file and lose the record. */

@@ -1,6 +1,5 @@
 package org.resfim.transport;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.resfim.data.FederationConfig;
 import org.resfim.data.FederationData;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.resfim.state.Jackson;
 
 /** What the server and the sites of one deployment must agree on, and where each finds its part. */
 public final class Deployment {
@@ -82,7 +82,7 @@ public final class Deployment {
         m.put("channels", plan.data().channels());
         m.put("sites", siteNames(plan.data()));
         try {
-            byte[] json = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true).writeValueAsBytes(m);
+            byte[] json = Jackson.MAPPER.writer().with(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).writeValueAsBytes(m);
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

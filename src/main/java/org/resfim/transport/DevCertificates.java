@@ -24,6 +24,7 @@ import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.resfim.state.AtomicFiles;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -160,7 +161,7 @@ public final class DevCertificates {
             Path oldKey = dir.resolve("ca-key.pem");
             if (Files.isRegularFile(oldKey) && !Files.exists(caDir.resolve("ca-key.pem"))) {
                 Files.copy(dir.resolve("ca.pem"), caDir.resolve("ca.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                writePrivate(caDir.resolve("ca-key.pem"), Files.readAllBytes(oldKey));
+                AtomicFiles.writePrivate(caDir.resolve("ca-key.pem"), Files.readAllBytes(oldKey));
                 Files.delete(oldKey);
                 written.put("ca (moved out of " + dir + ")", caDir.resolve("ca.pem"));
             }
@@ -224,34 +225,8 @@ public final class DevCertificates {
         try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
             w.writeObject(new JcaPKCS8Generator(issued.key(), null).generate());
         }
-        writePrivate(key, sw.toString().getBytes(StandardCharsets.US_ASCII));
+        AtomicFiles.writePrivate(key, sw.toString().getBytes(StandardCharsets.US_ASCII));
         written.put(stem, cert);
-    }
-
-    /**
-     * Writes a secret: into a new temporary file created with mode 0600 (never readable by others, whatever the
-     * umask), then moved over {@code file}.
-     */
-    static void writePrivate(Path file, byte[] bytes) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
-        try {
-            try {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException notPosix) {
-                Files.createFile(tmp);
-            }
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     /** Creates {@code dir} (mode 0700 where it is new and the file system is POSIX). */

@@ -1,8 +1,7 @@
 package org.resfim.transport;
 
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -14,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import org.resfim.state.Jackson;
 
 /**
  * The server's read-only health and progress endpoint for operators (off unless {@code server --health-port} is
@@ -25,7 +25,7 @@ import java.util.function.Supplier;
 public final class HealthEndpoint implements AutoCloseable {
     public static final String STATUS_PATH = "/status";
     public static final String METRICS_PATH = "/metrics";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectWriter JSON = Jackson.PRETTY;
 
     private final HttpServer http;
     private final ExecutorService executor;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.resfim.state.Jackson;
 
 /**
  * What an operator sees of a running server, as JSON ({@link #json}) and in Prometheus' text format
@@ -20,7 +21,7 @@ import java.util.Set;
  * streams the server refused. Thread-safe: answers arrive on transport threads.
  */
 public final class ServerHealth {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.MAPPER;
 
     /** One answer as the operator sees it. */
     private record Seen(Instant at, String run, long seed, String phase, int round, long bytes, String rejected) {

@@ -1,7 +1,5 @@
 package org.resfim.transport;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.resfim.federation.Message;
 import org.resfim.federation.Phase;
@@ -27,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.resfim.state.Jackson;
 
 /**
  * The server process: the {@link RunDriver} a simulation uses (the same coordinator, algorithm server procedures,
@@ -67,7 +66,7 @@ public final class ServerRuntime {
     private final EventLog log;
     private final List<String> sites;
     private final Map<String, Audit> audits = new LinkedHashMap<>();
-    private final ObjectNode status = new ObjectMapper().createObjectNode();
+    private final ObjectNode status = Jackson.MAPPER.createObjectNode();
     private FederationServer server;
     private GrpcTransport transport;
     private String healthHost;
@@ -296,7 +295,7 @@ public final class ServerRuntime {
         status.putPOJO("connected", server == null ? List.of() : new ArrayList<>(server.connected()));
         status.putPOJO("sites", sites);
         try {
-            write(plan.out().resolve(STATUS_FILE), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(status));
+            write(plan.out().resolve(STATUS_FILE), Jackson.PRETTY.writeValueAsString(status));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,7 +3,6 @@ package org.resfim.run.html;
 import org.resfim.report.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import org.resfim.algorithms.AlgorithmSpec;
 import org.resfim.data.FederationConfig;
 import org.resfim.data.FederationData;
@@ -22,10 +21,8 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -37,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.resfim.report.ResultTable.esc;
+import org.resfim.state.Jackson;
 
 /**
  * {@code report.html} of a run: one self-contained file that opens with no network (styles inline, every
@@ -79,11 +77,7 @@ public final class RunReport {
         Path file = out == null ? runDir.resolve(FILE) : out;
         String html = new RunReport(run, Math.max(0, examplesPerSite)).html();
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = dir.resolve(file.getFileName() + ".tmp");
-            Files.writeString(tmp, html, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            org.resfim.state.AtomicFiles.writeString(file, html);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
@@ -796,7 +790,7 @@ public final class RunReport {
             return "";
         }
         @SuppressWarnings("unchecked")
-        Map<String, Object> section = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(cfg, Map.class);
+        Map<String, Object> section = Jackson.MAPPER.convertValue(cfg, Map.class);
         org.resfim.privacy.PrivacySettings p = org.resfim.privacy.PrivacySettings.from(section, org.resfim.config.Origin.NONE)
                 .withSamplingRate(run.resolvedConfig().path("federation").path("sample_fraction").asDouble(1.0));
         StringBuilder b = new StringBuilder("<p>").append(esc(p.describe())).append("</p>\n");
@@ -858,7 +852,7 @@ public final class RunReport {
 
     /** A JSON document as YAML, keys and values as a configuration file writes them. */
     private static String yaml(JsonNode n) {
-        Object tree = RunResults.JSON.convertValue(n, Object.class);
+        Object tree = Jackson.MAPPER.convertValue(n, Object.class);
         org.yaml.snakeyaml.DumperOptions o = new org.yaml.snakeyaml.DumperOptions();
         o.setDefaultFlowStyle(org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
         o.setIndent(2);
@@ -880,7 +874,7 @@ public final class RunReport {
 
     private static String pre(JsonNode n) {
         try {
-            return "<pre>" + esc(RunResults.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(n)) + "</pre>\n";
+            return "<pre>" + esc(Jackson.PRETTY.writeValueAsString(n)) + "</pre>\n";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.resfim.state.Jackson;
 
 /**
  * A run directory read back on its own (the configuration file it came from is not needed): the resolved
@@ -28,7 +29,7 @@ import java.util.Set;
  * them (the result table, the data configuration, the model configuration).
  */
 public final class RunResults {
-    static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.MAPPER;
     public static final String RESOLVED = "config.resolved.json";
 
     private final Path root;
