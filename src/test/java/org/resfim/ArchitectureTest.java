@@ -71,12 +71,6 @@ class ArchitectureTest {
             new Layer("state+metrics+config", "org.resfim.state..", "org.resfim.metrics..", "org.resfim.config.."));
 
     /**
-     * TEMPORARY (issue #19): {@code algorithms.Apfl} still drives DJL's arrays itself; another change is moving it onto the
-     * engine's training loop. Remove this exclusion when that is merged; every other class outside engine is held strictly.
-     */
-    private static final Set<String> TEMPORARY_DJL_USERS = Set.of("org.resfim.algorithms.Apfl");
-
-    /**
      * KNOWN wrong-way dependencies (issue #19), not yet fixed: these privacy classes use federation's {@code Message},
      * {@code Sections}, {@code Transport}, {@code Reply}, {@code Phase} and {@code ParticipantException} (DP applied to an
      * upload message; secure aggregation's wire format and its round over the transport), while federation imports
@@ -169,7 +163,6 @@ class ArchitectureTest {
     @Test
     void onlyTheEngineImportsDjl() {
         noClasses().that().resideOutsideOfPackage("org.resfim.engine..")
-                .and(DescribedPredicate.not(classesOf("the temporary exclusion " + TEMPORARY_DJL_USERS + " (issue #19)", TEMPORARY_DJL_USERS)))
                 .should().dependOnClassesThat().resideInAPackage("ai.djl..")
                 .check(main);
     }

@@ -150,7 +150,7 @@ public record SplitManifest(String site, String root, long seed, SplitRatios rat
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            Files.writeString(file, toJson(manifests));
+            org.resfim.state.AtomicFiles.writeString(file, toJson(manifests)); // runs hash it: never half-written
         } catch (IOException e) {
             throw new DataException(file.toString(), "manifest", "cannot write split manifest: " + e);
         }

@@ -104,7 +104,7 @@ public final class RunDirectory {
             try (var s = Files.list(root)) {
                 for (Path p : s.toList()) {
                     if (!before.contains(p.getFileName())) {
-                        deleteTree(p);
+                        org.resfim.state.AtomicFiles.deleteTree(p);
                     }
                 }
                 if (!existed) {
@@ -117,18 +117,6 @@ public final class RunDirectory {
             } catch (IOException | UncheckedIOException e) {
                 // best effort: the failure being reported matters more than what is left
             }
-        }
-
-        private static void deleteTree(Path p) throws IOException {
-            // links are deleted, never followed
-            if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                try (var s = Files.list(p)) {
-                    for (Path q : s.toList()) {
-                        deleteTree(q);
-                    }
-                }
-            }
-            Files.deleteIfExists(p);
         }
     }
 

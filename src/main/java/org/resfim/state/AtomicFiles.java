@@ -95,16 +95,16 @@ public final class AtomicFiles {
         syncDirectory(target.toAbsolutePath().getParent());
     }
 
-    /** Deletes {@code p} and everything under it; nothing when absent. */
+    /** Deletes {@code p} and everything under it; nothing when absent. Links are deleted, never followed. */
     public static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
+        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (java.util.stream.Stream<Path> s = Files.list(p)) {
+                for (Path q : s.toList()) {
+                    deleteTree(q);
+                }
             }
         }
+        Files.deleteIfExists(p);
     }
 
     /** A fresh, not yet existing hidden temporary path next to {@code target} (same directory, same file system). */
