@@ -86,7 +86,7 @@ class ArchitectureTest {
 
     /**
      * Federation's site side: the participant and the client procedures train through the engine (ClientContext hands
-     * them the network, Batches the engine's batches). ClientState is not here: it is the engine-free state either side
+     * them the network, Batches the engine's batches). ProcedureState is not here: it is the engine-free state either side
      * keeps across rounds, and the coordinator's checkpoint stores the server procedure's in it.
      */
     private static final Set<String> FEDERATION_SITE_SIDE = Set.of(
@@ -172,9 +172,9 @@ class ArchitectureTest {
      * this is the static check of its own classes' direct dependencies):
      * <ul>
      * <li>federation without its site side (FEDERATION_SITE_SIDE) and without Algorithm, which makes both sides: the
-     *     Coordinator and its checkpoint, Aggregation, the ServerProcedure contract, ClientState, the Transport and the
+     *     Coordinator and its checkpoint, Aggregation, the ServerProcedure contract, ProcedureState, the Transport and the
      *     in-process transport, Message/Request/Reply/Phase/Sections, the settings, the site store;</li>
-     * <li>every server procedure (a class assignable to {@code federation.ServerProcedure}: algorithms' SharedModelServer
+     * <li>every server procedure (a class assignable to {@code federation.ServerProcedure}: algorithms' MaskedAverageServer
      *     and PflResFim's Server) and the classes nested in one;</li>
      * <li>transport without its site side: FederationServer, GrpcTransport, ServerRuntime, the health endpoint,
      *     allow/deny lists, audit, frames and TLS;</li>
@@ -224,7 +224,7 @@ class ArchitectureTest {
         // the coordinator rule above selects server procedures by type: make sure it still finds them
         List<String> found = main.stream().filter(c -> c.isAssignableTo("org.resfim.federation.ServerProcedure"))
                 .map(JavaClass::getName).toList();
-        assertTrue(found.contains("org.resfim.algorithms.SharedModelServer") && found.contains("org.resfim.algorithms.PflResFim$Server"), found.toString());
+        assertTrue(found.contains("org.resfim.algorithms.MaskedAverageServer") && found.contains("org.resfim.algorithms.PflResFim$Server"), found.toString());
     }
 
     @Test

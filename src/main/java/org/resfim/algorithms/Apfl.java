@@ -12,7 +12,7 @@ import org.resfim.engine.UNet;
 import org.resfim.federation.Algorithm;
 import org.resfim.federation.ClientContext;
 import org.resfim.federation.ClientProcedure;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.Message;
 import org.resfim.federation.ServerProcedure;
 import org.resfim.state.Mask;
@@ -72,7 +72,7 @@ public final class Apfl implements Algorithm {
 
     @Override
     public ServerProcedure newServer(ModelState initial) {
-        return new SharedModelServer(initial);
+        return new MaskedAverageServer(initial);
     }
 
     /** The site side: {@code model}/{@code optimizer} of {@link PartitionedClient} are the global copy w. */
@@ -134,7 +134,7 @@ public final class Apfl implements Algorithm {
         }
 
         @Override
-        protected void restoreExtra(ClientState s) {
+        protected void restoreExtra(ProcedureState s) {
             personal = s.states().get("personal");
             personalOptimizer = restoreOptimizer("personal.adam", s);
             alpha = Double.parseDouble(s.meta().get("apfl.alpha"));

@@ -8,7 +8,7 @@ import org.resfim.engine.TrainingHooks;
 import org.resfim.federation.Algorithm;
 import org.resfim.federation.ClientContext;
 import org.resfim.federation.ClientProcedure;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.ServerProcedure;
 import org.resfim.state.Mask;
 import org.resfim.state.ModelState;
@@ -21,7 +21,7 @@ import java.util.Map;
  * training loop, each with its own Adam state:
  * <ul>
  *   <li>the global line w: FedAvg exactly — trained from the received global model w_g and uploaded in
- *       full to the {@link SharedModelServer} (purpose {@code fit}, the same batches FedAvg would use);</li>
+ *       full to the {@link MaskedAverageServer} (purpose {@code fit}, the same batches FedAvg would use);</li>
  *   <li>the personal model v: trained on min_v ℓ(v) + (λ/2)‖v − w_g‖² ({@link ProximalTerm}, trainable
  *       tensors) toward the global model w_g received this round (purpose {@code personal}); never uploaded.</li>
  * </ul>
@@ -51,7 +51,7 @@ public final class Ditto implements Algorithm {
 
     @Override
     public ServerProcedure newServer(ModelState initial) {
-        return new SharedModelServer(initial);
+        return new MaskedAverageServer(initial);
     }
 
     /** The site side: {@code model}/{@code optimizer} of {@link PartitionedClient} are the global line w. */
@@ -108,7 +108,7 @@ public final class Ditto implements Algorithm {
         }
 
         @Override
-        protected void restoreExtra(ClientState s) {
+        protected void restoreExtra(ProcedureState s) {
             personal = s.states().get("personal");
             personalOptimizer = restoreOptimizer("personal.adam", s);
         }

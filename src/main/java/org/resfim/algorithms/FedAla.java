@@ -12,7 +12,7 @@ import org.resfim.federation.Algorithm;
 import org.resfim.federation.Batches;
 import org.resfim.federation.ClientContext;
 import org.resfim.federation.ClientProcedure;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.Message;
 import org.resfim.federation.ServerProcedure;
 import org.resfim.state.Mask;
@@ -101,7 +101,7 @@ public final class FedAla implements Algorithm {
 
     @Override
     public ServerProcedure newServer(ModelState initial) {
-        return new SharedModelServer(initial);
+        return new MaskedAverageServer(initial);
     }
 
     /** Names of the tensors that get weights: trainable, from the top of the network. */
@@ -317,7 +317,7 @@ public final class FedAla implements Algorithm {
         }
 
         @Override
-        protected void restoreExtra(ClientState s) {
+        protected void restoreExtra(ProcedureState s) {
             weights = s.states().get("ala.weights").copy();
             startPhase = Boolean.parseBoolean(s.meta().get("ala.start_phase"));
             alaStats.clear();

@@ -63,6 +63,6 @@ public final class FedRep implements Algorithm {
 
     @Override
     public ServerProcedure newServer(ModelState initial) {
-        return new SharedModelServer(initial);
+        return new MaskedAverageServer(initial);
     }
 }

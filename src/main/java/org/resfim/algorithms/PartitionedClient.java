@@ -5,7 +5,7 @@ import org.resfim.engine.TrainingHooks;
 import org.resfim.engine.UNet;
 import org.resfim.federation.ClientContext;
 import org.resfim.federation.ClientProcedure;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.Message;
 import org.resfim.state.Mask;
 import org.resfim.state.ModelState;
@@ -106,18 +106,18 @@ public abstract class PartitionedClient implements ClientProcedure {
     }
 
     @Override
-    public ClientState save() {
+    public ProcedureState save() {
         Map<String, ModelState> states = new LinkedHashMap<>();
         Map<String, String> meta = new LinkedHashMap<>();
         states.put("model", model);
         saveOptimizer("adam", optimizer, states, meta);
         meta.put("mask", Base64.getEncoder().encodeToString(mask.toBytes()));
         saveExtra(states, meta);
-        return new ClientState(states, meta);
+        return new ProcedureState(states, meta);
     }
 
     @Override
-    public void restore(ClientState s) {
+    public void restore(ProcedureState s) {
         model = s.states().get("model");
         optimizer = restoreOptimizer("adam", s);
         mask = Mask.fromBytes(Base64.getDecoder().decode(s.meta().get("mask")));
@@ -134,7 +134,7 @@ public abstract class PartitionedClient implements ClientProcedure {
     }
 
     /** The Adam state saved under {@code prefix}, or null when none was saved. */
-    protected static AdamState restoreOptimizer(String prefix, ClientState s) {
+    protected static AdamState restoreOptimizer(String prefix, ProcedureState s) {
         return s.states().containsKey(prefix + ".m")
                 ? new AdamState(s.states().get(prefix + ".m"), s.states().get(prefix + ".v"), Long.parseLong(s.meta().get(prefix + ".step")))
                 : null;
@@ -144,7 +144,7 @@ public abstract class PartitionedClient implements ClientProcedure {
     protected void saveExtra(Map<String, ModelState> states, Map<String, String> meta) {
     }
 
-    protected void restoreExtra(ClientState s) {
+    protected void restoreExtra(ProcedureState s) {
     }
 
     public Mask mask() {

@@ -16,7 +16,7 @@ import org.resfim.federation.Algorithm;
 import org.resfim.federation.Batches;
 import org.resfim.federation.ClientContext;
 import org.resfim.federation.ClientProcedure;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.Message;
 import org.resfim.federation.Reply;
 import org.resfim.federation.ServerProcedure;
@@ -517,14 +517,14 @@ public final class PflResFim implements Algorithm {
         }
 
         @Override
-        protected void restoreExtra(ClientState s) {
+        protected void restoreExtra(ProcedureState s) {
             ModelState b = s.states().get("style-bank");
             bank = b == null || b.size() == 0 ? new StyleBank() : StyleBank.fromState(b);
         }
     }
 
     /** The server side: the shared masked-aggregation path plus forwarding the validated style bank. */
-    final class Server extends SharedModelServer {
+    final class Server extends MaskedAverageServer {
         private final Map<String, String> setupRejections = new LinkedHashMap<>();
         private org.resfim.federation.SetupBound expected;
 

@@ -59,6 +59,6 @@ abstract class WholeTensorAlgorithm implements Algorithm {
 
     @Override
     public ServerProcedure newServer(ModelState initial) {
-        return new SharedModelServer(initial);
+        return new MaskedAverageServer(initial);
     }
 }

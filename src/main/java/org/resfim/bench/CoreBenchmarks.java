@@ -1,6 +1,6 @@
 package org.resfim.bench;
 
-import org.resfim.algorithms.SharedModelServer;
+import org.resfim.algorithms.MaskedAverageServer;
 import org.resfim.engine.Batch;
 import org.resfim.engine.FisherEstimator;
 import org.resfim.engine.UNet;
@@ -60,10 +60,10 @@ public final class CoreBenchmarks {
             plain.add(new Reply("site-" + k, Phase.FIT, 1, Message.of(s), 10 + k, null, null));
             masked.add(new Reply("site-" + k, Phase.FIT, 1, new Message(StateOps.invariantOnly(s, m), m, null), 10 + k, null, null));
         }
-        double a = median(reps, () -> new SharedModelServer(layout).aggregate(1, plain, names));
-        long fa = minorFaults(() -> new SharedModelServer(layout).aggregate(1, plain, names));
-        double b = median(reps, () -> new SharedModelServer(layout).aggregate(1, masked, names));
-        long fb = minorFaults(() -> new SharedModelServer(layout).aggregate(1, masked, names));
+        double a = median(reps, () -> new MaskedAverageServer(layout).aggregate(1, plain, names));
+        long fa = minorFaults(() -> new MaskedAverageServer(layout).aggregate(1, plain, names));
+        double b = median(reps, () -> new MaskedAverageServer(layout).aggregate(1, masked, names));
+        long fb = minorFaults(() -> new MaskedAverageServer(layout).aggregate(1, masked, names));
         List<ModelState> plainStates = plain.stream().map(r -> r.upload().tensors()).toList();
         List<Mask> allShared = plainStates.stream().map(Mask::allInvariant).toList();
         List<ModelState> maskedStates = masked.stream().map(r -> r.upload().tensors()).toList();

@@ -11,7 +11,7 @@ import org.resfim.report.MetricsLog;
 import org.resfim.report.Selection;
 import org.resfim.run.RunDirectory;
 import org.resfim.run.Simulation;
-import org.resfim.run.SimulationPlan;
+import org.resfim.run.RunPlan;
 import org.resfim.state.ModelState;
 import org.resfim.state.NetworkPart;
 import org.resfim.state.RawExport;
@@ -60,7 +60,7 @@ public final class QualityTwin {
     }
 
     /** Runs the plan (its run directory is {@code out/resfim}) and the twin ({@code out/twin}); returns the table. */
-    public static String run(SimulationPlan plan, Path out, Options o, PrintStream log) throws IOException, InterruptedException {
+    public static String run(RunPlan plan, Path out, Options o, PrintStream log) throws IOException, InterruptedException {
         if (!plan.out().toAbsolutePath().normalize().equals(out.resolve("resfim").toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("the plan's run directory must be " + out.resolve("resfim") + ", got " + plan.out());
         }
@@ -103,7 +103,7 @@ public final class QualityTwin {
     }
 
     /** Whether the twin already trained every method of this seed for every round with this recipe (init, augmentation, rounds). */
-    static boolean twinComplete(SimulationPlan plan, Path twinDir, long seed, Options o) throws IOException {
+    static boolean twinComplete(RunPlan plan, Path twinDir, long seed, Options o) throws IOException {
         Path recipe = twinDir.resolve("recipe-seed-" + seed + ".json");
         if (!Files.isRegularFile(recipe)) {
             return false;
@@ -123,7 +123,7 @@ public final class QualityTwin {
     }
 
     /** The seed's preprocessed split and initial weights as a raw export, and the recipe the twin follows. */
-    static void export(SimulationPlan plan, long seed, UNetConfig unet, Path dataDir, Path recipeFile, Options o) throws IOException {
+    static void export(RunPlan plan, long seed, UNetConfig unet, Path dataDir, Path recipeFile, Options o) throws IOException {
         List<SiteDataset> sites = FederationData.load(plan.data(), seed, plan.data().imageHeight());
         ModelState all = new ModelState();
         List<Map<String, Object>> siteList = new ArrayList<>();
@@ -209,7 +209,7 @@ public final class QualityTwin {
     }
 
     /** Per seed and site, both stacks' figures and the gap; then the mean over seeds. */
-    static String table(SimulationPlan plan, Path twinDir) {
+    static String table(RunPlan plan, Path twinDir) {
         RunDirectory dir = new RunDirectory(plan.out());
         int rounds = plan.federation().rounds();
         int first = plan.evaluation().firstSelectableRound(rounds);

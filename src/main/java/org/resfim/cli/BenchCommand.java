@@ -78,7 +78,7 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--stacks must be resfim, twin or both, got '" + stacks + "'");
             }
             Djl.setThreads(threads);
-            org.resfim.run.SimulationPlan plan = org.resfim.run.Plans.build(new org.resfim.run.Plans.Overrides(config, null, methods, seeds,
+            org.resfim.run.RunPlan plan = org.resfim.run.Plans.build(new org.resfim.run.Plans.Overrides(config, null, methods, seeds,
                     rounds, null, null, out.resolve("resfim")));
             String table = org.resfim.bench.QualityTwin.run(plan, out, new org.resfim.bench.QualityTwin.Options(peerScript, twinInit, augmentPer,
                     Djl.threads(), stacks), System.out);

@@ -2,7 +2,7 @@ package org.resfim.cli;
 
 import org.resfim.engine.Djl;
 import org.resfim.run.Plans;
-import org.resfim.run.SimulationPlan;
+import org.resfim.run.RunPlan;
 import org.resfim.transport.Audit;
 import org.resfim.transport.Deployment;
 import org.resfim.transport.EventLog;
@@ -79,7 +79,7 @@ public final class ClientCommand implements Callable<Integer> {
             throw new org.resfim.config.OptionException("--max-backoff must be greater than 0, got " + maxBackoff);
         }
         OptionChecks.range("--max-attempts", maxAttempts, 0, Integer.MAX_VALUE, "0 = never give up");
-        SimulationPlan plan = Plans.build(new Plans.Overrides(config, dataRoot, methods, seeds, rounds, localEpochs, null, null));
+        RunPlan plan = Plans.build(new Plans.Overrides(config, dataRoot, methods, seeds, rounds, localEpochs, null, null));
         Tls.Pem tls = null;
         if (insecure) {
             if (tlsDir != null || ca != null || cert != null || key != null) {

@@ -3,7 +3,7 @@ package org.resfim.cli;
 import org.resfim.report.ResultTable;
 import org.resfim.run.Plans;
 import org.resfim.run.ResumeInfo;
-import org.resfim.run.SimulationPlan;
+import org.resfim.run.RunPlan;
 import org.resfim.transport.AccessLists;
 import org.resfim.transport.FederationServer;
 import org.resfim.transport.ServerRuntime;
@@ -114,7 +114,7 @@ public final class ServerCommand implements Callable<Integer> {
         } else {
             o = new Plans.Overrides(config, null, methods, seeds, rounds, localEpochs, null, out);
         }
-        SimulationPlan plan = Plans.build(o);
+        RunPlan plan = Plans.build(o);
         int listen = port != null ? port : resume != null ? previousPort(resume) : 7443;
         Tls.Pem tls = null;
         AccessLists allowList = null;

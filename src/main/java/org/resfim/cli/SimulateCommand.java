@@ -6,7 +6,7 @@ import org.resfim.run.BuildInfo;
 import org.resfim.run.Plans;
 import org.resfim.run.ResumeInfo;
 import org.resfim.run.Simulation;
-import org.resfim.run.SimulationPlan;
+import org.resfim.run.RunPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -76,7 +76,7 @@ public final class SimulateCommand implements Callable<Integer> {
         } else {
             o = new Plans.Overrides(config, dataRoot, methods, seeds, rounds, localEpochs, folds, out);
         }
-        SimulationPlan plan = Plans.build(o); // before libtorch starts: a configuration error needs none
+        RunPlan plan = Plans.build(o); // before libtorch starts: a configuration error needs none
         Djl.setThreads(threads);
         if (!planOnly) { // a plan trains nothing: it can be written on a machine without the GPU its cells will use
             if (device != null && !device.trim().toLowerCase(java.util.Locale.ROOT).matches(org.resfim.federation.TrainingSettings.DEVICE_PATTERN)) {

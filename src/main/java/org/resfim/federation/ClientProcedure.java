@@ -31,7 +31,7 @@ public interface ClientProcedure {
         return Map.of();
     }
 
-    ClientState save();
+    ProcedureState save();
 
-    void restore(ClientState state);
+    void restore(ProcedureState state);
 }

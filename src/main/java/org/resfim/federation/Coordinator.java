@@ -71,7 +71,7 @@ public final class Coordinator {
      * Continues after the last completed round {@code completed}: the server state is restored from
      * {@code serverState}, every site restores its own state for that round, the setup broadcast is rebuilt.
      */
-    public void resume(int completed, ClientState serverState, Message broadcast, Set<String> droppedSites) {
+    public void resume(int completed, ProcedureState serverState, Message broadcast, Set<String> droppedSites) {
         server.restore(serverState);
         setupBroadcast = broadcast;
         dropped.addAll(droppedSites);

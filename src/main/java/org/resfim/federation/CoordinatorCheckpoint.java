@@ -25,13 +25,13 @@ public final class CoordinatorCheckpoint {
         return r.isEmpty() ? 0 : r.get(r.size() - 1);
     }
 
-    public void save(int round, ClientState server, Set<String> dropped) {
+    public void save(int round, ProcedureState server, Set<String> dropped) {
         Map<String, String> meta = new LinkedHashMap<>(server.meta());
         meta.put("coordinator.dropped", String.join(",", dropped));
-        store.save("server", round, new ClientState(server.states(), meta));
+        store.save("server", round, new ProcedureState(server.states(), meta));
     }
 
-    public ClientState serverState(int round) {
+    public ProcedureState serverState(int round) {
         return store.load("server", round);
     }
 
@@ -41,7 +41,7 @@ public final class CoordinatorCheckpoint {
     }
 
     public void saveBroadcast(Message m) {
-        store.save("setup-broadcast", 0, new ClientState(Map.of("tensors", m.tensors()), Map.of()));
+        store.save("setup-broadcast", 0, new ProcedureState(Map.of("tensors", m.tensors()), Map.of()));
     }
 
     public Message broadcast() {

@@ -45,7 +45,7 @@ public final class FileSiteStore implements SiteStore {
     }
 
     @Override
-    public void save(String site, int round, ClientState state) {
+    public void save(String site, int round, ProcedureState state) {
         Path siteDir = dir.resolve(site);
         Path tmp = siteDir.resolve("round-" + round + ".tmp");
         Path fin = siteDir.resolve("round-" + round);
@@ -73,7 +73,7 @@ public final class FileSiteStore implements SiteStore {
     }
 
     @Override
-    public ClientState load(String site, int round) {
+    public ProcedureState load(String site, int round) {
         Path d = dir.resolve(site).resolve("round-" + round);
         if (!Files.isDirectory(d)) {
             throw new IllegalStateException("site '" + site + "' has no saved state for round " + round + " in " + dir.resolve(site)
@@ -95,7 +95,7 @@ public final class FileSiteStore implements SiteStore {
                     meta.put(k, p.getProperty(k));
                 }
             }
-            return new ClientState(states, meta);
+            return new ProcedureState(states, meta);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the state of site '" + site + "' for round " + round + ": " + e.getMessage(), e);
         }

@@ -23,6 +23,6 @@ public interface RoundListener {
     }
 
     /** The round is complete: every answering site has evaluated and saved its state. */
-    default void onRoundEnd(int round, ClientState serverState) {
+    default void onRoundEnd(int round, ProcedureState serverState) {
     }
 }

@@ -76,7 +76,7 @@ public interface ServerProcedure {
     default void connect(Exchange exchange) {
     }
 
-    ClientState save();
+    ProcedureState save();
 
-    void restore(ClientState state);
+    void restore(ProcedureState state);
 }

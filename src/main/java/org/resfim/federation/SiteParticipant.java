@@ -112,7 +112,7 @@ public final class SiteParticipant implements Participant, ClientContext {
                         if (store == null) {
                             throw new ParticipantException(name(), "cannot resume: no state store", true, null);
                         }
-                        ClientState saved = store.load(name(), request.round());
+                        ProcedureState saved = store.load(name(), request.round());
                         procedure.restore(saved);
                         privacy = org.resfim.privacy.PrivacySettings.fromMeta(request.message().meta());
                         if (!privacy.active() && !privacy.secagg() && !privacy.styleActive()) {
@@ -179,7 +179,7 @@ public final class SiteParticipant implements Participant, ClientContext {
                         }
                     }
                     if (store != null) {
-                        ClientState s = procedure.save();
+                        ProcedureState s = procedure.save();
                         s.meta().put("site.best_val_dice", Double.toString(bestValDice));
                         s.meta().put("site.best_round", Integer.toString(bestRound));
                         if (received != null) {

@@ -23,7 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Builds a {@link SimulationPlan} from a configuration file (or the embedded default) and command-line overrides. */
+/** Builds a {@link RunPlan} from a configuration file (or the embedded default) and command-line overrides. */
 public final class Plans {
     public static final String DEFAULT_RESOURCE = "default-simulation.yaml";
 
@@ -43,7 +43,7 @@ public final class Plans {
         }
     }
 
-    public static SimulationPlan build(Overrides o) {
+    public static RunPlan build(Overrides o) {
         FederationConfig cfg = o.config() == null
                 ? FederationConfig.parse(defaultYaml(), Path.of("").toAbsolutePath(), "<built-in synthetic default>")
                 : FederationConfig.load(o.config());
@@ -56,7 +56,7 @@ public final class Plans {
         Overrides origin = new Overrides(o.config() == null ? null : o.config().toAbsolutePath(),
                 o.dataRoot() == null ? null : o.dataRoot().toAbsolutePath(), List.copyOf(s.methods), s.seeds, s.fed.rounds(),
                 s.training.localEpochs(), s.eval.folds(), out);
-        return new SimulationPlan(cfg, List.copyOf(s.methods), s.params, s.seeds, s.fed, s.training, s.eval, s.model, out, origin);
+        return new RunPlan(cfg, List.copyOf(s.methods), s.params, s.seeds, s.fed, s.training, s.eval, s.model, out, origin);
     }
 
     /**

@@ -57,7 +57,7 @@ public final class RunDirectory {
      * the options and every method default ResFIM applies — or rounds done before and after would come from
      * different experiments: refused, naming the first setting that differs, before anything is written.
      */
-    String checkPlan(SimulationPlan plan) {
+    String checkPlan(RunPlan plan) {
         String resolved = Simulation.json(resolvedConfig(plan));
         requireSameSettings(resolved);
         return resolved;
@@ -260,7 +260,7 @@ public final class RunDirectory {
      * The settings a run starts with, as written to {@code config.resolved.json} (format {@link #RESOLVED_FORMAT}):
      * every section under its configuration keys, as a user writes them.
      */
-    public static Map<String, Object> resolvedConfig(SimulationPlan plan) {
+    public static Map<String, Object> resolvedConfig(RunPlan plan) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", RESOLVED_FORMAT);
         m.put("source", plan.data().source());
@@ -397,7 +397,7 @@ public final class RunDirectory {
      * Provenance of everything in this directory: config hash, seeds, data manifest hash, commit, versions, and the
      * machine entries that decide libtorch's float results ({@link org.resfim.engine.NumericEnvironment}).
      */
-    public Map<String, Object> provenance(SimulationPlan plan) {
+    public Map<String, Object> provenance(RunPlan plan) {
         return provenance(plan, true);
     }
 
@@ -406,7 +406,7 @@ public final class RunDirectory {
      * and loads no libtorch (its sites do), so it records neither libtorch's version nor the machine entries that
      * decide libtorch's float results, and says so.
      */
-    public Map<String, Object> provenance(SimulationPlan plan, boolean engine) {
+    public Map<String, Object> provenance(RunPlan plan, boolean engine) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("config_sha256", sha256(Simulation.json(resolvedConfig(plan)).getBytes(StandardCharsets.UTF_8)));
         p.put("config_source", plan.data().source());
@@ -467,15 +467,15 @@ public final class RunDirectory {
         });
     }
 
-    void writeResults(ResultTable table, SimulationPlan plan, List<org.resfim.report.CostSummary> costs) {
+    void writeResults(ResultTable table, RunPlan plan, List<org.resfim.report.CostSummary> costs) {
         writeResults(table, plan, costs, Map.of(), true);
     }
 
     /**
      * The result tables with the cost section, each headed by the provenance ({@code extra}: e.g. how the sites were
-     * reached; {@code engine}: whether this process runs libtorch, see {@link #provenance(SimulationPlan, boolean)}).
+     * reached; {@code engine}: whether this process runs libtorch, see {@link #provenance(RunPlan, boolean)}).
      */
-    void writeResults(ResultTable table, SimulationPlan plan, List<org.resfim.report.CostSummary> costs, Map<String, Object> extra, boolean engine) {
+    void writeResults(ResultTable table, RunPlan plan, List<org.resfim.report.CostSummary> costs, Map<String, Object> extra, boolean engine) {
         Map<String, Object> prov = new LinkedHashMap<>(provenance(plan, engine));
         prov.putAll(extra);
         Simulation.write(root.resolve("provenance.json"), Simulation.json(prov));
@@ -489,7 +489,7 @@ public final class RunDirectory {
     }
 
     /** The privacy section of results.md: every site's ε per method ({@link org.resfim.report.PrivacySummary}); empty without privacy. */
-    private String privacy(SimulationPlan plan) {
+    private String privacy(RunPlan plan) {
         org.resfim.privacy.PrivacySettings p = plan.federation().aggregation().privacy();
         if (!p.active() && !p.styleActive()) {
             return "";

@@ -3,7 +3,7 @@ package org.resfim.run;
 import org.resfim.algorithms.AlgorithmRegistry;
 import org.resfim.algorithms.AlgorithmSpec;
 import org.resfim.federation.Algorithm;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.Coordinator;
 import org.resfim.federation.CoordinatorCheckpoint;
 import org.resfim.federation.Message;
@@ -103,14 +103,14 @@ public final class RunDriver {
         void round(Run run, int round, int rounds, List<EvalRecord> evaluated, int done, int total);
     }
 
-    private final SimulationPlan plan;
+    private final RunPlan plan;
     private final RunDirectory dir;
     private final Log log;
     private final int folds;
     private int roundsDone;
     private boolean roundCompleted;
 
-    public RunDriver(SimulationPlan plan, Log log) {
+    public RunDriver(RunPlan plan, Log log) {
         this.plan = plan;
         this.dir = new RunDirectory(plan.out());
         this.log = log;
@@ -339,7 +339,7 @@ public final class RunDriver {
             }
 
             @Override
-            public void onRoundEnd(int round, ClientState serverState) {
+            public void onRoundEnd(int round, ProcedureState serverState) {
                 ckpt.save(round, serverState, coordinator[0].dropped());
                 roundCompleted = true;
                 roundsDone++;

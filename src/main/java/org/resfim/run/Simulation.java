@@ -33,12 +33,12 @@ import org.resfim.state.Jackson;
  * {@link SiteParticipant} behind an {@link InProcessTransport}) and the console log.
  */
 public final class Simulation {
-    private final SimulationPlan plan;
+    private final RunPlan plan;
     private final RunDirectory dir;
     private final PrintStream log;
     private final Progress progress;
 
-    public Simulation(SimulationPlan plan, PrintStream log) {
+    public Simulation(RunPlan plan, PrintStream log) {
         this.plan = plan;
         this.dir = new RunDirectory(plan.out());
         this.log = log;

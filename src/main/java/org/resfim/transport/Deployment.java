@@ -6,7 +6,7 @@ import org.resfim.data.FederationData;
 import org.resfim.data.SiteConfig;
 import org.resfim.data.SiteDataset;
 import org.resfim.run.RunDirectory;
-import org.resfim.run.SimulationPlan;
+import org.resfim.run.RunPlan;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -75,7 +75,7 @@ public final class Deployment {
      * image size, the data section) — without what is local to each party (the configuration file's path and the
      * data section's paths) — plus the channels and the site names.
      */
-    public static String planSha256(SimulationPlan plan) {
+    public static String planSha256(RunPlan plan) {
         Map<String, Object> m = new TreeMap<>(RunDirectory.resolvedConfig(plan));
         m.remove("source");
         m.put("data", withoutLocal(plan.data().raw().get("data")));

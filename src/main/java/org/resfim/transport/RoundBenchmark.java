@@ -1,7 +1,7 @@
 package org.resfim.transport;
 
 import org.resfim.algorithms.AlgorithmRegistry;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.Coordinator;
 import org.resfim.federation.FederationSettings;
 import org.resfim.federation.Message;
@@ -131,7 +131,7 @@ public final class RoundBenchmark {
                 }
 
                 @Override
-                public void onRoundEnd(int round, ClientState serverState) {
+                public void onRoundEnd(int round, ProcedureState serverState) {
                     ends[round] = System.nanoTime();
                 }
             };

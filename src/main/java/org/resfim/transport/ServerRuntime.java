@@ -11,7 +11,7 @@ import org.resfim.federation.UploadSummary;
 import org.resfim.report.EvalRecord;
 import org.resfim.report.ResultTable;
 import org.resfim.run.RunDriver;
-import org.resfim.run.SimulationPlan;
+import org.resfim.run.RunPlan;
 import org.resfim.state.ModelState;
 
 import java.io.IOException;
@@ -61,7 +61,7 @@ public final class ServerRuntime {
     /** Where the health endpoint listens ({@code host:port}), when {@link #serveHealth} turned it on. */
     public static final String HEALTH_ADDRESS_FILE = "health-address";
 
-    private final SimulationPlan plan;
+    private final RunPlan plan;
     private final Options options;
     private final EventLog log;
     private final List<String> sites;
@@ -76,7 +76,7 @@ public final class ServerRuntime {
     private int roundsDone;
     private int roundsTotal;
 
-    public ServerRuntime(SimulationPlan plan, Options options, PrintStream out) {
+    public ServerRuntime(RunPlan plan, Options options, PrintStream out) {
         this.plan = plan;
         this.options = options;
         this.log = new EventLog(out, "server");

@@ -14,7 +14,7 @@ import org.resfim.federation.Request;
 import org.resfim.federation.SiteParticipant;
 import org.resfim.model.UNetConfig;
 import org.resfim.run.RunDirectory;
-import org.resfim.run.SimulationPlan;
+import org.resfim.run.RunPlan;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +31,7 @@ import java.util.Map;
  * a crash, or after a server restart, with its personal state intact.
  */
 public final class SiteRuntime implements SiteClient.Handler {
-    private final SimulationPlan plan;
+    private final RunPlan plan;
     private final String site;
     private final Path stateDir;
     private final EventLog log;
@@ -39,7 +39,7 @@ public final class SiteRuntime implements SiteClient.Handler {
     private String currentKey;
     private SiteParticipant current;
 
-    public SiteRuntime(SimulationPlan plan, String site, Path stateDir, EventLog log) {
+    public SiteRuntime(RunPlan plan, String site, Path stateDir, EventLog log) {
         this.plan = plan;
         this.site = site;
         this.stateDir = stateDir;

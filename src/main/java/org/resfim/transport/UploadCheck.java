@@ -20,7 +20,7 @@ import java.util.Set;
  * well-formed, a FIT upload holds only tensors of the model with the model's shapes, every value is finite,
  * the mask matches the tensors, every score is in its range (overlap scores in [0, 1], HD95 finite and
  * non-negative), and the counts stay within limits. The algorithm's server step checks again
- * (e.g. {@code SharedModelServer.validate}); this is the transport's own line of defence.
+ * (e.g. {@code MaskedAverageServer.validate}); this is the transport's own line of defence.
  */
 public final class UploadCheck {
     public static final int MAX_NAME_LENGTH = 256;

@@ -120,7 +120,7 @@ class BaselinesTest {
         }
         assertBitIdentical(constant(layout.filter(t -> !t.role().isNorm()), 4f), down.tensors());
         // nobody shared the norm tensors: the server keeps their previous global values
-        assertBitIdentical(layout.filter(t -> t.role().isNorm()), ((SharedModelServer) server).global().filter(t -> t.role().isNorm()));
+        assertBitIdentical(layout.filter(t -> t.role().isNorm()), ((MaskedAverageServer) server).global().filter(t -> t.role().isNorm()));
     }
 
     // ------------------------------------------------------------------ site: upload and composition on hand-made states

@@ -3,7 +3,7 @@ package org.resfim.algorithms;
 import org.junit.jupiter.api.Test;
 import org.resfim.config.ConfigException;
 import org.resfim.federation.Aggregation;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.FederationSettings;
 import org.resfim.federation.Message;
 import org.resfim.federation.Phase;
@@ -68,8 +68,8 @@ class BoundedInfluenceTest {
         return m;
     }
 
-    private static SharedModelServer server(ModelState layout, Aggregation a) {
-        SharedModelServer s = (SharedModelServer) AlgorithmRegistry.create("fedavg").newServer(layout);
+    private static MaskedAverageServer server(ModelState layout, Aggregation a) {
+        MaskedAverageServer s = (MaskedAverageServer) AlgorithmRegistry.create("fedavg").newServer(layout);
         s.configure(a);
         s.setup(List.of(setup("a", 10), setup("b", 10), setup("c", 10)));
         return s;
@@ -78,7 +78,7 @@ class BoundedInfluenceTest {
     @Test
     void aSampleCountOtherThanTheOneDeclaredAtSetupIsRefusedNamingBoth() {
         ModelState layout = handMade(1);
-        SharedModelServer s = server(layout, Aggregation.DEFAULT);
+        MaskedAverageServer s = server(layout, Aggregation.DEFAULT);
         s.aggregate(1, List.of(fit("a", filled(layout, 1), 10), fit("b", filled(layout, 3), 10),
                 fit("c", hostile(layout), Long.MAX_VALUE)), SITES);
         assertEquals(java.util.Set.of("c"), s.lastRejections().keySet(), "only c refused");
@@ -86,8 +86,8 @@ class BoundedInfluenceTest {
         assertTrue(why.contains("reports " + Long.MAX_VALUE + " training samples but declared 10 at SETUP"), why);
         assertEquals(2.0, maxAbs(s.global()), 1e-6, "the honest sites' mean");
         // the count survives a checkpoint: a resumed server refuses the same
-        SharedModelServer resumed = (SharedModelServer) AlgorithmRegistry.create("fedavg").newServer(layout);
-        ClientState saved = s.save();
+        MaskedAverageServer resumed = (MaskedAverageServer) AlgorithmRegistry.create("fedavg").newServer(layout);
+        ProcedureState saved = s.save();
         resumed.restore(saved);
         assertEquals(Map.of("a", 10L, "b", 10L, "c", 10L), resumed.declaredSamples());
         resumed.aggregate(2, List.of(fit("a", filled(layout, 1), 10), fit("c", filled(layout, 5), 11)), SITES);
@@ -97,7 +97,7 @@ class BoundedInfluenceTest {
     @Test
     void aSiteThatMissedSetupDeclaresItsCountWithItsFirstUpload() {
         ModelState layout = handMade(1);
-        SharedModelServer s = (SharedModelServer) AlgorithmRegistry.create("fedavg").newServer(layout);
+        MaskedAverageServer s = (MaskedAverageServer) AlgorithmRegistry.create("fedavg").newServer(layout);
         s.aggregate(1, List.of(fit("a", filled(layout, 1), 10)), SITES);
         assertTrue(s.lastRejections().isEmpty());
         s.aggregate(2, List.of(fit("a", filled(layout, 1), 1_000_000)), SITES);
@@ -109,7 +109,7 @@ class BoundedInfluenceTest {
         ModelState layout = handMade(1);
         ModelState g0 = filled(layout, 0);
         // c declares a huge count at SETUP already and sends ±1e30: the default weighted mean follows it
-        SharedModelServer mean = (SharedModelServer) AlgorithmRegistry.create("fedavg").newServer(g0);
+        MaskedAverageServer mean = (MaskedAverageServer) AlgorithmRegistry.create("fedavg").newServer(g0);
         mean.setup(List.of(setup("a", 10), setup("b", 10), setup("c", Integer.MAX_VALUE)));
         List<Reply> ups = List.of(fit("a", filled(layout, 1), 10), fit("b", filled(layout, 3), 10), fit("c", hostile(layout), Integer.MAX_VALUE));
         mean.aggregate(1, ups, SITES);
@@ -117,7 +117,7 @@ class BoundedInfluenceTest {
 
         for (Aggregation a : List.of(new Aggregation(Aggregator.median(), Aggregation.Weights.SAMPLES, 0, 0),
                 new Aggregation(Aggregator.trimmedMean(0.34), Aggregation.Weights.SAMPLES, 0, 0))) {
-            SharedModelServer s = (SharedModelServer) AlgorithmRegistry.create("fedavg").newServer(g0);
+            MaskedAverageServer s = (MaskedAverageServer) AlgorithmRegistry.create("fedavg").newServer(g0);
             s.configure(a);
             s.setup(List.of(setup("a", 10), setup("b", 10), setup("c", Integer.MAX_VALUE)));
             s.aggregate(1, ups, SITES);
@@ -125,7 +125,7 @@ class BoundedInfluenceTest {
             assertTrue(maxAbs(s.global()) <= 3.0 + 1e-6, a + ": " + maxAbs(s.global()));
         }
 
-        SharedModelServer clipped = (SharedModelServer) AlgorithmRegistry.create("fedavg").newServer(g0);
+        MaskedAverageServer clipped = (MaskedAverageServer) AlgorithmRegistry.create("fedavg").newServer(g0);
         clipped.configure(new Aggregation(Aggregator.MEAN, Aggregation.Weights.SAMPLES, 0, 1.0));
         clipped.setup(List.of(setup("a", 10), setup("b", 10), setup("c", Integer.MAX_VALUE)));
         clipped.aggregate(1, ups, SITES);

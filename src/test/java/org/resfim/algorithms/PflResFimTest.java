@@ -6,7 +6,7 @@ import org.resfim.data.Augmentation;
 import org.resfim.data.SiteDataset;
 import org.resfim.data.SyntheticSites;
 import org.resfim.engine.UNet;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.Coordinator;
 import org.resfim.federation.FederationSettings;
 import org.resfim.federation.InProcessTransport;
@@ -162,7 +162,7 @@ class PflResFimTest {
             }
         }
         // save/restore keeps mask, model and style bank
-        ClientState s = c.save();
+        ProcedureState s = c.save();
         PflResFim.Client d = (PflResFim.Client) algo.newClient("x");
         d.restore(s);
         assertEquals(c.mask(), d.mask());
@@ -368,7 +368,7 @@ class PflResFimTest {
     @Test
     void badStyleWindowsAndMasksAreRefusedNamingTheSiteAndTheRoundGoesOn() {
         PflResFim algo = new PflResFim("pfl-resfim", Map.of());
-        SharedModelServer server = (SharedModelServer) algo.newServer(init());
+        MaskedAverageServer server = (MaskedAverageServer) algo.newServer(init());
         int side = AmplitudeTransfer.windowSide(1);
         List<Reply> setup = new ArrayList<>();
         setup.add(new Reply("good", Phase.SETUP, 0, Message.of(bank("good", 3, side, 1f)), 5, null, null));
@@ -403,7 +403,7 @@ class PflResFimTest {
     @Test
     void theStyleBankShapeAndWindowCountAreFixedByTheConfiguration() {
         PflResFim algo = new PflResFim("pfl-resfim", Map.of());
-        SharedModelServer server = (SharedModelServer) algo.newServer(init());
+        MaskedAverageServer server = (MaskedAverageServer) algo.newServer(init());
         org.resfim.federation.SetupBound bound = algo.setupBound(3, 32, 32);
         assertEquals(3, bound.channels());
         server.expectSetup(bound);

@@ -5,7 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.resfim.federation.Algorithm;
 import org.resfim.federation.ClientProcedure;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.FileSiteStore;
 import org.resfim.federation.Message;
 import org.resfim.federation.Phase;
@@ -47,7 +47,7 @@ class SaveRestoreTest {
 
         FileSiteStore store = new FileSiteStore(dir);
         store.save("s", 1, original.save());
-        ClientState loaded = store.load("s", 1);
+        ProcedureState loaded = store.load("s", 1);
         ClientProcedure restored = algorithm.newClient("s");
         restored.restore(loaded);
         assertBitIdentical(original.model(), restored.model());

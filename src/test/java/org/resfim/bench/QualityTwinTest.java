@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resfim.engine.Djl;
 import org.resfim.run.Plans;
-import org.resfim.run.SimulationPlan;
+import org.resfim.run.RunPlan;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -47,7 +47,7 @@ class QualityTwinTest {
                 """);
         Djl.setThreads(1);
         Path out = tmp.resolve("q");
-        SimulationPlan plan = Plans.build(new Plans.Overrides(cfg, null, List.of("local", "fedavg"), null, null, null, null, out.resolve("resfim")));
+        RunPlan plan = Plans.build(new Plans.Overrides(cfg, null, List.of("local", "fedavg"), null, null, null, null, out.resolve("resfim")));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         String table = QualityTwin.run(plan, out, new QualityTwin.Options(Path.of("..", "shared", "bench", "torch_unet_bench.py"),
                 "resfim-weights", "sample", 1, "both"), new PrintStream(log, true, StandardCharsets.UTF_8));
@@ -106,11 +106,11 @@ class QualityTwinTest {
     void refusesWhatTheTwinCannotTrain(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("q.yaml");
         Files.writeString(cfg, "data: {synthetic: {sites: 2, samples: 6, size: 32}}\nmodel: {width: 8}\n");
-        SimulationPlan plan = Plans.build(new Plans.Overrides(cfg, null, List.of("local"), null, 2, null, null, tmp.resolve("q/resfim")));
+        RunPlan plan = Plans.build(new Plans.Overrides(cfg, null, List.of("local"), null, 2, null, null, tmp.resolve("q/resfim")));
         QualityTwin.Options o = new QualityTwin.Options(Path.of("x.py"), "resfim-weights", "sample", 1, "both");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QualityTwin.run(plan, tmp.resolve("q"), o, System.out));
         assertTrue(e.getMessage().contains("reference U-Net"), e.getMessage());
-        SimulationPlan ditto = Plans.build(new Plans.Overrides(cfg, null, List.of("ditto"), null, 2, null, null, tmp.resolve("q/resfim")));
+        RunPlan ditto = Plans.build(new Plans.Overrides(cfg, null, List.of("ditto"), null, 2, null, null, tmp.resolve("q/resfim")));
         e = assertThrows(IllegalArgumentException.class, () -> QualityTwin.run(ditto, tmp.resolve("q"), o, System.out));
         assertTrue(e.getMessage().contains("'ditto'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> QualityTwin.run(plan, tmp.resolve("q"),

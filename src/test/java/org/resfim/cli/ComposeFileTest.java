@@ -3,7 +3,7 @@ package org.resfim.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resfim.run.Plans;
-import org.resfim.run.SimulationPlan;
+import org.resfim.run.RunPlan;
 import org.resfim.transport.Deployment;
 import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine;
@@ -46,7 +46,7 @@ class ComposeFileTest {
         assertTrue(v.find());
         String image = "resfim:" + v.group(1);
 
-        SimulationPlan plan = Plans.build(new Plans.Overrides(DEPLOY.resolve("federation.yaml"), null, null, null, null, null, null, tmp.resolve("out")));
+        RunPlan plan = Plans.build(new Plans.Overrides(DEPLOY.resolve("federation.yaml"), null, null, null, null, null, null, tmp.resolve("out")));
         List<String> sites = Deployment.siteNames(plan.data());
         assertEquals(3, sites.size(), sites.toString());
 

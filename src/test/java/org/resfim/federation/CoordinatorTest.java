@@ -80,12 +80,12 @@ class CoordinatorTest {
         }
 
         @Override
-        public ClientState save() {
-            return ClientState.empty();
+        public ProcedureState save() {
+            return ProcedureState.empty();
         }
 
         @Override
-        public void restore(ClientState state) {
+        public void restore(ProcedureState state) {
         }
     }
 
@@ -99,7 +99,7 @@ class CoordinatorTest {
         }
 
         @Override
-        public void onRoundEnd(int round, ClientState serverState) {
+        public void onRoundEnd(int round, ProcedureState serverState) {
             ends.add(round);
         }
     }

@@ -134,7 +134,7 @@ class ModelCardTest {
         description.put("method", "fedavg");
         FileSiteStore store = new FileSiteStore(dir, site -> description);
         store.saveBest("A", 4, 0.75, oneTensor());
-        store.save("A", 4, new ClientState(Map.of("model", oneTensor()), Map.of()));
+        store.save("A", 4, new ProcedureState(Map.of("model", oneTensor()), Map.of()));
         StateFile.Contents best = StateFile.readContents(store.bestFile("A"));
         assertEquals(card, ModelCard.read(best.metadata(), "best").orElseThrow());
         assertEquals("A", best.metadata().get("site"));

@@ -1,7 +1,7 @@
 package org.resfim.privacy;
 
 import org.junit.jupiter.api.Test;
-import org.resfim.algorithms.SharedModelServer;
+import org.resfim.algorithms.MaskedAverageServer;
 import org.resfim.config.ConfigException;
 import org.resfim.config.Origin;
 import org.resfim.federation.Aggregation;
@@ -221,7 +221,7 @@ class DifferentialPrivacyTest {
     void serverReportsTheAccountantsEpsilonPerSite() {
         ModelState global = model(11, 2000);
         PrivacySettings p = dp(PrivacySettings.Mode.CENTRAL, 0.5, 1.3).withSamplingRate(0.5);
-        SharedModelServer server = new SharedModelServer(global);
+        MaskedAverageServer server = new MaskedAverageServer(global);
         server.configure(Aggregation.DEFAULT.withPrivacy(p));
         long[] samples = {10, 20, 40};
         List<Reply> replies = new ArrayList<>();
@@ -259,7 +259,7 @@ class DifferentialPrivacyTest {
     void aRefusedUploadStillCountsInLocalMode() {
         ModelState global = model(21, 300);
         PrivacySettings p = dp(PrivacySettings.Mode.LOCAL, 1, 2);
-        SharedModelServer server = new SharedModelServer(global);
+        MaskedAverageServer server = new MaskedAverageServer(global);
         server.configure(Aggregation.DEFAULT.withPrivacy(p));
         server.setup(List.of(new Reply("a", Phase.SETUP, 0, null, 10, null, null), new Reply("b", Phase.SETUP, 0, null, 10, null, null)));
         Message up = upload(StateOps.add(global, StateOps.scale(model(22, 300), 0.01)), null);

@@ -76,7 +76,7 @@ class ContinueSettingsTest {
         }
 
         // what the build before format 2 wrote: the settings records as Jackson serialises them
-        SimulationPlan plan = Plans.build(TinyRuns.overrides(cfg, out, methods));
+        RunPlan plan = Plans.build(TinyRuns.overrides(cfg, out, methods));
         ObjectNode legacy = (ObjectNode) now.deepCopy();
         legacy.remove("format");
         legacy.set("federation", json.valueToTree(plan.federation()));

@@ -7,7 +7,7 @@ import org.resfim.data.Sample;
 import org.resfim.data.SiteDataset;
 import org.resfim.data.SyntheticSites;
 import org.resfim.engine.UNet;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.Coordinator;
 import org.resfim.federation.FederationSettings;
 import org.resfim.federation.InProcessTransport;
@@ -65,7 +65,7 @@ class DivergingSiteTest {
             }
 
             @Override
-            public void onRoundEnd(int round, ClientState s) {
+            public void onRoundEnd(int round, ProcedureState s) {
             }
         }, 0).run(init);
         assertEquals(1, failures.size(), failures.toString());

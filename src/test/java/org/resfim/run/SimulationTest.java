@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class SimulationTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static ResultTable run(SimulationPlan plan) {
+    static ResultTable run(RunPlan plan) {
         return new Simulation(plan, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
     }
 
@@ -106,7 +106,7 @@ class SimulationTest {
         assertTrue(e.getMessage().contains("did you mean 'resfim.rho'"), e.getMessage());
         Path many = tmp.resolve("many.yaml");
         Files.writeString(many, TinyRuns.yaml(4).replace("federation: {rounds: 4}", "federation: {rounds: 4, min_sites: 5}"));
-        SimulationPlan p = Plans.build(TinyRuns.overrides(many, tmp.resolve("m"), List.of("fedavg")));
+        RunPlan p = Plans.build(TinyRuns.overrides(many, tmp.resolve("m"), List.of("fedavg")));
         e = assertThrows(ConfigException.class, () -> run(p));
         assertEquals(many + ": federation.min_sites = 5 but the federation has only 3 sites", e.getMessage());
         assertFalse(Files.exists(tmp.resolve("m/fedavg")), "nothing trained");
@@ -116,7 +116,7 @@ class SimulationTest {
     void topLevelStyleResfimAndBnSectionsConfigurePflResFim(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("sections.yaml");
         Files.writeString(f, TinyRuns.yaml(4) + "style: {beta: 0.05}\nresfim: {rho: 0.3, variant: fim}\nbn: {stats: shared}\n");
-        SimulationPlan p = Plans.build(TinyRuns.overrides(f, tmp.resolve("o"), null));
+        RunPlan p = Plans.build(TinyRuns.overrides(f, tmp.resolve("o"), null));
         java.util.Map<String, Object> params = p.methodParams().get("pfl-resfim");
         assertEquals(0.05, ((Number) params.get("style.beta")).doubleValue());
         assertEquals("fim", params.get("resfim.variant"));

@@ -2,7 +2,7 @@ package org.resfim.transport;
 
 import org.resfim.federation.Phase;
 import org.resfim.run.Plans;
-import org.resfim.run.SimulationPlan;
+import org.resfim.run.RunPlan;
 
 import java.nio.file.Path;
 
@@ -24,7 +24,7 @@ public final class HangingSite {
         Path state = Path.of(args[3]);
         int hangRound = Integer.parseInt(args[4]);
         long hangMillis = (long) (Double.parseDouble(args[5]) * 1000);
-        SimulationPlan plan = Plans.build(new Plans.Overrides(config, null, null, null, null, null, null, null));
+        RunPlan plan = Plans.build(new Plans.Overrides(config, null, null, null, null, null, null, null));
         org.resfim.engine.Djl.setThreads(1);
         EventLog log = new EventLog(System.out, site);
         SiteRuntime runtime = new SiteRuntime(plan, site, state, log);

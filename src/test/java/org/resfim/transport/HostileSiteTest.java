@@ -3,9 +3,9 @@ package org.resfim.transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.resfim.algorithms.AlgorithmRegistry;
-import org.resfim.algorithms.SharedModelServer;
+import org.resfim.algorithms.MaskedAverageServer;
 import org.resfim.federation.Aggregation;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.Coordinator;
 import org.resfim.federation.FederationSettings;
 import org.resfim.federation.ImageScore;
@@ -237,7 +237,7 @@ class HostileSiteTest {
         }
 
         @Override
-        public void onRoundEnd(int round, ClientState serverState) {
+        public void onRoundEnd(int round, ProcedureState serverState) {
         }
     }
 
@@ -255,7 +255,7 @@ class HostileSiteTest {
         ModelState initial = UploadCheckTest.model(0f);
         GrpcTransport t = new GrpcTransport(server, SITES, new GrpcTransport.Settings(10_000, 10_000, 0), log, (s, r, sd, an, u, b, rj) -> { });
         t.beginRun("fedavg", 0, initial, 0, 1000);
-        SharedModelServer fedavg = (SharedModelServer) AlgorithmRegistry.create("fedavg").newServer(initial);
+        MaskedAverageServer fedavg = (MaskedAverageServer) AlgorithmRegistry.create("fedavg").newServer(initial);
         Recorder rec = new Recorder();
         new Coordinator(t, fedavg, new FederationSettings(2, 1.0, 2), rec, 0).run(initial);
 
@@ -505,7 +505,7 @@ class HostileSiteTest {
         for (Aggregation a : List.of(new Aggregation(Aggregator.median(), Aggregation.Weights.SAMPLES, 0, 0),
                 new Aggregation(Aggregator.MEAN, Aggregation.Weights.SAMPLES, 0, 2.0))) {
             t.beginRun("fedavg " + a, 0, initial, 0, 1000);
-            SharedModelServer fedavg = (SharedModelServer) AlgorithmRegistry.create("fedavg").newServer(initial);
+            MaskedAverageServer fedavg = (MaskedAverageServer) AlgorithmRegistry.create("fedavg").newServer(initial);
             Recorder rec = new Recorder();
             new Coordinator(t, fedavg, new FederationSettings(1, 1.0, 2).withAggregation(a), rec, 0).run(initial);
             assertTrue(rec.failures.isEmpty(), rec.failures.toString());

@@ -3,7 +3,7 @@ package org.resfim.transport;
 import org.resfim.federation.Phase;
 import org.resfim.privacy.secagg.SecAggWire;
 import org.resfim.run.Plans;
-import org.resfim.run.SimulationPlan;
+import org.resfim.run.RunPlan;
 
 import java.nio.file.Path;
 
@@ -24,7 +24,7 @@ public final class SecAggDropSite {
         String site = args[2];
         Path state = Path.of(args[3]);
         int dropRound = Integer.parseInt(args[4]);
-        SimulationPlan plan = Plans.build(new Plans.Overrides(config, null, null, null, null, null, null, null));
+        RunPlan plan = Plans.build(new Plans.Overrides(config, null, null, null, null, null, null, null));
         org.resfim.engine.Djl.setThreads(1);
         EventLog log = new EventLog(System.out, site);
         SiteRuntime runtime = new SiteRuntime(plan, site, state, log);

@@ -2,7 +2,7 @@ package org.resfim.transport;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.resfim.algorithms.SharedModelServer;
+import org.resfim.algorithms.MaskedAverageServer;
 import org.resfim.federation.Coordinator;
 import org.resfim.federation.FederationSettings;
 import org.resfim.federation.ImageScore;
@@ -95,7 +95,7 @@ class SecureAggregationOverGrpcTest {
         };
     }
 
-    private HostileSiteTest.Recorder round(String oversized, SharedModelServer server, EventLog log) throws Exception {
+    private HostileSiteTest.Recorder round(String oversized, MaskedAverageServer server, EventLog log) throws Exception {
         PrivacySettings p = SecureAggregationServerTest.secagg(0);
         FederationServer fs = new FederationServer(new FederationServer.Options("127.0.0.1", 0, null, null, SITES, "plan-1", 256L << 20), log);
         closing.add(fs);
@@ -123,7 +123,7 @@ class SecureAggregationOverGrpcTest {
     @Test
     void theSecureSumOverGrpcIsThePlainMaskedAverage() throws Exception {
         ModelState initial = SecureAggregationServerTest.model(1);
-        SharedModelServer s = new SharedModelServer(initial);
+        MaskedAverageServer s = new MaskedAverageServer(initial);
         barriers = java.util.Map.of("share", new java.util.concurrent.CountDownLatch(4), "mask", new java.util.concurrent.CountDownLatch(4),
                 "unmask", new java.util.concurrent.CountDownLatch(4));
         HostileSiteTest.Recorder rec = round(null, s, new EventLog(null, "server"));
@@ -137,7 +137,7 @@ class SecureAggregationOverGrpcTest {
     @Test
     void aMaskedVectorLargerThanTheSitesMaskIsRefusedNamingTheSiteAndTheRoundCompletesWithoutIt() throws Exception {
         ModelState initial = SecureAggregationServerTest.model(1);
-        SharedModelServer s = new SharedModelServer(initial);
+        MaskedAverageServer s = new MaskedAverageServer(initial);
         EventLog log = new EventLog(null, "server");
         HostileSiteTest.Recorder rec = round("b", s, log);
         String failure = rec.failures.stream().filter(f -> f.startsWith("1 FIT b: ")).findFirst().orElse(null);

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resfim.run.Plans;
-import org.resfim.run.SimulationPlan;
+import org.resfim.run.RunPlan;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -142,7 +142,7 @@ class ServerLimitsTest {
         Path cfg = tmp.resolve("tiny.yaml");
         Files.writeString(cfg, DeploymentTest.yaml(2, "pfl-resfim"));
         Path run = tmp.resolve("run");
-        SimulationPlan plan = Plans.build(new Plans.Overrides(cfg, null, null, null, null, null, null, run));
+        RunPlan plan = Plans.build(new Plans.Overrides(cfg, null, null, null, null, null, null, run));
         byte[] bomb = manyEmptyTensors(2_600_000);
         assertTrue(bomb.length > 55_000_000 && bomb.length < 82_000_000, "size " + bomb.length);
         Path serverLog = tmp.resolve("server.log");

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.resfim.algorithms.AlgorithmRegistry;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.Coordinator;
 import org.resfim.federation.FederationSettings;
 import org.resfim.federation.ImageScore;
@@ -314,7 +314,7 @@ class SessionTest {
             }
 
             @Override
-            public void onRoundEnd(int round, ClientState serverState) {
+            public void onRoundEnd(int round, ProcedureState serverState) {
             }
         };
         new Coordinator(t, AlgorithmRegistry.create("fedavg").newServer(initial), new FederationSettings(1, 1.0, 2), listener, 0).run(initial);
@@ -337,7 +337,7 @@ class SessionTest {
     void aServerWithFewerThanMinSitesConnectedDoesNotStart(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("tiny.yaml");
         java.nio.file.Files.writeString(cfg, DeploymentTest.yaml(2, "fedavg").replace("federation: {rounds: 2}", "federation: {rounds: 2, min_sites: 2}"));
-        org.resfim.run.SimulationPlan plan = org.resfim.run.Plans.build(new org.resfim.run.Plans.Overrides(cfg, null, null, null, null, null, null,
+        org.resfim.run.RunPlan plan = org.resfim.run.Plans.build(new org.resfim.run.Plans.Overrides(cfg, null, null, null, null, null, null,
                 tmp.resolve("run")));
         ServerRuntime runtime = new ServerRuntime(plan, new ServerRuntime.Options("127.0.0.1", 0, null, null, 10_000, 10_000, 0, 3_000,
                 1 << 20, false), new PrintStream(java.io.OutputStream.nullOutputStream()));

@@ -15,7 +15,7 @@ import java.util.Map;
  * The coordinator's driver of one secure-aggregation round over any transport: it sends each step to all its sites
  * through {@link Channel} (at once where the transport can), takes the answers in site order, and treats a site that
  * fails to answer as dropped at that step. Used by the
- * shared aggregation path ({@code SharedModelServer}) in simulation and deployment alike.
+ * shared aggregation path ({@code MaskedAverageServer}) in simulation and deployment alike.
  */
 public final class SecureRound {
     /** One exchange step with one site, or with several at once (the coordinator's transport). */

@@ -1,7 +1,7 @@
 package org.resfim.privacy.secagg;
 
 import org.junit.jupiter.api.Test;
-import org.resfim.algorithms.SharedModelServer;
+import org.resfim.algorithms.MaskedAverageServer;
 import org.resfim.federation.Aggregation;
 import org.resfim.federation.Message;
 import org.resfim.federation.ParticipantException;
@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Secure aggregation through THE aggregation path (SharedModelServer) and the sites' part (SecAggSite), with sites vanishing. */
+/** Secure aggregation through THE aggregation path (MaskedAverageServer) and the sites' part (SecAggSite), with sites vanishing. */
 public class SecureAggregationServerTest {
     public static final List<String> SITES = List.of("a", "b", "c", "d");
     public static final long[] SAMPLES = {10, 20, 30, 45};
@@ -67,8 +67,8 @@ public class SecureAggregationServerTest {
         return new PrivacySettings(PrivacySettings.Mode.OFF, 0, 0, 1e-5, false, 1, 0, 0, true, threshold, 24, 1024);
     }
 
-    static SharedModelServer server(ModelState initial, PrivacySettings p) {
-        SharedModelServer s = new SharedModelServer(initial);
+    static MaskedAverageServer server(ModelState initial, PrivacySettings p) {
+        MaskedAverageServer s = new MaskedAverageServer(initial);
         s.configure(Aggregation.DEFAULT.withPrivacy(p));
         List<Reply> setup = new ArrayList<>();
         for (int k = 0; k < SITES.size(); k++) {
@@ -79,7 +79,7 @@ public class SecureAggregationServerTest {
     }
 
     /** One round of secure aggregation; {@code kill} maps a site to the step ("share", "mask", "unmask") at which it vanishes. */
-    static Map<String, Message> secureRound(SharedModelServer s, List<String> sites, Map<String, String> kill, PrivacySettings p) {
+    static Map<String, Message> secureRound(MaskedAverageServer s, List<String> sites, Map<String, String> kill, PrivacySettings p) {
         Map<String, SecAggSite> parts = new LinkedHashMap<>();
         List<Reply> fits = new ArrayList<>();
         for (String site : sites) {
@@ -98,7 +98,7 @@ public class SecureAggregationServerTest {
     }
 
     public static ModelState plain(ModelState initial, List<String> sites) {
-        SharedModelServer s = server(initial, PrivacySettings.OFF);
+        MaskedAverageServer s = server(initial, PrivacySettings.OFF);
         List<Reply> fits = new ArrayList<>();
         for (String site : sites) {
             int k = SITES.indexOf(site);
@@ -117,7 +117,7 @@ public class SecureAggregationServerTest {
     @Test
     void secureAggregationGivesThePlainMaskedAverage() {
         ModelState init = model(1);
-        SharedModelServer s = server(init, secagg(0));
+        MaskedAverageServer s = server(init, secagg(0));
         Map<String, Message> down = secureRound(s, SITES, Map.of(), secagg(0));
         assertClose(plain(init, SITES), s.global());
         assertEquals(SITES.size(), down.size());
@@ -128,7 +128,7 @@ public class SecureAggregationServerTest {
     @Test
     void aSiteKilledAfterSendingItsMaskedVectorStillCounts() {
         ModelState init = model(1);
-        SharedModelServer s = server(init, secagg(0));
+        MaskedAverageServer s = server(init, secagg(0));
         secureRound(s, SITES, Map.of("c", "unmask"), secagg(0));
         assertClose(plain(init, SITES), s.global());
         assertTrue(s.lastRejections().get("c").contains("vanished after sending its masked vector"), s.lastRejections().toString());
@@ -137,7 +137,7 @@ public class SecureAggregationServerTest {
     @Test
     void aSiteKilledBeforeMaskingIsLeftOutAndItsMasksRemoved() {
         ModelState init = model(1);
-        SharedModelServer s = server(init, secagg(0));
+        MaskedAverageServer s = server(init, secagg(0));
         secureRound(s, SITES, Map.of("b", "mask"), secagg(0));
         assertClose(plain(init, List.of("a", "c", "d")), s.global());
         assertTrue(s.lastRejections().get("b").contains("sent no usable masked vector"), s.lastRejections().toString());
@@ -146,7 +146,7 @@ public class SecureAggregationServerTest {
     @Test
     void moreDropoutsThanTheThresholdAllowsLeaveTheModelUnaggregated() {
         ModelState init = model(1);
-        SharedModelServer s = server(init, secagg(3));
+        MaskedAverageServer s = server(init, secagg(3));
         Map<String, Message> down = secureRound(s, SITES, Map.of("a", "unmask", "d", "unmask"), secagg(3));
         assertTrue(down.isEmpty(), "nothing is sent back");
         assertEquals(0, StateOps.maxAbsDiff(init, s.global()), "nothing is aggregated");
@@ -161,7 +161,7 @@ public class SecureAggregationServerTest {
         PrivacySettings p = new PrivacySettings(PrivacySettings.Mode.DISTRIBUTED, 1000, 0.02, 1e-5, false, 1, 0, 0, true, 0, 24, 1024);
         double sq = 0;
         int n = 0;
-        SharedModelServer s = server(init, p);
+        MaskedAverageServer s = server(init, p);
         secureRound(s, SITES, Map.of(), p);
         ModelState ref = plain(init, SITES);
         float[] a = s.global().get("conv.weight").data();

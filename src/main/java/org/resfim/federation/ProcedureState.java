@@ -9,13 +9,13 @@ import org.resfim.state.ModelState;
  * What an algorithm's site or server side must keep across rounds, engine-free, so it can be written to
  * a checkpoint and restored after a crash: named model states plus string metadata.
  */
-public record ClientState(Map<String, ModelState> states, Map<String, String> meta) {
-    public ClientState {
+public record ProcedureState(Map<String, ModelState> states, Map<String, String> meta) {
+    public ProcedureState {
         states = new LinkedHashMap<>(states);
         meta = new LinkedHashMap<>(meta);
     }
 
-    public static ClientState empty() {
-        return new ClientState(Map.of(), Map.of());
+    public static ProcedureState empty() {
+        return new ProcedureState(Map.of(), Map.of());
     }
 }

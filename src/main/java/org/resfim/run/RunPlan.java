@@ -15,7 +15,7 @@ import java.util.Map;
  * training and evaluation settings, the network options, where to write the run, and the command-line
  * settings it came from (saved as run.json so {@code simulate --resume} rebuilds the same plan).
  */
-public record SimulationPlan(FederationConfig data, List<String> methods, Map<String, Map<String, Object>> methodParams,
+public record RunPlan(FederationConfig data, List<String> methods, Map<String, Map<String, Object>> methodParams,
                              List<Long> seeds, FederationSettings federation, TrainingSettings training,
                              EvaluationSettings evaluation, ModelSettings model, Path out,
                              Plans.Overrides origin) {

@@ -1,7 +1,7 @@
 package org.resfim.algorithms;
 
 import org.resfim.federation.Aggregation;
-import org.resfim.federation.ClientState;
+import org.resfim.federation.ProcedureState;
 import org.resfim.federation.Message;
 import org.resfim.federation.Reply;
 import org.resfim.federation.ServerProcedure;
@@ -42,7 +42,7 @@ import java.util.Set;
  * Gaussian noise σ·C to the weighted sums ({@link CentralNoise}); a noisy aggregate's BatchNorm running variances are
  * kept non-negative; every accepted upload reports its site's ε after the round ({@link PrivacyLedger}).
  */
-public class SharedModelServer implements ServerProcedure {
+public class MaskedAverageServer implements ServerProcedure {
     private static final String SAMPLES_META = "samples.";
     protected ModelState global;
     private Mask lastUnshared;
@@ -54,7 +54,7 @@ public class SharedModelServer implements ServerProcedure {
     /** The seeded central-noise streams derive from the initial model (itself from the run's seed) and the round. */
     private final long noiseSeed;
 
-    public SharedModelServer(ModelState initial) {
+    public MaskedAverageServer(ModelState initial) {
         this.global = initial.copy();
         long h = 1125899906842597L;
         for (Tensor t : initial.tensors()) {
@@ -381,15 +381,15 @@ public class SharedModelServer implements ServerProcedure {
     }
 
     @Override
-    public ClientState save() {
+    public ProcedureState save() {
         Map<String, String> meta = new LinkedHashMap<>();
         declaredSamples.forEach((site, n) -> meta.put(SAMPLES_META + site, Long.toString(n)));
         ledger.save(meta);
-        return new ClientState(Map.of("global", global), meta);
+        return new ProcedureState(Map.of("global", global), meta);
     }
 
     @Override
-    public void restore(ClientState state) {
+    public void restore(ProcedureState state) {
         global = state.states().get("global");
         declaredSamples.clear();
         state.meta().forEach((k, v) -> {
