@@ -108,6 +108,24 @@ public final class FederationConfig {
     static final Set<String> SPLIT_KEYS = keysOf("data.split");
     static final Set<String> SYNTHETIC_KEYS = keysOf("data.synthetic");
     private static final Pattern SITE_NAME = Pattern.compile("[A-Za-z0-9._-]+");
+
+    /** The declared default of {@code section.key} in {@link #KEYS}: the parser reads its defaults from there. */
+    static Object declared(String section, String key) {
+        for (ConfigKey k : KEYS) {
+            if (k.section().equals(section) && k.name().equals(key)) {
+                return k.defaultValue();
+            }
+        }
+        throw new IllegalStateException("no declared key " + section + "." + key);
+    }
+
+    private static long declaredInt(String section, String key) {
+        return ((Number) declared(section, key)).longValue();
+    }
+
+    private static double declaredNumber(String section, String key) {
+        return ((Number) declared(section, key)).doubleValue();
+    }
     private static final String IMAGE_SIZE_FORM = "a number or a list [height, width]";
 
     private final String source;
@@ -205,7 +223,7 @@ public final class FederationConfig {
 
     /** The embedded default: 4 synthetic sites of 40 images at 128×128, seed 0. */
     public static FederationConfig defaults() {
-        return synthetic(4, 40, DEFAULT_IMAGE_SIZE, 0);
+        return synthetic((int) declaredInt("data.synthetic", "sites"), (int) declaredInt("data.synthetic", "samples"), DEFAULT_IMAGE_SIZE, 0);
     }
 
     private static FederationConfig build(String file, Path baseDir, Map<String, Object> raw) {
@@ -223,8 +241,8 @@ public final class FederationConfig {
         if (data.has("synthetic") || !data.has("sites")) {
             ConfigNode s = data.node("synthetic");
             s.allowOnly(SYNTHETIC_KEYS);
-            long n = s.integer("sites", 4);
-            long m = s.integer("samples", 40);
+            long n = s.integer("sites", declaredInt("data.synthetic", "sites"));
+            long m = s.integer("samples", declaredInt("data.synthetic", "samples"));
             if (n < 1 || m < 1) {
                 throw s.error("sites", "synthetic 'sites' and 'samples' must be at least 1");
             }
@@ -249,7 +267,7 @@ public final class FederationConfig {
                 throw data.error("image_size", "'data.image_size' must be " + IMAGE_SIZE_FORM + ", got a list of " + hw.size());
             }
         }
-        long channels = data.integer("channels", 3);
+        long channels = data.integer("channels", declaredInt("data", "channels"));
         if (channels != 1 && channels != 3) {
             throw data.error("channels", "'data.channels' must be 1 or 3, got " + channels);
         }
@@ -343,7 +361,7 @@ public final class FederationConfig {
             cropW = (int) positive(n, "center_crop", hw.get(hw.size() - 1));
         }
         Preprocessing.Intensity intensity;
-        String it = n.string("intensity", "scale").toLowerCase(Locale.ROOT);
+        String it = n.string("intensity", (String) declared("data.preprocess", "intensity")).toLowerCase(Locale.ROOT);
         switch (it) {
             case "scale": intensity = Preprocessing.Intensity.SCALE; break;
             case "minmax": intensity = Preprocessing.Intensity.MINMAX; break;
@@ -363,7 +381,7 @@ public final class FederationConfig {
             lo = p.get(0);
             hi = p.get(1);
         }
-        String ip = n.string("interpolation", "bilinear").toLowerCase(Locale.ROOT);
+        String ip = n.string("interpolation", (String) declared("data.preprocess", "interpolation")).toLowerCase(Locale.ROOT);
         Preprocessing.Interpolation interp;
         if (ip.equals("bilinear")) {
             interp = Preprocessing.Interpolation.BILINEAR;
@@ -398,7 +416,7 @@ public final class FederationConfig {
             if (v instanceof Boolean) {
                 p[i] = (Boolean) v ? 0.5 : 0.0;
             } else {
-                p[i] = n.number(keys[i], 0.5);
+                p[i] = n.number(keys[i], declaredNumber("data.augment", keys[i]));
             }
             if (!(p[i] >= 0 && p[i] <= 1)) {
                 throw n.error(keys[i], "'" + n.keyPath(keys[i]) + "' is a probability and must be in [0, 1], got " + p[i]);
@@ -412,9 +430,9 @@ public final class FederationConfig {
         if (n.map.isEmpty()) {
             return SplitRatios.DEFAULT;
         }
-        double tr = n.number("train", 0.7);
-        double va = n.number("val", 0.1);
-        double te = n.number("test", 0.2);
+        double tr = n.number("train", declaredNumber("data.split", "train"));
+        double va = n.number("val", declaredNumber("data.split", "val"));
+        double te = n.number("test", declaredNumber("data.split", "test"));
         try {
             return new SplitRatios(tr, va, te);
         } catch (IllegalArgumentException e) {
@@ -524,12 +542,12 @@ public final class FederationConfig {
 
     private static LabelRule parseLabel(ConfigNode n, String where) {
         n.allowOnly(LABEL_KEYS);
-        boolean invert = n.bool("invert", false);
+        boolean invert = n.bool("invert", (Boolean) declared("data.sites[].label", "invert"));
         if (!n.has("values")) {
             if (n.has("foreground")) {
                 throw n.error("foreground", where + ": 'label.foreground' needs 'label.values'");
             }
-            long t = n.integer("threshold", 128);
+            long t = n.integer("threshold", declaredInt("data.sites[].label", "threshold"));
             return LabelRule.threshold((int) t, invert);
         }
         if (n.has("threshold")) {
