@@ -3,7 +3,7 @@
  * patient-level splits with manifests, augmentation, and the built-in synthetic federation.
  *
  * <p>Imports no deep-learning engine and, of ResFIM's packages, only {@code config} (declared keys and name
- * suggestions), which lies below it. Entry points:
+ * suggestions) and {@code state} (JSON through Jackson, atomic file writes), which lie below it. Entry points:
  * {@link org.resfim.data.FederationConfig#load}, {@link org.resfim.data.FederationData#load},
  * {@link org.resfim.data.SyntheticSites#generate}, {@link org.resfim.data.DataCheck#run},
  * {@link org.resfim.data.DataPreview#write}.
