@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
@@ -30,18 +29,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>Layer order, top to bottom (a layer may use only the layers below it; inside a layer anything goes):
  * <pre>
  * cli
- * bench                  measures every layer below (training, aggregation, estimate, secure aggregation), called only
- *                        by cli's bench command; nothing imports it, so it sits right under cli
+ * bench                  measures every layer below (training, aggregation, estimate, secure aggregation: its
+ *                        SecAggBenchmark drives federation.secagg's round), called only by cli's bench command; nothing
+ *                        imports it, so it sits right under cli
  * transport
  * run                    with run.html: the HTML report, compare and predict read run directories (RunDirectory,
  *                        cells, resume info, model settings), so they live in run, above report's tables
  * report
  * algorithms             implement federation's contract (Flower's shape): above federation, which owns the contract
  *                        and never imports them (issue #19 keeps this direction)
- * federation
- * privacy (+ secagg)     below federation: FederationSettings carries PrivacySettings, the Coordinator and Aggregation
- *                        read it, the site participant applies its mechanisms (SiteDp, StyleDp, SecAggSite); it imports
- *                        only state and config otherwise. KNOWN_PRIVACY_TO_FEDERATION lists the wrong-way exceptions
+ * federation (+ secagg)  federation.secagg is secure aggregation's glue to federation's messages and transport: the
+ *                        wire format (SecAggWire, on Message and Sections), the coordinator's round over the Transport
+ *                        (SecureRound) and the site's step (SecAggSite). It speaks federation's types, so it lives in
+ *                        federation, and runs privacy.secagg's protocol, which lies below
+ * privacy (+ secagg)     the mechanisms and their math, on state only: settings, accountant, central noise, ledger, the
+ *                        site's DP (SiteDp, StyleDp: on an upload's tensors and mask, which SiteParticipant hands in and
+ *                        wraps back into its Message) and privacy.secagg's protocol (SecAgg, SecAggClient, SecAggServer,
+ *                        Shamir, Crypto, FixedPoint). Below federation: FederationSettings carries PrivacySettings, the
+ *                        Coordinator and Aggregation read it, the site participant applies the mechanisms; privacy
+ *                        imports only state and config, never federation (no exceptions)
  * fisher, spectral
  * engine                 the only package that imports ai.djl
  * model                  the engine-free description of the U-Net (configuration, layers, seeded initial weights):
@@ -69,20 +75,6 @@ class ArchitectureTest {
             new Layer("model", "org.resfim.model.."),
             new Layer("data", "org.resfim.data.."),
             new Layer("state+metrics+config", "org.resfim.state..", "org.resfim.metrics..", "org.resfim.config.."));
-
-    /**
-     * KNOWN wrong-way dependencies (issue #19), not yet fixed: these privacy classes use federation's {@code Message},
-     * {@code Sections}, {@code Transport}, {@code Reply}, {@code Phase} and {@code ParticipantException} (DP applied to an
-     * upload message; secure aggregation's wire format and its round over the transport), while federation imports
-     * privacy (settings, DP, the site's secure-aggregation step): privacy ↔ federation is a cycle. Fixing it means
-     * giving SiteDp/StyleDp a state-level signature and moving secure aggregation's message glue (SecAggWire,
-     * SecAggSite, SecureRound, SecAggBenchmark) into federation. Only these classes, and only towards federation,
-     * are exempt; a new one fails.
-     */
-    private static final Set<String> KNOWN_PRIVACY_TO_FEDERATION = Set.of(
-            "org.resfim.privacy.SiteDp", "org.resfim.privacy.StyleDp", "org.resfim.privacy.secagg.SecAggSite",
-            "org.resfim.privacy.secagg.SecAggWire", "org.resfim.privacy.secagg.SecureRound",
-            "org.resfim.privacy.secagg.SecAggBenchmark");
 
     /**
      * Federation's site side: the participant and the client procedures train through the engine (ClientContext hands
@@ -147,9 +139,7 @@ class ArchitectureTest {
             String[] above = LAYERS.subList(0, i).stream().map(Layer::name).toArray(String[]::new);
             layers = layers.whereLayer(LAYERS.get(i).name()).mayOnlyBeAccessedByLayers(above);
         }
-        layers.ignoreDependency(classesOf("the known privacy classes " + KNOWN_PRIVACY_TO_FEDERATION, KNOWN_PRIVACY_TO_FEDERATION),
-                        resideInAPackage("org.resfim.federation.."))
-                .check(main);
+        layers.check(main);
     }
 
     @Test
@@ -157,6 +147,15 @@ class ArchitectureTest {
         // implied by the layers; stated on its own because it is the rule ARCHITECTURE.md's order gets wrong
         noClasses().that().resideInAPackage("org.resfim.federation..")
                 .should().dependOnClassesThat().resideInAPackage("org.resfim.algorithms..")
+                .check(main);
+    }
+
+    @Test
+    void privacyNeverImportsFederation() {
+        // implied by the layers; stated on its own because privacy.secagg's message glue once did (issue #19): the glue
+        // that speaks federation's Message/Transport lives in federation.secagg, the mechanisms work on state
+        noClasses().that().resideInAPackage("org.resfim.privacy..")
+                .should().dependOnClassesThat().resideInAPackage("org.resfim.federation..")
                 .check(main);
     }
 
@@ -174,6 +173,8 @@ class ArchitectureTest {
      * <li>federation without its site side (FEDERATION_SITE_SIDE) and without Algorithm, which makes both sides: the
      *     Coordinator and its checkpoint, Aggregation, the ServerProcedure contract, ProcedureState, the Transport and the
      *     in-process transport, Message/Request/Reply/Phase/Sections, the settings, the site store;</li>
+     * <li>federation.secagg without the site's step (SecAggSite): the wire format and the round MaskedAverageServer
+     *     runs (SecAggWire, SecureRound);</li>
      * <li>every server procedure (a class assignable to {@code federation.ServerProcedure}: algorithms' MaskedAverageServer
      *     and PflResFim's Server) and the classes nested in one;</li>
      * <li>transport without its site side: FederationServer, GrpcTransport, ServerRuntime, the health endpoint,
@@ -192,6 +193,9 @@ class ArchitectureTest {
             String top = topLevel(c);
             if (pkg.equals("org.resfim.federation")) {
                 return !FEDERATION_SITE_SIDE.contains(top) && !FEDERATION_BOTH_SIDES.contains(top);
+            }
+            if (pkg.equals("org.resfim.federation.secagg")) {
+                return !top.equals("org.resfim.federation.secagg.SecAggSite");
             }
             if (pkg.equals("org.resfim.transport")) {
                 return !TRANSPORT_SITE_SIDE.contains(top);
@@ -229,9 +233,6 @@ class ArchitectureTest {
 
     @Test
     void noCyclesBetweenTopLevelPackages() {
-        slices().matching("org.resfim.(*)..").should().beFreeOfCycles()
-                .ignoreDependency(classesOf("the known privacy classes " + KNOWN_PRIVACY_TO_FEDERATION, KNOWN_PRIVACY_TO_FEDERATION),
-                        resideInAPackage("org.resfim.federation.."))
-                .check(main);
+        slices().matching("org.resfim.(*)..").should().beFreeOfCycles().check(main);
     }
 }

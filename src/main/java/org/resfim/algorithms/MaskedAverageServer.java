@@ -218,7 +218,7 @@ public class MaskedAverageServer implements ServerProcedure {
         List<String> names = new ArrayList<>(global.names());
         List<Integer> sizes = new ArrayList<>();
         global.tensors().forEach(t -> sizes.add(t.size()));
-        org.resfim.privacy.secagg.SecAggWire.Layout layout = new org.resfim.privacy.secagg.SecAggWire.Layout(names, sizes);
+        org.resfim.federation.secagg.SecAggWire.Layout layout = new org.resfim.federation.secagg.SecAggWire.Layout(names, sizes);
         double maxWeight = 0;
         for (long n : declaredSamples.values()) {
             maxWeight = Math.max(maxWeight, aggregation.weight(n));
@@ -232,7 +232,7 @@ public class MaskedAverageServer implements ServerProcedure {
             }
             String bad = null;
             try {
-                if (!org.resfim.privacy.secagg.SecAggWire.hasKeys(up.meta())) {
+                if (!org.resfim.federation.secagg.SecAggWire.hasKeys(up.meta())) {
                     bad = "under privacy.secagg its FIT answer must carry its public keys and mask, not values";
                 } else if (up.tensors().size() > 0) {
                     bad = "under privacy.secagg it sent values in the clear";
@@ -272,7 +272,7 @@ public class MaskedAverageServer implements ServerProcedure {
                 }
                 off += t.size();
             }
-            byte[][] k = org.resfim.privacy.secagg.SecAggWire.readKeys(r.upload().meta());
+            byte[][] k = org.resfim.federation.secagg.SecAggWire.readKeys(r.upload().meta());
             keys.add(new org.resfim.privacy.secagg.SecAgg.Keys(r.site(), k[0], k[1], shared, aggregation.weight(r.numSamples()) / maxWeight));
         }
         Map<String, Message> out = new LinkedHashMap<>();
@@ -282,10 +282,10 @@ public class MaskedAverageServer implements ServerProcedure {
         if (exchange == null) {
             throw new IllegalStateException("privacy.secagg: the server has no way to reach the sites (connect was not called)");
         }
-        org.resfim.privacy.secagg.SecureRound.Result res;
+        org.resfim.federation.secagg.SecureRound.Result res;
         try {
-            res = org.resfim.privacy.secagg.SecureRound.run(round, layout, keys, dp.threshold(keys.size()),
-                    new org.resfim.privacy.secagg.SecureRound.Channel() {
+            res = org.resfim.federation.secagg.SecureRound.run(round, layout, keys, dp.threshold(keys.size()),
+                    new org.resfim.federation.secagg.SecureRound.Channel() {
                         @Override
                         public Message call(String site, Message request) throws org.resfim.federation.ParticipantException {
                             return exchange.call(site, round, request);

@@ -167,7 +167,7 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.println("machine: " + MachineInfo.describe());
             System.out.printf("| K | elements | shared | site s (mean) | coordinator s | round s | bytes / site | plain bytes / site | ratio |%n|---|---|---|---|---|---|---|---|---|%n");
             for (int k : sites) {
-                org.resfim.privacy.secagg.SecAggBenchmark.Result r = org.resfim.privacy.secagg.SecAggBenchmark.run(k, n, shared, 1);
+                org.resfim.bench.SecAggBenchmark.Result r = org.resfim.bench.SecAggBenchmark.run(k, n, shared, 1);
                 System.out.printf(java.util.Locale.ROOT, "| %d | %,d | %.2f | %.2f | %.2f | %.2f | %,d | %,d | %.2f |%n", k, r.elements(), r.shared(),
                         r.siteSeconds(), r.serverSeconds(), r.roundSeconds(), r.bytesPerSite(), r.plainPerSite(), r.bytesPerSite() / (double) r.plainPerSite());
             }

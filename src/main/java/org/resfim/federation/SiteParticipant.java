@@ -48,7 +48,7 @@ public final class SiteParticipant implements Participant, ClientContext {
     private ModelState received;
     private static final String RECEIVED = "dp.reference";
     /** Under privacy.secagg: this site's part in the round's secure aggregation. */
-    private org.resfim.privacy.secagg.SecAggSite secagg;
+    private org.resfim.federation.secagg.SecAggSite secagg;
 
     public SiteParticipant(SiteDataset data, ClientProcedure procedure, UNetConfig modelConfig, TrainingSettings training,
                            int rounds, long seed, SiteStore store, int firstSelectableRound, Augmentation augmentation) {
@@ -132,9 +132,12 @@ public final class SiteParticipant implements Participant, ClientContext {
                     privacy = org.resfim.privacy.PrivacySettings.fromMeta(request.message().meta());
                     received = privacy.active() || privacy.secagg() ? request.message().tensors().copy() : null;
                     Message up = procedure.setup(this, request.message().tensors());
-                    if (privacy.styleActive()) { // shared style windows through the Gaussian mechanism before they leave
-                        up = org.resfim.privacy.StyleDp.apply(up, privacy,
+                    if (privacy.styleActive() && up != null) { // shared style windows through the Gaussian mechanism before they leave
+                        ModelState style = org.resfim.privacy.StyleDp.apply(up.tensors(), privacy,
                                 privacy.secureNoise() ? new java.security.SecureRandom() : random(0, "style-dp"));
+                        if (style != up.tensors()) {
+                            up = new Message(style, up.mask(), up.meta());
+                        }
                     }
                     return new Reply(name(), Phase.SETUP, 0, up, data.train().size(), null, null);
                 }
@@ -146,15 +149,17 @@ public final class SiteParticipant implements Participant, ClientContext {
                     stats.put("started_at", startedAt); // wall clock (epoch seconds): when the sites' training overlapped
                     if (privacy.active() && up != null && up.tensors().size() > 0) {
                         // the one client-side upload path: clip the update, and in local mode noise it, before it leaves
-                        org.resfim.privacy.SiteDp.Result dp = org.resfim.privacy.SiteDp.apply(up, received, privacy,
+                        org.resfim.privacy.SiteDp.Result dp = org.resfim.privacy.SiteDp.apply(up.tensors(), up.mask(), received, privacy,
                                 privacy.secureNoise() ? new java.security.SecureRandom() : random(request.round(), "dp-noise"));
-                        up = dp.upload();
+                        if (dp.upload() != up.tensors()) {
+                            up = new Message(dp.upload(), up.mask(), up.meta());
+                        }
                         stats.put("dp_update_norm", dp.norm());
                         stats.put("dp_clipped", dp.clipped() ? 1.0 : 0.0);
                     }
                     if (privacy.secagg() && up != null && up.tensors().size() > 0) {
                         // the values stay here; the mask (metadata) and fresh public keys go; the values follow masked (SECAGG)
-                        secagg = new org.resfim.privacy.secagg.SecAggSite(name());
+                        secagg = new org.resfim.federation.secagg.SecAggSite(name());
                         up = secagg.fit(request.round(), up, received != null ? received : procedure.model());
                         stats.put("fit_seconds", (System.nanoTime() - t) / 1e9);
                         stats.put("upload_bytes", (double) secagg.maskedBytes());

@@ -1,6 +1,5 @@
 package org.resfim.privacy;
 
-import org.resfim.federation.Message;
 import org.resfim.state.ModelState;
 import org.resfim.state.Tensor;
 import org.resfim.state.TensorRole;
@@ -11,19 +10,21 @@ import java.util.random.RandomGenerator;
  * The Gaussian mechanism on the style windows a site shares at SETUP (pFL-ResFIM's low-frequency amplitude windows,
  * {@link TensorRole#STYLE_AMPLITUDE}): each window's L2 norm is scaled down to C_s, every amplitude gets noise
  * N(0, (σ_s·C_s)²), and an amplitude the noise made negative is set to 0 (post-processing: amplitudes are magnitudes).
- * Other tensors pass unchanged.
+ * Other tensors pass unchanged. It works on the upload's tensors (state), not on federation's message: the site
+ * participant hands them in and wraps the result.
  */
 public final class StyleDp {
     private StyleDp() {
     }
 
-    public static Message apply(Message upload, PrivacySettings p, RandomGenerator rng) {
-        if (!p.styleActive() || upload == null || upload.tensors().size() == 0) {
+    /** The upload's tensors with their style windows privatized; {@code upload} itself when the mechanism is off or it is empty. */
+    public static ModelState apply(ModelState upload, PrivacySettings p, RandomGenerator rng) {
+        if (!p.styleActive() || upload == null || upload.size() == 0) {
             return upload;
         }
         ModelState out = new ModelState();
         double std = p.styleNoise() * p.styleClip();
-        for (Tensor t : upload.tensors().tensors()) {
+        for (Tensor t : upload.tensors()) {
             if (t.role() != TensorRole.STYLE_AMPLITUDE) {
                 out.put(t);
                 continue;
@@ -42,6 +43,6 @@ public final class StyleDp {
             }
             out.put(t.withData(o));
         }
-        return new Message(out, upload.mask(), upload.meta());
+        return out;
     }
 }

@@ -251,7 +251,7 @@ public final class GrpcTransport implements Transport {
             case SETUP -> request.round() == 0 ? setupLimit : 0;
             case EVALUATE -> 0;
             // a secure-aggregation step: what the step asks for, e.g. 8 bytes per element the site's FIT mask shares
-            case SECAGG -> org.resfim.privacy.secagg.SecAggWire.answerBound(request.message());
+            case SECAGG -> org.resfim.federation.secagg.SecAggWire.answerBound(request.message());
         };
     }
 

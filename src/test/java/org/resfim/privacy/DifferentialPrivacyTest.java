@@ -63,10 +63,10 @@ class DifferentialPrivacyTest {
         return m;
     }
 
-    static double sharedUpdateNorm(Message up, ModelState reference) {
+    static double sharedUpdateNorm(ModelState up, Mask mask, ModelState reference) {
         double s = 0;
-        for (Tensor t : up.tensors().tensors()) {
-            BitSet p = up.mask() == null ? new BitSet() : up.mask().bits(t.name());
+        for (Tensor t : up.tensors()) {
+            BitSet p = mask == null ? new BitSet() : mask.bits(t.name());
             for (int i = 0; i < t.size(); i++) {
                 if (!p.get(i)) {
                     double d = (double) t.data()[i] - reference.get(t.name()).data()[i];
@@ -84,16 +84,16 @@ class DifferentialPrivacyTest {
             ModelState trained = StateOps.add(ref, StateOps.scale(model(100 + k, 3000), 0.01 * (k + 1)));
             Mask mask = k % 2 == 0 ? null : randomMask(ref, k, 0.3);
             Message up = upload(trained, mask);
-            double before = sharedUpdateNorm(up, ref);
+            double before = sharedUpdateNorm(up.tensors(), mask, ref);
             double c = 0.5 + 0.1 * (k % 7);
-            SiteDp.Result r = SiteDp.apply(up, ref, dp(PrivacySettings.Mode.CENTRAL, c, 0), new SplittableRandom(k));
+            SiteDp.Result r = SiteDp.apply(up.tensors(), up.mask(), ref, dp(PrivacySettings.Mode.CENTRAL, c, 0), new SplittableRandom(k));
             assertEquals(before, r.norm(), 1e-9 * before);
-            double after = sharedUpdateNorm(r.upload(), ref);
+            double after = sharedUpdateNorm(r.upload(), mask, ref);
             assertTrue(after <= c * (1 + 1e-6), "upload " + k + ": " + after + " > " + c);
             assertEquals(Math.min(before, c), after, 1e-5 * c, "upload " + k);
             assertEquals(before > c, r.clipped());
             if (mask != null) {
-                for (Tensor t : r.upload().tensors().tensors()) {
+                for (Tensor t : r.upload().tensors()) {
                     BitSet p = mask.bits(t.name());
                     for (int i = p.nextSetBit(0); i >= 0; i = p.nextSetBit(i + 1)) {
                         assertEquals(0f, t.data()[i], "personal element " + t.name() + "[" + i + "] must stay as sent (zero)");
@@ -102,7 +102,7 @@ class DifferentialPrivacyTest {
             }
             // the clipped update points the same way as the original one
             double dot = 0;
-            for (Tensor t : r.upload().tensors().tensors()) {
+            for (Tensor t : r.upload().tensors()) {
                 float[] a = t.data();
                 float[] o = up.tensors().get(t.name()).data();
                 float[] rf = ref.get(t.name()).data();
@@ -122,9 +122,9 @@ class DifferentialPrivacyTest {
     void withoutNoiseAndWithinTheBoundTheUploadIsUnchangedBitForBit() {
         ModelState ref = model(1, 500);
         Message up = upload(StateOps.add(ref, StateOps.scale(model(2, 500), 0.001)), randomMask(ref, 3, 0.2));
-        assertSame(up, SiteDp.apply(up, ref, dp(PrivacySettings.Mode.LOCAL, 0, 0), new SplittableRandom(0)).upload());
-        assertSame(up, SiteDp.apply(up, ref, dp(PrivacySettings.Mode.LOCAL, 100, 0), new SplittableRandom(0)).upload());
-        assertSame(up, SiteDp.apply(up, ref, PrivacySettings.OFF, new SplittableRandom(0)).upload());
+        assertSame(up.tensors(), SiteDp.apply(up.tensors(), up.mask(), ref, dp(PrivacySettings.Mode.LOCAL, 0, 0), new SplittableRandom(0)).upload());
+        assertSame(up.tensors(), SiteDp.apply(up.tensors(), up.mask(), ref, dp(PrivacySettings.Mode.LOCAL, 100, 0), new SplittableRandom(0)).upload());
+        assertSame(up.tensors(), SiteDp.apply(up.tensors(), up.mask(), ref, PrivacySettings.OFF, new SplittableRandom(0)).upload());
     }
 
     /** Local noise: the residual after clipping is N(0, (σC)²) on every shared element and absent on personal ones. */
@@ -138,12 +138,12 @@ class DifferentialPrivacyTest {
         // an update far inside the bound, so the residual is the noise alone
         ModelState trained = StateOps.add(ref, StateOps.scale(model(7, n), 1e-6));
         Message up = upload(trained, mask);
-        Message out = SiteDp.apply(up, ref, dp(PrivacySettings.Mode.LOCAL, c, sigma), new SplittableRandom(42)).upload();
+        ModelState out = SiteDp.apply(up.tensors(), up.mask(), ref, dp(PrivacySettings.Mode.LOCAL, c, sigma), new SplittableRandom(42)).upload();
         double sum = 0;
         double sumSq = 0;
         long within = 0;
         long count = 0;
-        for (Tensor t : out.tensors().tensors()) {
+        for (Tensor t : out.tensors()) {
             BitSet p = mask.bits(t.name());
             for (int i = 0; i < t.size(); i++) {
                 if (p.get(i)) {

@@ -1,7 +1,7 @@
 package org.resfim.transport;
 
 import org.resfim.federation.Phase;
-import org.resfim.privacy.secagg.SecAggWire;
+import org.resfim.federation.secagg.SecAggWire;
 import org.resfim.run.Plans;
 import org.resfim.run.RunPlan;
 

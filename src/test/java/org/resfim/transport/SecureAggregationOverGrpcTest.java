@@ -10,11 +10,11 @@ import org.resfim.federation.Message;
 import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
 import org.resfim.federation.Sections;
+import org.resfim.federation.secagg.SecAggSite;
+import org.resfim.federation.secagg.SecAggWire;
+import org.resfim.federation.secagg.SecureAggregationServerTest;
 import org.resfim.metrics.MetricSummary;
 import org.resfim.privacy.PrivacySettings;
-import org.resfim.privacy.secagg.SecAggSite;
-import org.resfim.privacy.secagg.SecAggWire;
-import org.resfim.privacy.secagg.SecureAggregationServerTest;
 import org.resfim.state.ModelState;
 
 import java.util.ArrayList;

@@ -61,7 +61,8 @@ public final class Shamir {
         return s;
     }
 
-    static byte[] encode(BigInteger share) {
+    /** A share in its fixed-length big-endian encoding ({@link #SHARE_BYTES}), as federation.secagg's wire format carries it. */
+    public static byte[] encode(BigInteger share) {
         byte[] raw = share.toByteArray();
         byte[] out = new byte[SHARE_BYTES];
         int n = Math.min(raw.length, SHARE_BYTES);
@@ -69,7 +70,8 @@ public final class Shamir {
         return out;
     }
 
-    static BigInteger decode(byte[] b, int offset) {
+    /** The share encoded at {@code offset} of {@code b} ({@link #encode}). */
+    public static BigInteger decode(byte[] b, int offset) {
         byte[] x = new byte[SHARE_BYTES];
         System.arraycopy(b, offset, x, 0, SHARE_BYTES);
         return new BigInteger(1, x);

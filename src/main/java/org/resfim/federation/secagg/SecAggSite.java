@@ -1,7 +1,11 @@
-package org.resfim.privacy.secagg;
+package org.resfim.federation.secagg;
 
 import org.resfim.federation.Message;
 import org.resfim.privacy.PrivacySettings;
+import org.resfim.privacy.secagg.FixedPoint;
+import org.resfim.privacy.secagg.SecAgg;
+import org.resfim.privacy.secagg.SecAggClient;
+import org.resfim.privacy.secagg.SecAggException;
 import org.resfim.state.Mask;
 import org.resfim.state.ModelState;
 import org.resfim.state.Tensor;

@@ -1,7 +1,11 @@
-package org.resfim.privacy.secagg;
+package org.resfim.bench;
 
 import org.resfim.federation.Message;
+import org.resfim.federation.secagg.SecAggSite;
+import org.resfim.federation.secagg.SecAggWire;
+import org.resfim.federation.secagg.SecureRound;
 import org.resfim.privacy.PrivacySettings;
+import org.resfim.privacy.secagg.SecAgg;
 import org.resfim.state.Mask;
 import org.resfim.state.ModelState;
 import org.resfim.state.NetworkPart;

@@ -1,10 +1,12 @@
-package org.resfim.privacy.secagg;
+package org.resfim.federation.secagg;
 
 import org.resfim.federation.Message;
 import org.resfim.federation.ParticipantException;
 import org.resfim.federation.Phase;
 import org.resfim.federation.Reply;
 import org.resfim.federation.Transport;
+import org.resfim.privacy.secagg.SecAgg;
+import org.resfim.privacy.secagg.SecAggServer;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package org.resfim.privacy.secagg;
+package org.resfim.federation.secagg;
 
 import org.junit.jupiter.api.Test;
 import org.resfim.algorithms.MaskedAverageServer;

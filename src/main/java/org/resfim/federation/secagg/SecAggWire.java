@@ -1,7 +1,10 @@
-package org.resfim.privacy.secagg;
+package org.resfim.federation.secagg;
 
 import org.resfim.federation.Message;
 import org.resfim.federation.Sections;
+import org.resfim.privacy.secagg.SecAgg;
+import org.resfim.privacy.secagg.SecAggException;
+import org.resfim.privacy.secagg.Shamir;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
