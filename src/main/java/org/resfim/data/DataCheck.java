@@ -93,7 +93,7 @@ public final class DataCheck {
                 config.seed(), 100 * config.splitRatios().train(), 100 * config.splitRatios().val(),
                 100 * config.splitRatios().test()));
         if (otherSections != null) {
-            out.append("  other sections (federation, method, training, evaluation, model, style, resfim, bn, privacy): ").append(otherSections)
+            out.append("  other sections (").append(String.join(", ", FederationConfig.otherSections())).append("): ").append(otherSections)
                     .append('\n');
         }
         if (config.isSynthetic()) {

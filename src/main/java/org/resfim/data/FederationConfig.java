@@ -639,6 +639,11 @@ public final class FederationConfig {
         return Collections.unmodifiableSet(out);
     }
 
+    /** The top-level sections the packages above this one read (settings, privacy, the registered algorithms' own). */
+    public static List<String> otherSections() {
+        return SECTIONS.stream().filter(k -> !OWN_SECTIONS.contains(k)).toList();
+    }
+
     /** This package's top-level keys and the sections the packages above it read. */
     private static Set<String> sections() {
         Set<String> out = new java.util.LinkedHashSet<>(OWN_SECTIONS);

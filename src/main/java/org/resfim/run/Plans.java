@@ -60,8 +60,8 @@ public final class Plans {
     }
 
     /**
-     * Checks every section of a configuration that is not {@code data:} (federation, method, training,
-     * evaluation, model, style, resfim, bn) as {@link #build} reads them, without options; a configuration
+     * Checks every section of a configuration that is not {@code data:} (the settings sections and the registered
+     * algorithms' own, {@link org.resfim.data.FederationConfig#otherSections}) as {@link #build} reads them, without options; a configuration
      * without {@code method.list} passes (the methods can come from {@code --methods}).
      *
      * @throws ConfigException naming the file and the key at fault
@@ -133,7 +133,7 @@ public final class Plans {
             m.keySet().forEach(k -> where.put(k, "method." + e.getKey() + "." + k));
             paths.put(e.getKey(), where);
         }
-        // an algorithm's own top-level sections (pfl-resfim: style, resfim, bn) give defaults of its parameters
+        // an algorithm's own top-level sections (declared with its registration) give defaults of its parameters
         for (String name : AlgorithmRegistry.names()) {
             Map<String, Object> fromSections = new LinkedHashMap<>();
             Map<String, String> where = new LinkedHashMap<>();
