@@ -384,11 +384,16 @@ class DeploymentTest {
     }
 
     /**
-     * An insecure server with {@code serverOptions}, sites 1 and 3 as real clients and site 2 a {@link HangingSite} whose FIT
-     * of round 2 sleeps {@code hangSeconds}; fills {@code logs} and {@code sites} in site order and returns the server.
+     * A 3-round FedAvg federation (min_sites 2) in {@code tmp}: an insecure server with {@code serverOptions} (run directory
+     * tmp/run, log tmp/server.log), sites 1 and 3 as real clients and site 2 a {@link HangingSite} whose FIT of round 2
+     * sleeps {@code hangSeconds}; fills {@code logs} and {@code sites} in site order and returns the server.
      */
-    private Process withSite2Hanging(Path tmp, Path cfg, Path run, Path serverLog, List<Path> logs, List<Process> sites, String hangSeconds,
-                                     String... serverOptions) throws Exception {
+    private Process withSite2Hanging(Path tmp, List<Path> logs, List<Process> sites, String hangSeconds, String... serverOptions)
+            throws Exception {
+        Path cfg = tmp.resolve("tiny.yaml");
+        Files.writeString(cfg, yaml(3, "fedavg").replace("federation: {rounds: 3}", "federation: {rounds: 3, min_sites: 2}"));
+        Path run = tmp.resolve("run");
+        Path serverLog = tmp.resolve("server.log");
         List<String> args = new ArrayList<>(List.of("server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1",
                 "--port", "0", "--insecure", "--wait-for-sites", "120"));
         args.addAll(List.of(serverOptions));
@@ -410,14 +415,11 @@ class DeploymentTest {
 
     @Test
     void aSiteThatHangsPastItsDeadlineIsSkippedAndTheRoundCompletes(@TempDir Path tmp) throws Exception {
-        Path cfg = tmp.resolve("tiny.yaml");
-        Files.writeString(cfg, yaml(3, "fedavg").replace("federation: {rounds: 3}", "federation: {rounds: 3, min_sites: 2}"));
         Path run = tmp.resolve("run");
         Path serverLog = tmp.resolve("server.log");
         List<Path> logs = new ArrayList<>();
         List<Process> sites = new ArrayList<>();
-        Process server = withSite2Hanging(tmp, cfg, run, serverLog, logs, sites, "24", "--round-timeout", "12", "--call-timeout", "90",
-                "--rejoin-grace", "60");
+        Process server = withSite2Hanging(tmp, logs, sites, "24", "--round-timeout", "12", "--call-timeout", "90", "--rejoin-grace", "60");
         exitsZero(server, serverLog, 240);
         for (int k = 0; k < sites.size(); k++) {
             exitsZero(sites.get(k), logs.get(k), 60);
@@ -447,14 +449,12 @@ class DeploymentTest {
     void aSiteWhoseHandlerIsStuckIsFoundByTheLivenessCheckLongBeforeItsDeadline(@TempDir Path tmp) throws Exception {
         // site 2's handler sleeps for 10 minutes in FIT round 2 behind a healthy connection (gRPC keeps answering its
         // keepalive); the deadline is 10 minutes too, so only the application-level liveness check can let the run go on
-        Path cfg = tmp.resolve("tiny.yaml");
-        Files.writeString(cfg, yaml(3, "fedavg").replace("federation: {rounds: 3}", "federation: {rounds: 3, min_sites: 2}"));
         Path run = tmp.resolve("run");
         Path serverLog = tmp.resolve("server.log");
         List<Path> logs = new ArrayList<>();
         List<Process> sites = new ArrayList<>();
-        Process server = withSite2Hanging(tmp, cfg, run, serverLog, logs, sites, "600", "--round-timeout", "600", "--call-timeout", "600",
-                "--rejoin-grace", "5", "--liveness-timeout", "2");
+        Process server = withSite2Hanging(tmp, logs, sites, "600", "--round-timeout", "600", "--call-timeout", "600", "--rejoin-grace", "5",
+                "--liveness-timeout", "2");
         try {
             exitsZero(server, serverLog, 300);
             String hung = read(logs.get(1));
