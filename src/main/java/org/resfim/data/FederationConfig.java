@@ -647,8 +647,14 @@ public final class FederationConfig {
     /** This package's top-level keys and the sections the packages above it read. */
     private static Set<String> sections() {
         Set<String> out = new java.util.LinkedHashSet<>(OWN_SECTIONS);
+        int providers = 0;
         for (TopLevel t : java.util.ServiceLoader.load(TopLevel.class, FederationConfig.class.getClassLoader())) {
             out.addAll(t.sections());
+            providers++;
+        }
+        if (providers == 0) { // else every federation: or method: section would be refused as unknown, confusingly
+            throw new IllegalStateException("no configuration sections are registered: META-INF/services/" + TopLevel.class.getName()
+                    + " is missing from the class path (a repackaged jar that dropped it?)");
         }
         return Collections.unmodifiableSet(out);
     }

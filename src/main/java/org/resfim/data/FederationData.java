@@ -248,7 +248,7 @@ public final class FederationData {
             return out;
         }
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "resfim-decode");
+            Thread t = new Thread(r, "resfim-decode"); // "resfim-": a site's liveness reports count its CPU time
             t.setDaemon(true);
             return t;
         });

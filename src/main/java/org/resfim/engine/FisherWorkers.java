@@ -37,7 +37,7 @@ public final class FisherWorkers {
         }
         int before = JniUtils.getNumThreads();
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "resfim-fisher-worker");
+            Thread t = new Thread(r, "resfim-fisher-worker"); // "resfim-": a site's liveness reports count its CPU time
             t.setDaemon(true);
             return t;
         });

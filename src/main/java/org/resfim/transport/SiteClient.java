@@ -56,6 +56,7 @@ public final class SiteClient {
     private final EventLog log;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "site-worker");
+        workerThread = t;
         t.setDaemon(true);
         return t;
     });
@@ -65,6 +66,8 @@ public final class SiteClient {
         return t;
     });
     private volatile String lastRefusal = "";
+    /** The one thread that runs the handler (created with the first call). */
+    private volatile Thread workerThread;
 
     public SiteClient(Options options, Handler handler, Audit audit, EventLog log) {
         this.options = options;
@@ -138,11 +141,27 @@ public final class SiteClient {
         }
     }
 
-    /** CPU time {@code thread} has used, ms (-1 where the JVM cannot measure it: then every report counts as progress). */
-    private static long cpuMillis(Thread thread) {
+    /** Threads that do a handler's work for it (Fisher workers, image decoding) are named with this prefix. */
+    public static final String WORK_THREAD_PREFIX = "resfim-";
+
+    /**
+     * CPU time, ms, that {@code handler} and the work threads ({@link #WORK_THREAD_PREFIX}) alive now have used: a handler
+     * that waits while its workers compute (pFL-ResFIM's parallel Fisher passes) still makes progress. -1 where the JVM
+     * cannot measure thread CPU time (then every report counts as progress). A worker that ended takes its time with it,
+     * so the sum can fall; the server counts any change as progress.
+     */
+    static long workMillis(Thread handler) {
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        long nanos = mx.isThreadCpuTimeSupported() ? mx.getThreadCpuTime(thread.getId()) : -1;
-        return nanos < 0 ? -1 : nanos / 1_000_000L;
+        if (!mx.isThreadCpuTimeSupported()) {
+            return -1;
+        }
+        long nanos = Math.max(0, mx.getThreadCpuTime(handler.getId()));
+        for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds(), 0)) { // names only, no stacks
+            if (t != null && t.getThreadId() != handler.getId() && t.getThreadName().startsWith(WORK_THREAD_PREFIX)) {
+                nanos += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return nanos / 1_000_000L;
     }
 
     private enum EndKind { BYE, REFUSED, LOST }
@@ -232,11 +251,24 @@ public final class SiteClient {
             Payload p = assembler.payload();
             call = null;
             assembler = null;
-            worker.execute(() -> answer(c, p));
+            // reports start when the call is queued: a call waiting behind one still running (after a reconnect) reports
+            // the worker's progress on that one, so a slow but working site is not taken for a stuck one
+            long every = progressMillis;
+            java.util.concurrent.ScheduledFuture<?> beat = every <= 0 ? null
+                    : beats.scheduleAtFixedRate(() -> report(c.id(), workerThread), every, every, TimeUnit.MILLISECONDS);
+            worker.execute(() -> {
+                try {
+                    answer(c, p, beat);
+                } finally {
+                    if (beat != null) {
+                        beat.cancel(false); // also when answer() returned early
+                    }
+                }
+            });
         }
 
         /** On the worker thread: handle one call and send the answer (to this session, if it is still open). */
-        private void answer(Frame.Call c, Payload p) {
+        private void answer(Frame.Call c, Payload p, java.util.concurrent.ScheduledFuture<?> beat) {
             Phase phase;
             Frame.Answer a;
             Payload up = Payload.EMPTY;
@@ -247,10 +279,6 @@ public final class SiteClient {
                 send(c, error(c, "unknown phase '" + c.phase() + "'", false), Payload.EMPTY, null);
                 return;
             }
-            Thread self = Thread.currentThread();
-            long every = progressMillis;
-            java.util.concurrent.ScheduledFuture<?> beat = every <= 0 ? null : beats.scheduleAtFixedRate(() -> report(c.id(), self), every,
-                    every, TimeUnit.MILLISECONDS);
             try {
                 Message m = p.toMessage(c.meta(), "call " + c.id() + " from the server");
                 if (phase == Phase.FIT) {
@@ -276,9 +304,12 @@ public final class SiteClient {
             send(c, a, up, a.failed() ? null : upload);
         }
 
-        /** One progress report on call {@code id}: the CPU time of the worker thread that handles it. */
+        /** One progress report on call {@code id}: the CPU time of the thread that handles it and of its work threads. */
         private void report(long id, Thread handler) {
-            long cpu = cpuMillis(handler);
+            if (handler == null) {
+                return; // the worker thread does not exist yet (it is created with the first call)
+            }
+            long cpu = workMillis(handler);
             if (cpu < 0) {
                 cpu = unmeasured.incrementAndGet(); // no CPU clock: report that the process is alive, every time a new value
             }
