@@ -39,7 +39,7 @@ def svg(points, methods, width=480, height=300):
     lo, hi = math.floor(min(ys) / 5) * 5, math.ceil(max(ys) / 5) * 5
     if hi == lo:
         hi = lo + 5
-    left, right, top, bottom = 50, 20, 20, 40
+    left, right, top, bottom = 50, 60, 20, 40
     xmax = max(xs.values()) or 1
     px = lambda x: left + (width - left - right) * x / xmax
     py = lambda y: top + (height - top - bottom) * (hi - y) / (hi - lo)
