@@ -98,7 +98,7 @@ class ConcurrentPhasesTest {
         for (String s : SITES) {
             SiteClient c = new SiteClient(new SiteClient.Options("127.0.0.1", port, s, null, "plan", 100, 300, 0, null),
                     new Site(s, fitMillis.get(s), model, trained),
-                    new Audit(Path.of(System.getProperty("java.io.tmpdir"), "resfim-test-audit-" + s + "-" + System.nanoTime() + ".jsonl")),
+                    DeploymentTest.tempAudit("resfim-test-audit-" + s + "-"),
                     new EventLog(null, s));
             threads.submit(c::run);
         }

@@ -374,6 +374,15 @@ class DeploymentTest {
      * #16: a site that accepts FIT and hangs past its deadline is skipped for that round (the others' uploads are
      * aggregated: min_sites = 2), the round completes, and the site rejoins once it answers again.
      */
+    /** An audit log in a fresh temporary file (shared by the in-JVM transport tests). */
+    static Audit tempAudit(String prefix) {
+        try {
+            return new Audit(Files.createTempFile(prefix, ".jsonl"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** The records of a run's {@code metrics.jsonl}, in order. */
     static List<JsonNode> events(Path metrics) throws IOException {
         List<JsonNode> events = new ArrayList<>();

@@ -62,7 +62,7 @@ class HostileSiteTest {
 
     SiteClient site(int port, String site, Tls.Pem tls, int maxAttempts, SiteClient.Handler h) {
         SiteClient c = new SiteClient(new SiteClient.Options("127.0.0.1", port, site, tls, "plan-1", 100, 300, maxAttempts, null), h,
-                new Audit(Path.of(System.getProperty("java.io.tmpdir"), "resfim-hostile-audit-" + site + "-" + System.nanoTime() + ".jsonl")),
+                DeploymentTest.tempAudit("resfim-hostile-audit-" + site + "-"),
                 new EventLog(null, site));
         threads.submit(c::run);
         return c;

@@ -62,7 +62,7 @@ public final class Browser {
 
     /** The DOM of {@code page} once loaded (scripts run). */
     public static String dom(String chromium, Path work, Path page) throws Exception {
-        return run(chromium, work, "profile-dom-" + System.nanoTime(), "--virtual-time-budget=10000", "--dump-dom", page.toUri().toString());
+        return run(chromium, work, Files.createTempDirectory(work, "profile-dom-").getFileName().toString(), "--virtual-time-budget=10000", "--dump-dom", page.toUri().toString());
     }
 
     private static boolean runs(String... cmd) {
