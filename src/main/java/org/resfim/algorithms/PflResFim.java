@@ -203,6 +203,15 @@ public final class PflResFim implements Algorithm {
         return round > w && (round - w - 1) % every == 0;
     }
 
+    /**
+     * Whether a site shares its style windows at SETUP: the estimate needs foreign Fishers (ResFIM, layerwise, or a
+     * gain budget, which ranks tensors by the foreign Fishers' gain even for variant = fim) or training re-renders
+     * images in foreign styles. The one predicate for what the site sends and what the server admits.
+     */
+    boolean sharesStyle() {
+        return partition.needsForeignFisher() || style.augment();
+    }
+
     @Override
     public ClientProcedure newClient(String site) {
         return new Client(site);
@@ -215,7 +224,7 @@ public final class PflResFim implements Algorithm {
      */
     @Override
     public org.resfim.federation.SetupBound setupBound(int channels, int height, int width) {
-        if (!partition.variant().needsForeignFisher() && !style.augment()) {
+        if (!sharesStyle()) {
             return org.resfim.federation.SetupBound.NONE;
         }
         int windows = style.share() == StyleConfig.Share.SITE_MEAN ? 1 : style.m();
@@ -245,7 +254,7 @@ public final class PflResFim implements Algorithm {
         @Override
         public Message setup(ClientContext ctx, ModelState initial) {
             super.setup(ctx, initial);
-            if (!partition.needsForeignFisher() && !style.augment()) {
+            if (!sharesStyle()) {
                 return null; // nothing to share: no style leaves the site
             }
             List<Sample> train = ctx.trainSamples();

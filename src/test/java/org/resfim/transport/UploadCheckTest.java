@@ -141,6 +141,14 @@ class UploadCheckTest {
         org.resfim.federation.Algorithm perImage = org.resfim.algorithms.AlgorithmRegistry.create("pfl-resfim:share=per-image,m=4,beta=0.1");
         assertEquals(new org.resfim.federation.SetupBound(4, 4 * 7 * 7, 7), perImage.setupBound(1, 32, 32));
         assertEquals(org.resfim.federation.SetupBound.NONE, org.resfim.algorithms.AlgorithmRegistry.create("fedavg").setupBound(1, 32, 32));
+        // own Fisher only shares no style; a gain budget needs the foreign Fishers, so the windows leave the site even for fim,
+        // and the server (and the privacy check of Plans) must expect them; so does training on foreign styles
+        assertEquals(org.resfim.federation.SetupBound.NONE, org.resfim.algorithms.AlgorithmRegistry.create("pfl-resfim:variant=fim")
+                .setupBound(3, 32, 32));
+        assertEquals(new org.resfim.federation.SetupBound(1, 3 * 9, 3), org.resfim.algorithms.AlgorithmRegistry
+                .create("pfl-resfim:variant=fim,budget=gain").setupBound(3, 32, 32));
+        assertEquals(new org.resfim.federation.SetupBound(1, 3 * 9, 3), org.resfim.algorithms.AlgorithmRegistry
+                .create("pfl-resfim:variant=fim,augment=on").setupBound(3, 32, 32));
     }
 
     @Test
