@@ -142,6 +142,10 @@ public final class PflResFim implements Algorithm {
         if (!nullControls.equals("off") && !diagnostics) {
             throw new ConfigException(NAME + ".null_controls = " + nullControls + " needs " + NAME + ".diagnostics = on");
         }
+        if (!nullControls.equals("off") && !partition.needsForeignFisher()) {
+            throw new ConfigException(NAME + ".null_controls = " + nullControls + " needs the foreign Fishers: resfim.variant = resfim (or "
+                    + "layerwise, or resfim.budget = gain); resfim.variant = " + partition.variant().key() + " (the default is fim) computes none");
+        }
         this.workers = s.getInt("workers", 0, 64);
         this.localStats = s.getChoice("bn_stats", List.of("local", "shared")).equals("local");
     }

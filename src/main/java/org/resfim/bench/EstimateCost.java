@@ -20,7 +20,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What one pFL-ResFIM estimate costs against local training as the federation grows (issue #15 item 5): K synthetic
+ * What one pFL-ResFIM estimate costs against local training as the federation grows (issue #15 item 5), for own Fisher
+ * (the default) or the residual: K synthetic
  * sites like {@code simulate}'s default (64×64, 30 images per site, 70% training), the reference U-Net, the default
  * training settings. Site 1 trains one round (a warm-up), then a second round with an estimate; its local training
  * time is that fit minus the estimate. Every other site contributes only its style window (nothing else is built).
@@ -51,9 +52,11 @@ public final class EstimateCost {
 
     /**
      * Measures K = {@code sites} with at most {@code maxForeign} foreign styles (0 = all), N = {@code samples}, and
-     * {@code workers} parallel workers for the per-sample passes (pfl-resfim.workers; 0 = as many as libtorch's threads).
+     * {@code workers} parallel workers for the per-sample passes (pfl-resfim.workers; 0 = as many as libtorch's threads), for
+     * {@code variant} (resfim.variant: fim, the default, estimates own Fisher only, N passes whatever K is; resfim adds the
+     * foreign styles).
      */
-    public static Row measure(int sites, int maxForeign, int samples, int size, int imagesPerSite, long seed, int workers) {
+    public static Row measure(String variant, int sites, int maxForeign, int samples, int size, int imagesPerSite, long seed, int workers) {
         List<SiteDataset> data = SyntheticSites.generate(sites, imagesPerSite, size, seed);
         StyleConfig style = StyleConfig.defaults();
         List<StyleBank> banks = new ArrayList<>();
@@ -72,6 +75,7 @@ public final class EstimateCost {
         params.put("max_foreign", maxForeign);
         params.put("diagnostics", "off");
         params.put("workers", workers);
+        params.put("resfim.variant", variant);
         PflResFim algo = new PflResFim("pfl-resfim", params);
         UNetConfig unet = UNetConfig.reference();
         ModelState init;
@@ -88,7 +92,7 @@ public final class EstimateCost {
         double fit = (System.nanoTime() - t) / 1e9;
         Map<String, Double> stats = p.procedure().stats();
         double est = stats.get("resfim_seconds");
-        int foreign = stats.get("foreign_sites").intValue();
+        int foreign = stats.getOrDefault("foreign_sites", 0.0).intValue(); // fim estimates on own samples only
         int n = Math.min(samples, d.train().size());
         return new Row(sites, foreign, n, n * (foreign + 1), fit - est, est);
     }

@@ -108,10 +108,18 @@ public final class BenchCommand implements Callable<Integer> {
         @Option(names = "--workers", split = ",", defaultValue = "0", description = "pfl-resfim.workers values: parallel workers of the "
                 + "estimate's per-sample passes, 0 = as many as threads, 1 = one after another (default: ${DEFAULT-VALUE}).")
         List<Integer> workers;
+        @Option(names = "--variants", split = ",", defaultValue = "fim,resfim", description = "resfim.variant values: fim (the default: own "
+                + "Fisher, N passes) and resfim (the residual: N per style) (default: ${DEFAULT-VALUE}).")
+        List<String> variants;
 
         @Override
         public Integer call() {
             Djl.setThreads(threads);
+            for (String v : variants) {
+                if (!v.equals("fim") && !v.equals("resfim")) {
+                    throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--variants must be fim or resfim, got '" + v + "'");
+                }
+            }
             for (int w : workers) {
                 if (w < 0) {
                     throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--workers must be >= 0, got " + w);
@@ -123,18 +131,20 @@ public final class BenchCommand implements Callable<Integer> {
             if (load > cores / 2.0) {
                 System.out.printf("warning: the machine is busy (1-minute load %.2f on %d cores): these figures measure sharing, not ResFIM%n", load, cores);
             }
-            System.out.printf("| K | max_foreign | workers | foreign styles | passes N(M+1) | training s / round | estimate s | share at R = 20 | share at R = 5 |%n");
-            System.out.printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|%n");
-            for (int k : sites) {
-                for (int m : maxForeign) {
-                    if (m > 0 && m >= k - 1) {
-                        continue; // the same as all
-                    }
-                    for (int w : workers) {
-                        org.resfim.bench.EstimateCost.Row r = org.resfim.bench.EstimateCost.measure(k, m, samples, size, 30, 0, w);
-                        System.out.printf(java.util.Locale.ROOT, "| %d | %s | %s | %d | %d | %.2f | %.2f | %.1f%% | %.1f%% |%n", k,
-                                m == 0 ? "all" : Integer.toString(m), w == 0 ? Djl.threads() + " (0)" : Integer.toString(w),
-                                r.foreign(), r.passes(), r.trainSeconds(), r.estimateSeconds(), 100 * r.share(20), 100 * r.share(5));
+            System.out.printf("| variant | K | max_foreign | workers | foreign styles | passes N(M+1) | training s / round | estimate s | share at R = 20 | share at R = 5 |%n");
+            System.out.printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|%n");
+            for (String v : variants) {
+                for (int k : sites) {
+                    for (int m : maxForeign) {
+                        if (m > 0 && (m >= k - 1 || v.equals("fim"))) {
+                            continue; // the same as all; fim uses no foreign style
+                        }
+                        for (int w : workers) {
+                            org.resfim.bench.EstimateCost.Row r = org.resfim.bench.EstimateCost.measure(v, k, m, samples, size, 30, 0, w);
+                            System.out.printf(java.util.Locale.ROOT, "| %s | %d | %s | %s | %d | %d | %.2f | %.2f | %.1f%% | %.1f%% |%n", v, k,
+                                    v.equals("fim") ? "—" : m == 0 ? "all" : Integer.toString(m), w == 0 ? Djl.threads() + " (0)" : Integer.toString(w),
+                                    r.foreign(), r.passes(), r.trainSeconds(), r.estimateSeconds(), 100 * r.share(20), 100 * r.share(5));
+                        }
                     }
                 }
             }

@@ -10,8 +10,8 @@ import org.resfim.config.Spelled;
 /**
  * The partition options of METHOD.md steps 3–4 and the ablations (config keys {@code resfim.*}).
  *
- * @param variant  {@code resfim.variant}: {@code resfim}, {@code fim}, {@code random} or {@code layerwise} [resfim]
- * @param residual {@code resfim.residual}: {@code absolute}, {@code relative} or {@code max} [absolute]
+ * @param variant  {@code resfim.variant}: {@code resfim}, {@code fim}, {@code random} or {@code layerwise} [fim]
+ * @param residual {@code resfim.residual}: {@code absolute}, {@code relative}, {@code max}, {@code log-ratio} or {@code direction} [absolute]
  * @param scope    {@code resfim.scope}: {@code per-tensor} or {@code global} [per-tensor]
  * @param rho      {@code resfim.rho}: fraction of elements (tensors, for layerwise) made personal; in (0, 1) [0.2]
  * @param eps      {@code resfim.eps}: ε of the relative residual; finite, ≥ 0 [1e-12]
@@ -142,7 +142,9 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
 
     /** The keys of the {@code resfim} section, each declared once: name, default and meaning (parsed by {@link #fromMap}). */
     public static final List<ConfigKey> KEYS = List.of(
-            new ConfigKey("resfim", "variant", "resfim", "resfim (residual), fim (own Fisher only), random (same ρ), layerwise (whole tensors)"),
+            new ConfigKey("resfim", "variant", "fim", "fim (own Fisher only; METHOD.md: resfim — the default since the 5-fold vessel study, "
+                    + "where no residual's masks beat own Fisher's and fim needs no style bank, README), resfim (the residual: the paper's "
+                    + "method), random (same ρ), layerwise (whole tensors)"),
             new ConfigKey("resfim", "residual", "absolute", "absolute |F_{k→n} − F_k|, relative (÷ (F_k + F_{k→n} + ε)), max over n, "
                     + "log-ratio (gain-free: |log((F_{k→n}+τ_t)/(F_k+τ_t)) − its median over the output channel|, τ_t the tensor's median F_k), "
                     + "or direction (Σ_i (g_i^{k→n} − g_i^k)² / Σ_i ((g_i^{k→n})² + (g_i^k)² + τ_t) from paired per-sample gradients, same N·K passes)"),
@@ -188,9 +190,13 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
             throw new IllegalArgumentException("resfim.budget = gain needs resfim.scope = per-tensor and resfim.variant resfim or fim, got "
                     + scope.key() + " and " + variant.key());
         }
-        if (gate > 0 && (scope != Scope.PER_TENSOR || variant == Variant.RANDOM || variant == Variant.LAYERWISE)) {
-            throw new IllegalArgumentException("resfim.gate needs resfim.scope = per-tensor and resfim.variant resfim or fim, got "
-                    + scope.key() + " and " + variant.key());
+        if (gate > 0 && (scope != Scope.PER_TENSOR || variant != Variant.RESFIM)) {
+            throw new IllegalArgumentException("resfim.gate needs resfim.scope = per-tensor and resfim.variant = resfim (the residual chooses "
+                    + "among the important elements; the default variant is fim), got " + scope.key() + " and " + variant.key());
+        }
+        if (residual != Residual.ABSOLUTE && !variant.needsForeignFisher()) {
+            throw new IllegalArgumentException("resfim.residual = " + residual.key() + " needs a residual: resfim.variant = resfim (or layerwise);"
+                    + " resfim.variant = " + variant.key() + " (the default is fim) ranks no residual, so the option would be ignored");
         }
     }
 
@@ -199,7 +205,7 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
      * gate: what the diagnostics compare a mask with.
      */
     public PartitionConfig plainFim() {
-        return new PartitionConfig(Variant.FIM, residual, scope, rho, eps, epsTau, ties, Budget.UNIFORM, 0.0);
+        return new PartitionConfig(Variant.FIM, Residual.ABSOLUTE, scope, rho, eps, epsTau, ties, Budget.UNIFORM, 0.0); // fim reads no residual
     }
 
     /** Whether the estimate needs the foreign (style-transferred) Fishers: ResFIM, layerwise, or a gain budget. */
@@ -207,7 +213,7 @@ public record PartitionConfig(Variant variant, Residual residual, Scope scope, d
         return variant.needsForeignFisher() || budget == Budget.GAIN;
     }
 
-    /** The METHOD.md defaults: resfim, absolute, per-tensor, ρ 0.2, ε 1e-12. */
+    /** The defaults: fim (METHOD.md: resfim; see the variant key), absolute, per-tensor, ρ 0.2, ε 1e-12. */
     public static PartitionConfig defaults() {
         return DEFAULTS;
     }

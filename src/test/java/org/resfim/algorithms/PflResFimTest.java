@@ -81,7 +81,7 @@ class PflResFimTest {
 
     @Test
     void onlyWindowSizedAmplitudesTravelForStyleAndSensitiveValuesNeverLeave() {
-        PflResFim algo = new PflResFim("pfl-resfim", Map.of("warmup", 1, "every", 2, "samples", 4));
+        PflResFim algo = new PflResFim("pfl-resfim", Map.of("warmup", 1, "every", 2, "samples", 4, "variant", "resfim"));
         RecordingTransport t = new RecordingTransport(new InProcessTransport(sites(algo, 4)));
         new Coordinator(t, algo.newServer(init()), new FederationSettings(4, 1.0, 1), new RoundListener() {
         }, 0).run(init());
@@ -140,7 +140,7 @@ class PflResFimTest {
 
     @Test
     void theComposedModelKeepsSensitiveElementsAndTakesTheAggregateElsewhere() {
-        PflResFim algo = new PflResFim("pfl-resfim", Map.of("warmup", 0, "every", 1, "samples", 4));
+        PflResFim algo = new PflResFim("pfl-resfim", Map.of("warmup", 0, "every", 1, "samples", 4, "variant", "resfim"));
         List<SiteParticipant> ps = sites(algo, 3);
         SiteParticipant p = ps.get(0);
         ModelState init = init();
@@ -171,7 +171,7 @@ class PflResFimTest {
 
     /** Site 0 of three tiny synthetic sites after one fit with an estimate (round 1, W = 0, R = 1, N = 4). */
     private static PflResFim.Client fitOnce(Map<String, Object> params) {
-        Map<String, Object> all = new java.util.LinkedHashMap<>(Map.of("warmup", 0, "every", 1, "samples", 4));
+        Map<String, Object> all = new java.util.LinkedHashMap<>(Map.of("warmup", 0, "every", 1, "samples", 4, "variant", "resfim"));
         all.putAll(params);
         PflResFim algo = new PflResFim("pfl-resfim", all);
         List<SiteParticipant> ps = sites(algo, 3);
@@ -213,8 +213,9 @@ class PflResFimTest {
             assertTrue(st.get(k) >= 0 && st.get(k) <= 1, k + " " + st.get(k));
         }
         // the null mask by hand: the same partition with the null Fisher in place of the foreign ones
-        PflResFim.Client fimRun = fitOnce(Map.of("null_controls", "both", "variant", "fim"));
-        assertFalse(fimRun.stats().containsKey("null_style_jaccard_fim"), "fim computes no foreign Fisher, so no null mask");
+        // fim computes no foreign Fisher, so there is no null residual to compare: asking for one is refused, not ignored
+        ConfigException noResidual = assertThrows(ConfigException.class, () -> fitOnce(Map.of("null_controls", "both", "variant", "fim")));
+        assertTrue(noResidual.getMessage().startsWith("pfl-resfim.null_controls = both needs the foreign Fishers"), noResidual.getMessage());
 
         // gate = 1 makes the fim mask: the diagnostics must say Jaccard 1 everywhere
         PflResFim.Client gated = fitOnce(Map.of("gate", 1));
@@ -251,7 +252,7 @@ class PflResFimTest {
 
     @Test
     void newOptionsAreCheckedNamingTheKey() {
-        PflResFim a = (PflResFim) AlgorithmRegistry.create("pfl-resfim:ties=random,budget=gain,gate=2,eps=tau,residual=log-ratio,max_foreign=3,null_controls=split");
+        PflResFim a = (PflResFim) AlgorithmRegistry.create("pfl-resfim:variant=resfim,ties=random,budget=gain,gate=2,eps=tau,residual=log-ratio,max_foreign=3,null_controls=split");
         assertEquals(PartitionConfig.Ties.RANDOM, a.partition().ties());
         assertEquals(PartitionConfig.Budget.GAIN, a.partition().budget());
         assertEquals(2.0, a.partition().gate());
@@ -263,6 +264,14 @@ class PflResFimTest {
         assertTrue(message("pfl-resfim:max_foreign=-1").startsWith("pfl-resfim.max_foreign"));
         assertTrue(message("pfl-resfim:gate=0.5").contains("resfim.gate"));
         assertTrue(message("pfl-resfim:budget=gain,scope=global").contains("resfim.budget"));
+        // the default variant is fim: options that only a residual reads are refused with the variant named, not silently ignored
+        assertEquals("pfl-resfim: resfim.residual = direction needs a residual: resfim.variant = resfim (or layerwise); resfim.variant = fim "
+                + "(the default is fim) ranks no residual, so the option would be ignored", message("pfl-resfim:residual=direction"));
+        assertTrue(message("pfl-resfim:gate=2").contains("resfim.gate needs resfim.scope = per-tensor and resfim.variant = resfim"));
+        assertTrue(message("pfl-resfim:variant=random,residual=log-ratio").contains("resfim.variant = random"));
+        assertEquals(org.resfim.fisher.Residual.DIRECTION, ((PflResFim) AlgorithmRegistry.create("pfl-resfim:variant=resfim,residual=direction"))
+                .partition().residual());
+        assertEquals(PartitionConfig.Variant.FIM, ((PflResFim) AlgorithmRegistry.create("pfl-resfim")).partition().variant(), "the default");
         for (String m : List.of(message("pfl-resfim:null_controls=sometimes"), message("pfl-resfim:gate=0.5"))) {
             assertFalse(m.contains("\n"), "one line: " + m);
         }
@@ -357,7 +366,7 @@ class PflResFimTest {
         assertEquals(PartitionConfig.Variant.FIM, a.partition().variant());
         assertEquals(0.1, a.partition().rho());
         assertEquals("pfl-resfim:variant=fim,rho=0.1", a.spec());
-        PflResFim b = (PflResFim) AlgorithmRegistry.create("pfl-resfim:style.beta=0.05,residual=relative,scope=global");
+        PflResFim b = (PflResFim) AlgorithmRegistry.create("pfl-resfim:variant=resfim,style.beta=0.05,residual=relative,scope=global");
         assertEquals(0.05, b.style().beta());
         ConfigException e = assertThrows(ConfigException.class, () -> AlgorithmRegistry.create("pfl-resfim:rho=0"));
         assertTrue(e.getMessage().contains("resfim.rho"), e.getMessage());
@@ -367,7 +376,7 @@ class PflResFimTest {
 
     @Test
     void badStyleWindowsAndMasksAreRefusedNamingTheSiteAndTheRoundGoesOn() {
-        PflResFim algo = new PflResFim("pfl-resfim", Map.of());
+        PflResFim algo = new PflResFim("pfl-resfim", Map.of("resfim.variant", "resfim"));
         MaskedAverageServer server = (MaskedAverageServer) algo.newServer(init());
         int side = AmplitudeTransfer.windowSide(1);
         List<Reply> setup = new ArrayList<>();
@@ -402,7 +411,7 @@ class PflResFimTest {
     /** #17 item 7: the style bank's shape and window count come from the configuration, not from the first answer. */
     @Test
     void theStyleBankShapeAndWindowCountAreFixedByTheConfiguration() {
-        PflResFim algo = new PflResFim("pfl-resfim", Map.of());
+        PflResFim algo = new PflResFim("pfl-resfim", Map.of("resfim.variant", "resfim"));
         MaskedAverageServer server = (MaskedAverageServer) algo.newServer(init());
         org.resfim.federation.SetupBound bound = algo.setupBound(3, 32, 32);
         assertEquals(3, bound.channels());

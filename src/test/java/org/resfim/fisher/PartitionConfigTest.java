@@ -14,8 +14,8 @@ class PartitionConfigTest {
 
     @Test
     void defaultsAndMethodSpecOverrides() {
-        assertEquals(new PartitionConfig(Variant.RESFIM, Residual.ABSOLUTE, Scope.PER_TENSOR, 0.2, 1e-12),
-                PartitionConfig.defaults());
+        assertEquals(new PartitionConfig(Variant.FIM, Residual.ABSOLUTE, Scope.PER_TENSOR, 0.2, 1e-12),
+                PartitionConfig.defaults(), "own Fisher is the default since the 5-fold decision study (METHOD.md: resfim)");
         PartitionConfig c = PartitionConfig.fromMap(Map.of("variant", "fim", "rho", "0.1"));
         assertEquals(Variant.FIM, c.variant());
         assertEquals(0.1, c.rho());

@@ -25,8 +25,10 @@ class ResidualDesignsTest {
         return b;
     }
 
+    /** The residual's partition (resfim.variant = resfim; the default is fim) with {@code kv} set. */
     private static PartitionConfig config(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("variant", "resfim");
         for (int i = 0; i < kv.length; i += 2) {
             m.put((String) kv[i], kv[i + 1]);
         }
@@ -126,10 +128,13 @@ class ResidualDesignsTest {
         assertTrue(message("ties", "first").startsWith("resfim.ties must be lowest-index or random"));
         assertTrue(message("budget", "even").startsWith("resfim.budget must be uniform or gain"));
         assertTrue(message("eps", "median").startsWith("resfim.eps must be a number or tau"));
+        // fim (the default) ranks no residual: residual options with it are refused, not ignored
+        assertTrue(message("variant", "fim", "residual", "relative").startsWith("resfim.residual = relative needs a residual"));
+        assertTrue(message("variant", "fim", "gate", 2).startsWith("resfim.gate needs"));
         PartitionConfig c = config("eps", "tau", "residual", "relative");
         assertTrue(c.epsTau());
         assertTrue(config("variant", "fim", "budget", "gain").needsForeignFisher(), "the gain budget needs the foreign Fishers");
-        assertEquals(PartitionConfig.defaults(), new PartitionConfig(PartitionConfig.Variant.RESFIM, Residual.ABSOLUTE,
+        assertEquals(PartitionConfig.defaults(), new PartitionConfig(PartitionConfig.Variant.FIM, Residual.ABSOLUTE,
                 PartitionConfig.Scope.PER_TENSOR, 0.2, 1e-12, false, PartitionConfig.Ties.LOWEST_INDEX, PartitionConfig.Budget.UNIFORM, 0.0));
     }
 

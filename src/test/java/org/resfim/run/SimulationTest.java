@@ -115,7 +115,8 @@ class SimulationTest {
     @Test
     void topLevelStyleResfimAndBnSectionsConfigurePflResFim(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("sections.yaml");
-        Files.writeString(f, TinyRuns.yaml(4) + "style: {beta: 0.05}\nresfim: {rho: 0.3, variant: fim}\nbn: {stats: shared}\n");
+        Files.writeString(f, TinyRuns.yaml(4).replace("resfim: {variant: resfim}", "resfim: {rho: 0.3, variant: fim}")
+                + "style: {beta: 0.05}\nbn: {stats: shared}\n");
         RunPlan p = Plans.build(TinyRuns.overrides(f, tmp.resolve("o"), null));
         java.util.Map<String, Object> params = p.methodParams().get("pfl-resfim");
         assertEquals(0.05, ((Number) params.get("style.beta")).doubleValue());

@@ -42,6 +42,7 @@ class ImageTest {
             method:
               list: [pfl-resfim, fedavg]
               pfl-resfim: {samples: 4, every: 2, warmup: 1}
+            resfim: {variant: resfim}   # the residual, so the tests exercise the style bank (the default is fim)
             training: {batch_size: 4, lr: 0.003}
             model: {width: 4, depth: 3, init: kaiming-fan-out}
             """;

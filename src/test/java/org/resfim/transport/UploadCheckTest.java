@@ -135,15 +135,15 @@ class UploadCheckTest {
                 "its SETUP answer (round 0)"));
         assertTrue(e.getMessage().startsWith("its SETUP answer (round 0) declares a payload of 82000000 bytes, more than the limit of "),
                 e.getMessage());
-        // pFL-ResFIM's bound follows style.share, style.m and style.beta
-        org.resfim.federation.Algorithm mean = org.resfim.algorithms.AlgorithmRegistry.create("pfl-resfim");
+        // the residual's bound follows style.share, style.m and style.beta
+        org.resfim.federation.Algorithm mean = org.resfim.algorithms.AlgorithmRegistry.create("pfl-resfim:variant=resfim");
         assertEquals(new org.resfim.federation.SetupBound(1, 3 * 9, 3), mean.setupBound(3, 32, 32));
-        org.resfim.federation.Algorithm perImage = org.resfim.algorithms.AlgorithmRegistry.create("pfl-resfim:share=per-image,m=4,beta=0.1");
+        org.resfim.federation.Algorithm perImage = org.resfim.algorithms.AlgorithmRegistry.create("pfl-resfim:variant=resfim,share=per-image,m=4,beta=0.1");
         assertEquals(new org.resfim.federation.SetupBound(4, 4 * 7 * 7, 7), perImage.setupBound(1, 32, 32));
         assertEquals(org.resfim.federation.SetupBound.NONE, org.resfim.algorithms.AlgorithmRegistry.create("fedavg").setupBound(1, 32, 32));
-        // own Fisher only shares no style; a gain budget needs the foreign Fishers, so the windows leave the site even for fim,
+        // own Fisher only (the default) shares no style; a gain budget needs the foreign Fishers, so the windows leave the site even for fim,
         // and the server (and the privacy check of Plans) must expect them; so does training on foreign styles
-        assertEquals(org.resfim.federation.SetupBound.NONE, org.resfim.algorithms.AlgorithmRegistry.create("pfl-resfim:variant=fim")
+        assertEquals(org.resfim.federation.SetupBound.NONE, org.resfim.algorithms.AlgorithmRegistry.create("pfl-resfim")
                 .setupBound(3, 32, 32));
         assertEquals(new org.resfim.federation.SetupBound(1, 3 * 9, 3), org.resfim.algorithms.AlgorithmRegistry
                 .create("pfl-resfim:variant=fim,budget=gain").setupBound(3, 32, 32));
