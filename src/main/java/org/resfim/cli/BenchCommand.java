@@ -220,7 +220,7 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("state file (%.1f MB): encode %.0f MB/s, decode %.0f MB/s, write+read file %.0f MB/s; raw byte copy %.0f MB/s%n",
                     s.megabytes(), s.encodeMBs(), s.decodeMBs(), s.fileRoundTripMBs(), s.rawCopyMBs());
             org.resfim.bench.CoreBenchmarks.Estimate e = org.resfim.bench.CoreBenchmarks.resfimEstimate(4, samples, size);
-            System.out.printf("one pFL-ResFIM estimate (K = 4, N = %d, %dx%d, %d threads): %.2f s (Fisher %.2f s, spectral transfer %.2f s, residual + partition %.2f s)%n",
+            System.out.printf("one pFL-ResFIM residual estimate (variant resfim, K = 4, N = %d, %dx%d, %d threads): %.2f s (Fisher %.2f s, spectral transfer %.2f s, residual + partition %.2f s)%n",
                     e.samples(), e.size(), e.size(), Djl.threads(), e.seconds(), e.fisherSeconds(), e.transferSeconds(), e.partitionSeconds());
             org.resfim.bench.CoreBenchmarks.HotPaths h = org.resfim.bench.CoreBenchmarks.hotPaths(5);
             System.out.printf("3x128x128 FFT round trip %.2f ms; 3x584x565 style transfer %.0f ms; residual of %,d elements x 4 foreign %.0f ms;"
