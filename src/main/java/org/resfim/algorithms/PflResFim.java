@@ -212,7 +212,7 @@ public final class PflResFim implements Algorithm {
      * gain budget, which ranks tensors by the foreign Fishers' gain even for variant = fim) or training re-renders
      * images in foreign styles. The one predicate for what the site sends and what the server admits.
      */
-    boolean sharesStyle() {
+    public boolean sharesStyle() {
         return partition.needsForeignFisher() || style.augment();
     }
 

@@ -710,15 +710,20 @@ public final class RunReport {
         }
         StyleConfig style = StyleConfig.defaults();
         String from = "the defaults";
+        boolean found = false;
+        boolean shared = false;
         for (String m : run.methods()) {
             if (AlgorithmSpec.parse(m).name().equals("pfl-resfim")) {
-                try {
-                    style = StyleConfig.fromParameters(run.methodParams(m));
-                    from = m;
-                } catch (IllegalArgumentException e) {
-                    from = "the defaults (" + m + ": " + e.getMessage() + ")";
+                if (!found) {
+                    try {
+                        style = StyleConfig.fromParameters(run.methodParams(m));
+                        from = m;
+                    } catch (IllegalArgumentException e) {
+                        from = "the defaults (" + m + ": " + e.getMessage() + ")";
+                    }
+                    found = true;
                 }
-                break;
+                shared |= sharesStyle(m);
             }
         }
         // the grid of `resfim style preview`, as a table so that labels stay legible at any image size
@@ -751,9 +756,22 @@ public final class RunReport {
         }
         b.append("</tbody></table></div>\n<p class=\"caption\">Row: the first training image of a site; column: that image rendered in a site's style "
                 + "(its mean low-frequency Fourier amplitude, β = ").append(style.beta()).append(", λ = ").append(style.lambda()).append(", from ")
-                .append(esc(from)).append("); the diagonal is the original. This is how pFL-ResFIM lets a site see the others' scanners without any of "
-                + "their images. <code>resfim style preview</code> draws the same grid as one PNG.</p>\n");
+                .append(esc(from)).append("); the diagonal is the original. ").append(shared
+                        ? "This is how pFL-ResFIM lets a site see the others' scanners without any of their images. "
+                        : "No style window left any site in this run (pFL-ResFIM's default, own Fisher, shares none): the grid shows how the "
+                        + "sites' scanners differ, and what <code>resfim.variant: resfim</code> or <code>style.augment</code> would share. ")
+                .append("<code>resfim style preview</code> draws the same grid as one PNG.</p>\n");
         return b.toString();
+    }
+
+    /** Whether method {@code m} of this run shared style windows at SETUP (its parameters as the run used them). */
+    private boolean sharesStyle(String m) {
+        try {
+            return org.resfim.algorithms.AlgorithmRegistry.create(new AlgorithmSpec(m, AlgorithmSpec.parse(m).name(), run.methodParams(m)))
+                    instanceof org.resfim.algorithms.PflResFim p && p.sharesStyle();
+        } catch (RuntimeException e) {
+            return true; // parameters this build no longer reads: say what pFL-ResFIM was built to do
+        }
     }
 
     private String cost() {

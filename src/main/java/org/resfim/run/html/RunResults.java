@@ -307,8 +307,12 @@ public final class RunResults {
     public Map<String, Object> methodParams(String method) {
         org.resfim.algorithms.AlgorithmSpec spec = org.resfim.algorithms.AlgorithmSpec.parse(method);
         Map<String, Object> fromConfig = new LinkedHashMap<>();
-        resolved.path("method_params").path(spec.name()).fields().forEachRemaining(e -> fromConfig.put(e.getKey(), e.getValue().isNumber()
-                ? e.getValue().numberValue() : e.getValue().isBoolean() ? e.getValue().booleanValue() : e.getValue().asText()));
+        // first the defaults of the build that ran it (a later build may have others: pfl-resfim's variant changed), then
+        // the configuration, then the method spec
+        for (String section : List.of("method_defaults", "method_params")) {
+            resolved.path(section).path(spec.name()).fields().forEachRemaining(e -> fromConfig.put(e.getKey(), e.getValue().isNumber()
+                    ? e.getValue().numberValue() : e.getValue().isBoolean() ? e.getValue().booleanValue() : e.getValue().asText()));
+        }
         return spec.withDefaults(fromConfig).params();
     }
 }

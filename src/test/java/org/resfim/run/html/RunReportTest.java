@@ -213,6 +213,32 @@ class RunReportTest {
         assertTrue(readUnchecked(run.resolve("results.md")).contains(md.substring(0, md.indexOf('\n', md.indexOf("| pfl-resfim |")))));
     }
 
+    /**
+     * A report reads a run with the defaults of the build that made it (config.resolved.json's method_defaults), not
+     * with today's: pFL-ResFIM's variant changed from resfim to fim, and a run that left it to the defaults must still be
+     * described as it ran — its variant, and whether its sites shared their styles.
+     */
+    @Test
+    void theReportDescribesARunWithTheDefaultsOfTheBuildThatMadeIt() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String variant : List.of("resfim", "fim")) {
+            Path copy = TinyRun.copy(run, tmp.resolve("defaults-" + variant));
+            Path resolved = copy.resolve(RunResults.RESOLVED);
+            com.fasterxml.jackson.databind.node.ObjectNode cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(resolved.toFile());
+            com.fasterxml.jackson.databind.node.ObjectNode params = (com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("method_params").path("pfl-resfim");
+            assertEquals("resfim", params.path("resfim.variant").asText(), "the tiny run names the residual in its configuration");
+            params.remove("resfim.variant"); // left to the defaults of the build
+            ((com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("method_defaults").path("pfl-resfim")).put("resfim.variant", variant);
+            json.writerWithDefaultPrettyPrinter().writeValue(resolved.toFile(), cfg);
+            assertEquals(variant, RunResults.read(copy).methodParams("pfl-resfim").get("resfim.variant"));
+            String html = Files.readString(RunReport.write(copy));
+            assertTrue(html.contains("resfim.variant = " + variant + ","), variant);
+            assertEquals(variant.equals("fim"), html.contains("No style window left any site in this run"), variant);
+            assertEquals(variant.equals("resfim"), html.contains("This is how pFL-ResFIM lets a site see the others&#39; scanners")
+                    || html.contains("This is how pFL-ResFIM lets a site see the others' scanners"), variant);
+        }
+    }
+
     @Test
     void aMissingDataFolderLeavesANoteAndTheRestOfTheReport() throws Exception {
         Path copy = TinyRun.copy(run, tmp.resolve("moved"));
