@@ -159,7 +159,7 @@ public final class Plans {
         }
 
         String listedBy = o.methods() != null ? "--methods " : at + "method.list entry ";
-        List<String> methods = o.methods() != null ? o.methods() : listOf(listed, "method.list", at);
+        List<String> methods = o.methods() != null ? AlgorithmSpec.joinList(o.methods()) : listOf(listed, "method.list", at);
         if (methods.isEmpty() && needMethods) {
             throw new ConfigException(at + "no methods: give --methods or method.list");
         }

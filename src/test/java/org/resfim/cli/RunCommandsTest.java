@@ -40,6 +40,17 @@ class RunCommandsTest {
     }
 
     @Test
+    void methodsKeepsAMethodsParametersTogether() throws Exception {
+        // The README's form: the comma between rho=... and the method's first parameter is not a method boundary.
+        Cli.Result r = Cli.run("simulate", "--config", tmp.resolve("tiny.yaml").toString(), "--out", tmp.resolve("never").toString(),
+                "--methods", "fedavg,fedprox:mu=0.1,muu=3");
+        assertEquals(1, r.code(), r.err() + r.out());
+        assertEquals("error: --methods 'fedprox:mu=0.1,muu=3': fedprox has no parameter 'muu' (did you mean 'mu'?); its parameters: mu",
+                r.err().strip());
+        assertFalse(Files.exists(tmp.resolve("never")), "refused before anything is written");
+    }
+
+    @Test
     void reportWritesThePageWhereAsked() throws Exception {
         Path out = tmp.resolve("pages/alpha.html");
         Cli.Result r = Cli.run("report", run.toString(), "--out", out.toString(), "--examples", "1");

@@ -87,6 +87,22 @@ class PlanMessagesTest {
     }
 
     @Test
+    void aMethodsParameterAfterACommaBelongsToTheMethodBeforeIt() throws Exception {
+        Path f = tmp.resolve("c.yaml");
+        Files.writeString(f, tiny());
+        // picocli splits --methods fedavg,pfl-resfim:variant=fim,rho=0.1,local at every comma
+        RunPlan plan = Plans.build(TinyRuns.overrides(f, tmp.resolve("out"),
+                List.of("fedavg", "pfl-resfim:variant=fim", "rho=0.1", "local")));
+        assertEquals(List.of("fedavg", "pfl-resfim:variant=fim,rho=0.1", "local"), plan.methods());
+        assertEquals(List.of("fedprox:mu=0.1", "fedavg"), Plans.build(TinyRuns.overrides(f, tmp.resolve("out"),
+                List.of("fedprox:mu=0.1", "fedavg"))).methods(), "a name without '=' starts a method");
+        assertEquals("--methods 'fedprox:mu=0.1,muu=3': fedprox has no parameter 'muu' (did you mean 'mu'?); its parameters: mu",
+                refused(tiny(), List.of("fedprox:mu=0.1", "muu=3")));
+        assertTrue(refused(tiny(), List.of("mu=0.1", "fedavg")).startsWith("--methods 'mu=0.1': unknown method"),
+                "a parameter with no method before it is not silently dropped");
+    }
+
+    @Test
     void checkReadsEveryNonDataSectionAndAcceptsAMissingMethodList() throws Exception {
         Plans.check(FederationConfig.parse(tiny().replace("  list: [pfl-resfim, fedavg]\n", ""), tmp, "c.yaml"));
         RuntimeException e = assertThrows(RuntimeException.class,
