@@ -517,15 +517,9 @@ public final class RunReport {
             if (h == null) {
                 continue;
             }
-            org.resfim.fisher.PartitionConfig partition = org.resfim.fisher.PartitionConfig.defaults();
-            try {
-                if (org.resfim.algorithms.AlgorithmRegistry.create(new AlgorithmSpec(m, AlgorithmSpec.parse(m).name(), run.methodParams(m)))
-                        instanceof org.resfim.algorithms.PflResFim p) {
-                    partition = p.partition();
-                }
-            } catch (RuntimeException e) {
-                // the run's parameters no longer parse: ρ and scope of the defaults, said in the text
-            }
+            // parameters this build no longer reads: ρ and scope of the defaults, said in the text
+            org.resfim.fisher.PartitionConfig partition = pflResFim(m).map(org.resfim.algorithms.PflResFim::partition)
+                    .orElse(org.resfim.fisher.PartitionConfig.defaults());
             b.append(personalShares(m, h, sizes, partition.rho(), partition.scope().key(), partition.variant().key(),
                     run.seeds().size() * run.folds() > 1));
             b.append(diagnostics(m));
@@ -766,11 +760,23 @@ public final class RunReport {
 
     /** Whether method {@code m} of this run shared style windows at SETUP (its parameters as the run used them). */
     private boolean sharesStyle(String m) {
+        if (!AlgorithmSpec.parse(m).name().equals(org.resfim.algorithms.PflResFim.NAME)) {
+            return false;
+        }
+        // parameters this build no longer reads: say what pFL-ResFIM was built to do
+        return pflResFim(m).map(org.resfim.algorithms.PflResFim::sharesStyle).orElse(true);
+    }
+
+    /**
+     * Method {@code m} built with the parameters the run used, when it is pFL-ResFIM; empty for another method or
+     * when this build no longer reads the run's parameters.
+     */
+    private java.util.Optional<org.resfim.algorithms.PflResFim> pflResFim(String m) {
         try {
             return org.resfim.algorithms.AlgorithmRegistry.create(new AlgorithmSpec(m, AlgorithmSpec.parse(m).name(), run.methodParams(m)))
-                    instanceof org.resfim.algorithms.PflResFim p && p.sharesStyle();
+                    instanceof org.resfim.algorithms.PflResFim p ? java.util.Optional.of(p) : java.util.Optional.empty();
         } catch (RuntimeException e) {
-            return true; // parameters this build no longer reads: say what pFL-ResFIM was built to do
+            return java.util.Optional.empty();
         }
     }
 
