@@ -107,6 +107,12 @@ class DeploymentTest {
         return read(metrics).lines().filter(l -> l.contains("\"event\":\"" + event + "\"")).count();
     }
 
+    /** Waits for the server of {@code runDir} to write its address (up to a minute, failing with its log's tail) and returns its port. */
+    static int awaitPort(Path runDir, Path serverLog) throws Exception {
+        await("the server's address", 60, () -> Files.exists(runDir.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
+        return port(runDir);
+    }
+
     static int port(Path runDir) {
         String a = read(runDir.resolve(ServerRuntime.ADDRESS_FILE)).strip();
         return Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
@@ -138,8 +144,7 @@ class DeploymentTest {
         Path serverLog = tmp.resolve("server.log");
         Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
                 "--tls-dir", pki.toString(), "--wait-for-sites", "120", "--rejoin-grace", "30");
-        await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
-        int port = port(run);
+        int port = awaitPort(run, serverLog);
         List<Process> sites = new ArrayList<>();
         List<Path> siteLogs = new ArrayList<>();
         for (String s : SITES) {
@@ -297,8 +302,7 @@ class DeploymentTest {
         Path serverLog = tmp.resolve("server.log");
         Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
                 "--insecure", "--wait-for-sites", "120", "--call-timeout", "200");
-        await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
-        String address = "127.0.0.1:" + port(run);
+        String address = "127.0.0.1:" + awaitPort(run, serverLog);
         List<Process> sites = new ArrayList<>();
         List<Path> logs = new ArrayList<>();
         for (String s : SITES) {
@@ -408,8 +412,7 @@ class DeploymentTest {
                 "--port", "0", "--insecure", "--wait-for-sites", "120"));
         args.addAll(List.of(serverOptions));
         Process server = java(serverLog, args.toArray(String[]::new));
-        await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
-        String address = "127.0.0.1:" + port(run);
+        String address = "127.0.0.1:" + awaitPort(run, serverLog);
         for (String s : SITES) {
             Path log = tmp.resolve(s + ".log");
             logs.add(log);
@@ -500,8 +503,7 @@ class DeploymentTest {
         Path serverLog = tmp.resolve("server.log");
         Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
                 "--insecure", "--wait-for-sites", "120", "--rejoin-grace", "60");
-        await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
-        String address = "127.0.0.1:" + port(run);
+        String address = "127.0.0.1:" + awaitPort(run, serverLog);
         List<Process> sites = new ArrayList<>();
         List<Path> logs = new ArrayList<>();
         for (String s : SITES) {

@@ -63,9 +63,7 @@ class PrivateDeploymentTest {
         Path serverLog = tmp.resolve("server.log");
         Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
                 "--tls-dir", pki.toString(), "--wait-for-sites", "120");
-        DeploymentTest.await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
-        String a = Files.readString(run.resolve(ServerRuntime.ADDRESS_FILE)).strip();
-        int port = Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
+        int port = DeploymentTest.awaitPort(run, serverLog);
         List<Process> sites = new ArrayList<>();
         List<Path> logs = new ArrayList<>();
         for (String s : SITES) {
@@ -100,9 +98,7 @@ class PrivateDeploymentTest {
         Path serverLog = tmp.resolve("server.log");
         Process server = java(serverLog, "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1", "--port", "0",
                 "--insecure", "--wait-for-sites", "120", "--rejoin-grace", "60");
-        DeploymentTest.await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
-        String a = Files.readString(run.resolve(ServerRuntime.ADDRESS_FILE)).strip();
-        String address = "127.0.0.1:" + a.substring(a.lastIndexOf(':') + 1);
+        String address = "127.0.0.1:" + DeploymentTest.awaitPort(run, serverLog);
         List<Process> sites = new ArrayList<>();
         List<Path> logs = new ArrayList<>();
         for (String s : SITES) {

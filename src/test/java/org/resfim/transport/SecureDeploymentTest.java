@@ -60,9 +60,7 @@ class SecureDeploymentTest {
     }
 
     private static String address(Path run, Path serverLog) throws Exception {
-        DeploymentTest.await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
-        String a = Files.readString(run.resolve(ServerRuntime.ADDRESS_FILE)).strip();
-        return "127.0.0.1:" + a.substring(a.lastIndexOf(':') + 1);
+        return "127.0.0.1:" + DeploymentTest.awaitPort(run, serverLog);
     }
 
     private static String uploads(Path metrics) {

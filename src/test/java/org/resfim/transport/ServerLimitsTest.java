@@ -149,9 +149,7 @@ class ServerLimitsTest {
         // 256 MB of heap; 60 MB of tiny tensors (inside the 82 MB the server accepted for any answer) decode to ~300 MB
         Process server = java(serverLog, "-Xmx256m", "server", "--config", cfg.toString(), "--out", run.toString(), "--host", "127.0.0.1",
                 "--port", "0", "--insecure", "--wait-for-sites", "10", "--rejoin-grace", "0", "--call-timeout", "120");
-        await("the server's address", 60, () -> Files.exists(run.resolve(ServerRuntime.ADDRESS_FILE)), serverLog);
-        String a = read(run.resolve(ServerRuntime.ADDRESS_FILE)).strip();
-        int port = Integer.parseInt(a.substring(a.lastIndexOf(':') + 1));
+        int port = DeploymentTest.awaitPort(run, serverLog);
         hostileSite(port, "synthetic-1", Deployment.planSha256(plan), bomb);
 
         await("the refusal of the SETUP answer", 120, () -> read(serverLog).contains("its SETUP answer (round 0) declares a payload of "
