@@ -125,6 +125,15 @@ public final class BenchCommand implements Callable<Integer> {
                     throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--workers must be >= 0, got " + w);
                 }
             }
+            for (int k : sites) {
+                OptionChecks.range("--sites", k, 2, 10_000);
+            }
+            for (int m : maxForeign) {
+                OptionChecks.range("--max-foreign", m, 0, 10_000, "0 = all");
+            }
+            OptionChecks.range("--samples", samples, 1, 10_000);
+            OptionChecks.imageSize("--size", size);
+            OptionChecks.threads(threads);
             System.out.println("machine: " + MachineInfo.describe());
             double load = org.resfim.bench.CoreBenchmarks.loadAverage();
             int cores = Runtime.getRuntime().availableProcessors();
@@ -135,10 +144,12 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|%n");
             for (String v : variants) {
                 for (int k : sites) {
-                    for (int m : maxForeign) {
-                        if (m > 0 && (m >= k - 1 || v.equals("fim"))) {
-                            continue; // the same as all; fim uses no foreign style
-                        }
+                    // fim uses no foreign style: one row per K; max_foreign >= K - 1 is the same as all (0)
+                    java.util.SortedSet<Integer> caps = new java.util.TreeSet<>();
+                    for (int m : v.equals("fim") ? List.of(0) : maxForeign) {
+                        caps.add(m >= k - 1 ? 0 : m);
+                    }
+                    for (int m : caps) {
                         for (int w : workers) {
                             org.resfim.bench.EstimateCost.Row r = org.resfim.bench.EstimateCost.measure(v, k, m, samples, size, 30, 0, w);
                             System.out.printf(java.util.Locale.ROOT, "| %s | %d | %s | %s | %d | %d | %.2f | %.2f | %.1f%% | %.1f%% |%n", v, k,

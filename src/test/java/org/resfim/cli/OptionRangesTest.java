@@ -66,6 +66,11 @@ class OptionRangesTest {
         assertEquals("error: --steps must be at least 1, got 0", refused("bench", "train", "--steps", "0"));
         assertEquals("error: --samples must be between 1 and 10000, got 0", refused("bench", "core", "--samples", "0"));
         assertEquals("error: --sites must be between 1 and 10000, got 0", refused("bench", "core", "--sites", "0"));
+        assertEquals("error: --sites must be between 2 and 10000, got 1", refused("bench", "estimate", "--sites", "3,1"));
+        assertEquals("error: --max-foreign must be between 0 and 10000, got -1 (0 = all)", refused("bench", "estimate", "--max-foreign", "-1"));
+        assertEquals("error: --samples must be between 1 and 10000, got 0", refused("bench", "estimate", "--samples", "0"));
+        assertEquals("error: --size must be a positive multiple of 16 (the U-Net halves the image 4 times), got 40",
+                refused("bench", "estimate", "--size", "40"));
         Path model = tmp.resolve("m.rfim");
         assertEquals("error: --threshold must be in (0, 1), got 1", refused("predict", "--model", model.toString(), "--input", images,
                 "--out", images, "--threshold", "1"));
