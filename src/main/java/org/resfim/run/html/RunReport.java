@@ -517,8 +517,12 @@ public final class RunReport {
             if (h == null) {
                 continue;
             }
-            // parameters this build no longer reads: ρ and scope of the defaults, said in the text
-            org.resfim.fisher.PartitionConfig partition = pflResFim(m).map(org.resfim.algorithms.PflResFim::partition)
+            Built built = build(m);
+            if (built.problem() != null) {
+                b.append(note("This build cannot read the parameters " + m + " ran with (" + built.problem() + "): ρ, the scope and the"
+                        + " variant below are this build's defaults, not necessarily the run's."));
+            }
+            org.resfim.fisher.PartitionConfig partition = built.algorithm().map(org.resfim.algorithms.PflResFim::partition)
                     .orElse(org.resfim.fisher.PartitionConfig.defaults());
             b.append(personalShares(m, h, sizes, partition.rho(), partition.scope().key(), partition.variant().key(),
                     run.seeds().size() * run.folds() > 1));
@@ -706,6 +710,7 @@ public final class RunReport {
         String from = "the defaults";
         boolean found = false;
         boolean shared = false;
+        boolean ownFisher = false;
         for (String m : run.methods()) {
             if (AlgorithmSpec.parse(m).name().equals("pfl-resfim")) {
                 if (!found) {
@@ -718,6 +723,7 @@ public final class RunReport {
                     found = true;
                 }
                 shared |= sharesStyle(m);
+                ownFisher |= build(m).algorithm().map(p -> p.partition().variant() == org.resfim.fisher.PartitionConfig.Variant.FIM).orElse(false);
             }
         }
         // the grid of `resfim style preview`, as a table so that labels stay legible at any image size
@@ -752,8 +758,9 @@ public final class RunReport {
                 + "(its mean low-frequency Fourier amplitude, β = ").append(style.beta()).append(", λ = ").append(style.lambda()).append(", from ")
                 .append(esc(from)).append("); the diagonal is the original. ").append(shared
                         ? "This is how pFL-ResFIM lets a site see the others' scanners without any of their images. "
-                        : "No style window left any site in this run (pFL-ResFIM's default, own Fisher, shares none): the grid shows how the "
-                        + "sites' scanners differ, and what <code>resfim.variant: resfim</code> or <code>style.augment</code> would share. ")
+                        : "No style window left any site in this run" + (ownFisher ? " (pFL-ResFIM's default, own Fisher, shares none)" : "")
+                        + ": the grid shows how the sites' scanners differ, and what <code>resfim.variant: resfim</code> or "
+                        + "<code>style.augment</code> would share. ")
                 .append("<code>resfim style preview</code> draws the same grid as one PNG.</p>\n");
         return b.toString();
     }
@@ -764,19 +771,23 @@ public final class RunReport {
             return false;
         }
         // parameters this build no longer reads: say what pFL-ResFIM was built to do
-        return pflResFim(m).map(org.resfim.algorithms.PflResFim::sharesStyle).orElse(true);
+        return build(m).algorithm().map(org.resfim.algorithms.PflResFim::sharesStyle).orElse(true);
+    }
+
+    /** A run's pFL-ResFIM as built from its parameters, or why this build cannot read them. */
+    private record Built(java.util.Optional<org.resfim.algorithms.PflResFim> algorithm, String problem) {
     }
 
     /**
-     * Method {@code m} built with the parameters the run used, when it is pFL-ResFIM; empty for another method or
-     * when this build no longer reads the run's parameters.
+     * Method {@code m} built with the parameters the run used: the algorithm when it is pFL-ResFIM (empty for another
+     * method), or the problem when this build no longer reads the run's parameters.
      */
-    private java.util.Optional<org.resfim.algorithms.PflResFim> pflResFim(String m) {
+    private Built build(String m) {
         try {
-            return org.resfim.algorithms.AlgorithmRegistry.create(new AlgorithmSpec(m, AlgorithmSpec.parse(m).name(), run.methodParams(m)))
-                    instanceof org.resfim.algorithms.PflResFim p ? java.util.Optional.of(p) : java.util.Optional.empty();
+            return new Built(org.resfim.algorithms.AlgorithmRegistry.create(new AlgorithmSpec(m, AlgorithmSpec.parse(m).name(),
+                    run.methodParams(m))) instanceof org.resfim.algorithms.PflResFim p ? java.util.Optional.of(p) : java.util.Optional.empty(), null);
         } catch (RuntimeException e) {
-            return java.util.Optional.empty();
+            return new Built(java.util.Optional.empty(), e.getMessage());
         }
     }
 
@@ -839,7 +850,11 @@ public final class RunReport {
                     + " sampling rate federation.sample_fraction. The bitsets (which elements a site shares) and the sample counts are not"
                     + " covered: they travel in the clear.</p>\n");
         }
-        if (p.styleActive()) {
+        if (p.styleActive() && run.methods().stream().noneMatch(this::sharesStyle)) {
+            b.append("<p>Style windows: none released. <code>privacy.style</code> is set, but no method of this run shared a style"
+                    + " window (pFL-ResFIM shares them when its residual, <code>resfim.budget: gain</code> or <code>style.augment</code> needs"
+                    + " them).</p>\n");
+        } else if (p.styleActive()) {
             b.append("<p>Style windows: one release per run, ε = ").append(org.resfim.report.PrivacySummary.epsilon(p.styleEpsilon(1)))
                     .append(" per window at δ = ").append(p.delta()).append(" (pFL-ResFIM's site-mean window).</p>\n");
         }

@@ -303,12 +303,22 @@ public final class RunResults {
         return cfg;
     }
 
+    /**
+     * What runs made before {@code method_defaults} was recorded (2026-11-27) left to their build's defaults where
+     * today's differ: pFL-ResFIM's variant was the residual until own Fisher became the default.
+     */
+    static final Map<String, Map<String, Object>> DEFAULTS_BEFORE_RECORDED = Map.of(
+            org.resfim.algorithms.PflResFim.NAME, Map.of("resfim.variant", "resfim"));
+
     /** The parameters of a method as the run used them (its config section, overridden by the spec's own). */
     public Map<String, Object> methodParams(String method) {
         org.resfim.algorithms.AlgorithmSpec spec = org.resfim.algorithms.AlgorithmSpec.parse(method);
         Map<String, Object> fromConfig = new LinkedHashMap<>();
         // first the defaults of the build that ran it (a later build may have others: pfl-resfim's variant changed), then
         // the configuration, then the method spec
+        if (!resolved.has("method_defaults")) {
+            fromConfig.putAll(DEFAULTS_BEFORE_RECORDED.getOrDefault(spec.name(), Map.of()));
+        }
         for (String section : List.of("method_defaults", "method_params")) {
             resolved.path(section).path(spec.name()).fields().forEachRemaining(e -> fromConfig.put(e.getKey(), e.getValue().isNumber()
                     ? e.getValue().numberValue() : e.getValue().isBoolean() ? e.getValue().booleanValue() : e.getValue().asText()));

@@ -229,14 +229,51 @@ class RunReportTest {
             assertEquals("resfim", params.path("resfim.variant").asText(), "the tiny run names the residual in its configuration");
             params.remove("resfim.variant"); // left to the defaults of the build
             ((com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("method_defaults").path("pfl-resfim")).put("resfim.variant", variant);
+            // the Gaussian mechanism on style windows, configured: released only where a window left a site
+            cfg.putObject("privacy").putObject("style").put("clip", 50).put("noise_multiplier", 2);
             json.writerWithDefaultPrettyPrinter().writeValue(resolved.toFile(), cfg);
             assertEquals(variant, RunResults.read(copy).methodParams("pfl-resfim").get("resfim.variant"));
             String html = Files.readString(RunReport.write(copy));
             assertTrue(html.contains("resfim.variant = " + variant + ","), variant);
-            assertEquals(variant.equals("fim"), html.contains("No style window left any site in this run"), variant);
+            assertEquals(variant.equals("fim"), html.contains("No style window left any site in this run (pFL-ResFIM&#39;s default, own Fisher")
+                    || html.contains("No style window left any site in this run (pFL-ResFIM's default, own Fisher"), variant);
             assertEquals(variant.equals("resfim"), html.contains("This is how pFL-ResFIM lets a site see the others&#39; scanners")
                     || html.contains("This is how pFL-ResFIM lets a site see the others' scanners"), variant);
+            assertEquals(variant.equals("resfim"), html.contains("Style windows: one release per run, ε = "), variant);
+            assertEquals(variant.equals("fim"), html.contains("Style windows: none released."), variant);
         }
+    }
+
+    @Test
+    void aRunFromBeforeDefaultsWereRecordedIsDescribedWithTheResidualItsBuildUsed() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Path copy = TinyRun.copy(run, tmp.resolve("before-defaults"));
+        Path resolved = copy.resolve(RunResults.RESOLVED);
+        com.fasterxml.jackson.databind.node.ObjectNode cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(resolved.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("method_params").path("pfl-resfim")).remove("resfim.variant");
+        cfg.remove("method_defaults"); // as runs before 2026-11-27 wrote it
+        json.writerWithDefaultPrettyPrinter().writeValue(resolved.toFile(), cfg);
+        assertEquals("resfim", RunResults.read(copy).methodParams("pfl-resfim").get("resfim.variant"));
+        assertNull(RunResults.read(copy).methodParams("fedavg").get("resfim.variant"), "only pFL-ResFIM's default changed");
+        String html = Files.readString(RunReport.write(copy));
+        assertTrue(html.contains("resfim.variant = resfim,"));
+        assertFalse(html.contains("This build cannot read the parameters"));
+    }
+
+    @Test
+    void parametersThisBuildCannotReadAreSaidNotPassedOffAsTheRuns() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Path copy = TinyRun.copy(run, tmp.resolve("unreadable"));
+        Path resolved = copy.resolve(RunResults.RESOLVED);
+        com.fasterxml.jackson.databind.node.ObjectNode cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(resolved.toFile());
+        // a residual-only option with own Fisher: this build refuses the combination
+        ((com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("method_params").path("pfl-resfim")).put("resfim.variant", "fim")
+                .put("resfim.residual", "relative");
+        json.writerWithDefaultPrettyPrinter().writeValue(resolved.toFile(), cfg);
+        String html = Files.readString(RunReport.write(copy));
+        int note = html.indexOf("This build cannot read the parameters pfl-resfim ran with (");
+        assertTrue(note >= 0, "the personal-share section says so");
+        assertTrue(html.substring(note, html.indexOf("</p>", note)).contains("residual"), "and why: " + html.substring(note, html.indexOf("</p>", note)));
     }
 
     @Test
