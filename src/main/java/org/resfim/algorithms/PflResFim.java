@@ -217,6 +217,47 @@ public final class PflResFim implements Algorithm {
     }
 
     @Override
+    public String unreadSetting() {
+        StyleConfig d = StyleConfig.defaults();
+        String with = "resfim.variant = " + partition.variant().key() + (partition.variant() == PartitionConfig.Variant.FIM ? " (the default)" : "");
+        if (!sharesStyle()) {
+            String windows = " shapes the style windows, and with " + with + " none is shared (they are with resfim.variant = resfim or "
+                    + "layerwise, resfim.budget = gain, or style.augment = on)";
+            if (style.beta() != d.beta()) {
+                return "style.beta = " + style.beta() + windows;
+            }
+            if (style.share() != d.share()) {
+                return "style.share = " + style.share().key() + windows;
+            }
+            if (style.m() != d.m()) {
+                return "style.m = " + style.m() + windows;
+            }
+            if (style.sigma() != d.sigma()) {
+                return "style.sigma = " + style.sigma() + windows;
+            }
+        }
+        if (!partition.needsForeignFisher()) {
+            String foreign = " is read by the estimate on foreign styles, which " + with + " does not make (resfim.variant = resfim or "
+                    + "layerwise, or resfim.budget = gain, does)";
+            if (style.lambda() != d.lambda()) {
+                return "style.lambda = " + style.lambda() + foreign;
+            }
+            if (maxForeign != 0) {
+                return NAME + ".max_foreign = " + maxForeign + foreign;
+            }
+        }
+        PartitionConfig dp = PartitionConfig.defaults();
+        if (partition.residual() != Residual.RELATIVE && (partition.epsTau() || partition.eps() != dp.eps())) {
+            return "resfim.eps = " + (partition.epsTau() ? "tau" : Double.toString(partition.eps())) + " is read by resfim.residual = relative only"
+                    + " (it is " + partition.residual().key() + ")";
+        }
+        if (!style.augment() && style.p() != d.p()) {
+            return "style.p = " + style.p() + " is read by style.augment = on only (it is off)";
+        }
+        return null;
+    }
+
+    @Override
     public ClientProcedure newClient(String site) {
         return new Client(site);
     }

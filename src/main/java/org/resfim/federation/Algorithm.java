@@ -18,4 +18,14 @@ public interface Algorithm {
     default SetupBound setupBound(int channels, int height, int width) {
         return SetupBound.NONE;
     }
+
+    /**
+     * A setting given away from its default that this configuration of the method would never read (so that it
+     * would change nothing), said as one sentence; null when every setting is read. A run refuses such a method
+     * rather than ignore what the user asked for; a method section of the file alone is not held to it (a later
+     * {@code --methods} spec can make the setting count).
+     */
+    default String unreadSetting() {
+        return null;
+    }
 }

@@ -19,9 +19,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Builds a {@link RunPlan} from a configuration file (or the embedded default) and command-line overrides. */
 public final class Plans {
@@ -147,8 +149,26 @@ public final class Plans {
                 paths.put(name, where);
             }
         }
+        String listedBy = o.methods() != null ? "--methods " : at + "method.list entry ";
+        List<String> methods = AlgorithmSpec.joinList(o.methods() != null ? o.methods() : listOf(listed, "method.list", at));
+        if (methods.isEmpty() && needMethods) {
+            throw new ConfigException(at + "no methods: give --methods or method.list");
+        }
         // every method section is checked, listed or not: a typo in one is an error, not a silent default
+        // (a listed method's section is checked below with the spec's own parameters, which can make a combination valid:
+        // resfim: {residual: relative} with --methods pfl-resfim:variant=resfim)
+        Set<String> listedNames = new HashSet<>();
+        for (String m : methods) {
+            try {
+                listedNames.add(AlgorithmSpec.parse(m).name());
+            } catch (ConfigException ex) {
+                // refused below, naming the spec
+            }
+        }
         for (Map.Entry<String, Map<String, Object>> e : params.entrySet()) {
+            if (listedNames.contains(e.getKey())) {
+                continue;
+            }
             try {
                 AlgorithmRegistry.create(new AlgorithmSpec(e.getKey(), e.getKey(), e.getValue()));
             } catch (KeyException ex) {
@@ -158,11 +178,6 @@ public final class Plans {
             }
         }
 
-        String listedBy = o.methods() != null ? "--methods " : at + "method.list entry ";
-        List<String> methods = o.methods() != null ? AlgorithmSpec.joinList(o.methods()) : listOf(listed, "method.list", at);
-        if (methods.isEmpty() && needMethods) {
-            throw new ConfigException(at + "no methods: give --methods or method.list");
-        }
         List<String> seen = new ArrayList<>();
         for (String m : methods) {
             AlgorithmSpec spec;
@@ -175,8 +190,12 @@ public final class Plans {
                 throw new ConfigException(listedBy + "'" + m + "': the method is listed twice");
             }
             seen.add(spec.text());
+            // a combination that does not hold is the file's when the spec adds nothing to its section
+            boolean fromFile = spec.params().isEmpty() && AlgorithmRegistry.names().contains(spec.name());
+            String where = fromFile ? at + "method." + spec.name() : listedBy + "'" + m + "'";
+            org.resfim.federation.Algorithm algorithm;
             try {
-                AlgorithmRegistry.create(spec.withDefaults(params.get(spec.name())));
+                algorithm = AlgorithmRegistry.create(spec.withDefaults(params.get(spec.name())));
             } catch (KeyException ex) {
                 if (!spec.params().containsKey(ex.key())) {
                     throw inFile(at, ex, paths.getOrDefault(spec.name(), Map.of()));
@@ -186,7 +205,11 @@ public final class Plans {
                         + parametersOf(spec.name())
                         : ex.key() + " " + ex.problem()));
             } catch (ConfigException ex) {
-                throw new ConfigException(listedBy + "'" + m + "': " + ex.getMessage());
+                throw new ConfigException(where + ": " + ex.getMessage());
+            }
+            String unread = algorithm.unreadSetting();
+            if (unread != null) {
+                throw new ConfigException((fromFile ? at + spec.name() : listedBy + "'" + m + "'") + ": " + unread + "; it would change nothing");
             }
         }
         if (fed.aggregation().privacy().active() && !fed.aggregation().privacy().styleActive()) {

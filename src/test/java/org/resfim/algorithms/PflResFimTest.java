@@ -277,6 +277,36 @@ class PflResFimTest {
         }
     }
 
+    /** A setting the configuration would never read is named with why (a run refuses it; Plans checks it). */
+    @Test
+    void settingsThisConfigurationNeverReadsAreNamed() {
+        String windows = " shapes the style windows, and with resfim.variant = fim (the default) none is shared";
+        assertTrue(unread("pfl-resfim:beta=0.1").startsWith("style.beta = 0.1" + windows), unread("pfl-resfim:beta=0.1"));
+        assertTrue(unread("pfl-resfim:share=per-image").startsWith("style.share = per-image" + windows));
+        assertTrue(unread("pfl-resfim:m=4").startsWith("style.m = 4" + windows));
+        assertTrue(unread("pfl-resfim:variant=random,sigma=0.1").startsWith("style.sigma = 0.1 shapes the style windows, and with resfim.variant = random none"));
+        assertTrue(unread("pfl-resfim:lambda=0.5,augment=on").startsWith("style.lambda = 0.5 is read by the estimate on foreign styles, which "
+                + "resfim.variant = fim (the default) does not make"), "augmentation draws its own λ");
+        assertTrue(unread("pfl-resfim:max_foreign=3").startsWith("pfl-resfim.max_foreign = 3 is read by the estimate on foreign styles"));
+        assertEquals("style.p = 0.9 is read by style.augment = on only (it is off)", unread("pfl-resfim:variant=resfim,p=0.9"));
+        assertEquals("resfim.eps = tau is read by resfim.residual = relative only (it is log-ratio)",
+                unread("pfl-resfim:variant=resfim,residual=log-ratio,eps=tau"));
+        assertEquals("resfim.eps = 1.0E-6 is read by resfim.residual = relative only (it is absolute)", unread("pfl-resfim:variant=resfim,eps=1e-6"));
+        // each read where it counts, and the defaults written out (as a report rebuilds a run) are never "unread"
+        for (String read : List.of("pfl-resfim", "pfl-resfim:variant=resfim,beta=0.1,share=per-image,m=4,sigma=0.1,lambda=0.5,max_foreign=3",
+                "pfl-resfim:budget=gain,lambda=0.5,beta=0.1", "pfl-resfim:augment=on,p=0.9,beta=0.1", "pfl-resfim:variant=layerwise,max_foreign=2",
+                "pfl-resfim:variant=resfim,residual=relative,eps=tau", "pfl-resfim:beta=0.03,lambda=1,p=0.5,eps=1e-12,max_foreign=0")) {
+            assertNull(AlgorithmRegistry.create(read).unreadSetting(), read);
+        }
+        assertNull(AlgorithmRegistry.create("fedavg").unreadSetting());
+    }
+
+    private static String unread(String spec) {
+        String u = AlgorithmRegistry.create(spec).unreadSetting();
+        assertNotNull(u, spec);
+        return u;
+    }
+
     private static String message(String spec) {
         return assertThrows(ConfigException.class, () -> AlgorithmRegistry.create(spec)).getMessage();
     }

@@ -99,7 +99,9 @@ class ConfigMechanismTest {
         String m = assertThrows(ConfigException.class, () -> FederationConfig.parse("fedprox: {mu: 0.1}\n", Path.of("."), "c.yaml")).getMessage();
         assertTrue(m.contains("unknown key 'fedprox' at the top level"), m);
         // the section's values become the algorithm's parameters (under the method section's, which win), listed or not
-        Plans.check(FederationConfig.parse(TINY + "style: {beta: 0.05}\nbn: {stats: shared}\n", Path.of("."), "c.yaml"));
+        Plans.check(FederationConfig.parse(TINY + "style: {beta: 0.05}\nbn: {stats: shared}\nresfim: {variant: resfim}\n", Path.of("."), "c.yaml"));
+        assertTrue(refused(TINY + "style: {beta: 0.05}\n").getMessage().startsWith("c.yaml: pfl-resfim: style.beta = 0.05 shapes the style windows,"
+                + " and with resfim.variant = fim (the default) none is shared"), "own Fisher (the default) shares no window: β would change nothing");
         Plans.check(FederationConfig.parse(TINY.replace("pfl-resfim, ", "") + "style: {beta: 0.05}\n", Path.of("."), "c.yaml"));
         assertEquals("c.yaml: method.pfl-resfim: pfl-resfim: style.beta must be in (0, 0.5], got 0.7",
                 refused(TINY + "style: {beta: 0.7}\n").getMessage());

@@ -100,6 +100,27 @@ class PlanMessagesTest {
                 refused(tiny(), List.of("fedprox:mu=0.1", "muu=3")));
         assertTrue(refused(tiny(), List.of("mu=0.1", "fedavg")).startsWith("--methods 'mu=0.1': unknown method"),
                 "a parameter with no method before it is not silently dropped");
+        Files.writeString(f, tiny().replace("[pfl-resfim, fedavg]", "[fedavg, pfl-resfim:variant=fim,rho=0.1]"));
+        assertEquals(List.of("fedavg", "pfl-resfim:variant=fim,rho=0.1"), Plans.build(TinyRuns.overrides(f, tmp.resolve("out"), null)).methods(),
+                "a YAML flow list splits at the same commas");
+    }
+
+    @Test
+    void aSettingTheRunWouldNeverReadIsRefusedWhereItIsWritten() throws Exception {
+        // tiny() names the residual (resfim: {variant: resfim}); without it pFL-ResFIM is own Fisher, which shares no window
+        String fim = tiny().replace("resfim: {variant: resfim}", "");
+        assertEquals("--methods 'pfl-resfim:beta=0.1': style.beta = 0.1 shapes the style windows, and with resfim.variant = fim (the default)"
+                + " none is shared (they are with resfim.variant = resfim or layerwise, resfim.budget = gain, or style.augment = on); it would"
+                + " change nothing", refused(fim, List.of("pfl-resfim:beta=0.1")));
+        assertTrue(refused(fim + "style: {lambda: 0.5}\n", null).startsWith("c.yaml: pfl-resfim: style.lambda = 0.5 is read by the estimate on"
+                + " foreign styles"), "the file's setting, the file named");
+        Path f = tmp.resolve("c.yaml");
+        // the spec makes the file's settings count: the file's section alone is not held to a combination
+        Files.writeString(f, fim + "resfim: {residual: relative, eps: tau}\nstyle: {beta: 0.1}\n");
+        assertEquals(List.of("pfl-resfim:variant=resfim"),
+                Plans.build(TinyRuns.overrides(f, tmp.resolve("out"), List.of("pfl-resfim:variant=resfim"))).methods());
+        assertTrue(refused(fim + "resfim: {residual: relative}\n", List.of("pfl-resfim")).startsWith("c.yaml: method.pfl-resfim: pfl-resfim: "
+                + "resfim.residual = relative needs a residual"), "and a spec that adds nothing leaves the fault with the file");
     }
 
     @Test

@@ -116,7 +116,7 @@ class SimulationTest {
     void topLevelStyleResfimAndBnSectionsConfigurePflResFim(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("sections.yaml");
         Files.writeString(f, TinyRuns.yaml(4).replace("resfim: {variant: resfim}", "resfim: {rho: 0.3, variant: fim}")
-                + "style: {beta: 0.05}\nbn: {stats: shared}\n");
+                + "style: {beta: 0.05, augment: on}\nbn: {stats: shared}\n"); // augment: own Fisher then shares the windows β shapes
         RunPlan p = Plans.build(TinyRuns.overrides(f, tmp.resolve("o"), null));
         java.util.Map<String, Object> params = p.methodParams().get("pfl-resfim");
         assertEquals(0.05, ((Number) params.get("style.beta")).doubleValue());
