@@ -137,7 +137,8 @@ class DeploymentTest {
     @Test
     void aKilledAndResumedTlsDeploymentEndsWithTheSimulationsTable(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("tiny.yaml");
-        Files.writeString(cfg, yaml(3, "pfl-resfim, fedavg"));
+        // pfl-resfim is the residual here (yaml()); the default, own Fisher, runs too: no style window at SETUP, the same table
+        Files.writeString(cfg, yaml(3, "pfl-resfim, fedavg, 'pfl-resfim:variant=fim'"));
         Path pki = tmp.resolve("pki");
         assertEquals(0, Main.execute("certs", "--out", pki.toString(), "--sites", String.join(",", SITES)));
         Path run = tmp.resolve("run");
@@ -350,6 +351,11 @@ class DeploymentTest {
             JsonNode setup = sent.stream().filter(n -> n.path("run").asText().equals("pfl-resfim") && n.path("kind").asText().equals("setup"))
                     .findFirst().orElseThrow();
             assertEquals(1, setup.path("style_bank").size(), "pfl-resfim's setup sends one style-bank window: " + setup);
+            JsonNode fimSetup = sent.stream().filter(n -> n.path("run").asText().contains("variant=fim") && n.path("kind").asText().equals("setup"))
+                    .findFirst().orElseThrow(() -> new AssertionError(s + ": no setup record of the default variant in " + sent));
+            assertEquals(0, fimSetup.path("style_bank").size(), "own Fisher, the default, sends no style window: " + fimSetup);
+            assertTrue(sent.stream().anyMatch(n -> n.path("run").asText().contains("variant=fim") && n.path("kind").asText().equals("fit")
+                    && n.path("personal_elements").asLong() > 0), "and keeps personal elements at home after its warm-up");
             assertTrue(sent.stream().anyMatch(n -> n.path("kind").asText().equals("fit") && n.path("personal_elements").asLong() > 0),
                     "after the warm-up pfl-resfim keeps personal elements at home");
             JsonNode fit = sent.stream().filter(n -> n.path("run").asText().equals("fedavg") && n.path("kind").asText().equals("fit"))
