@@ -213,6 +213,22 @@ class RunReportTest {
         assertTrue(readUnchecked(run.resolve("results.md")).contains(md.substring(0, md.indexOf('\n', md.indexOf("| pfl-resfim |")))));
     }
 
+    /** A copy of the tiny run whose config.resolved.json {@code edit} changed. */
+    private static Path withSettings(String name, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Path copy = TinyRun.copy(run, tmp.resolve(name));
+        Path resolved = copy.resolve(RunResults.RESOLVED);
+        com.fasterxml.jackson.databind.node.ObjectNode cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(resolved.toFile());
+        edit.accept(cfg);
+        json.writerWithDefaultPrettyPrinter().writeValue(resolved.toFile(), cfg);
+        return copy;
+    }
+
+    /** pFL-ResFIM's parameters as the run's configuration gave them. */
+    private static com.fasterxml.jackson.databind.node.ObjectNode params(com.fasterxml.jackson.databind.node.ObjectNode cfg) {
+        return (com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("method_params").path("pfl-resfim");
+    }
+
     /**
      * A report reads a run with the defaults of the build that made it (config.resolved.json's method_defaults), not
      * with today's: pFL-ResFIM's variant changed from resfim to fim, and a run that left it to the defaults must still be
@@ -220,18 +236,14 @@ class RunReportTest {
      */
     @Test
     void theReportDescribesARunWithTheDefaultsOfTheBuildThatMadeIt() throws Exception {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         for (String variant : List.of("resfim", "fim")) {
-            Path copy = TinyRun.copy(run, tmp.resolve("defaults-" + variant));
-            Path resolved = copy.resolve(RunResults.RESOLVED);
-            com.fasterxml.jackson.databind.node.ObjectNode cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(resolved.toFile());
-            com.fasterxml.jackson.databind.node.ObjectNode params = (com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("method_params").path("pfl-resfim");
-            assertEquals("resfim", params.path("resfim.variant").asText(), "the tiny run names the residual in its configuration");
-            params.remove("resfim.variant"); // left to the defaults of the build
-            ((com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("method_defaults").path("pfl-resfim")).put("resfim.variant", variant);
-            // the Gaussian mechanism on style windows, configured: released only where a window left a site
-            cfg.putObject("privacy").putObject("style").put("clip", 50).put("noise_multiplier", 2);
-            json.writerWithDefaultPrettyPrinter().writeValue(resolved.toFile(), cfg);
+            Path copy = withSettings("defaults-" + variant, cfg -> {
+                assertEquals("resfim", params(cfg).path("resfim.variant").asText(), "the tiny run names the residual in its configuration");
+                params(cfg).remove("resfim.variant"); // left to the defaults of the build
+                ((com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("method_defaults").path("pfl-resfim")).put("resfim.variant", variant);
+                // the Gaussian mechanism on style windows, configured: released only where a window left a site
+                cfg.putObject("privacy").putObject("style").put("clip", 50).put("noise_multiplier", 2);
+            });
             assertEquals(variant, RunResults.read(copy).methodParams("pfl-resfim").get("resfim.variant"));
             String html = Files.readString(RunReport.write(copy));
             assertTrue(html.contains("resfim.variant = " + variant + ","), variant);
@@ -246,13 +258,10 @@ class RunReportTest {
 
     @Test
     void aRunFromBeforeDefaultsWereRecordedIsDescribedWithTheResidualItsBuildUsed() throws Exception {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        Path copy = TinyRun.copy(run, tmp.resolve("before-defaults"));
-        Path resolved = copy.resolve(RunResults.RESOLVED);
-        com.fasterxml.jackson.databind.node.ObjectNode cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(resolved.toFile());
-        ((com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("method_params").path("pfl-resfim")).remove("resfim.variant");
-        cfg.remove("method_defaults"); // as runs before 2026-11-27 wrote it
-        json.writerWithDefaultPrettyPrinter().writeValue(resolved.toFile(), cfg);
+        Path copy = withSettings("before-defaults", cfg -> {
+            params(cfg).remove("resfim.variant");
+            cfg.remove("method_defaults"); // as runs before 2026-11-27 wrote it
+        });
         assertEquals("resfim", RunResults.read(copy).methodParams("pfl-resfim").get("resfim.variant"));
         assertNull(RunResults.read(copy).methodParams("fedavg").get("resfim.variant"), "only pFL-ResFIM's default changed");
         String html = Files.readString(RunReport.write(copy));
@@ -262,14 +271,8 @@ class RunReportTest {
 
     @Test
     void parametersThisBuildCannotReadAreSaidNotPassedOffAsTheRuns() throws Exception {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        Path copy = TinyRun.copy(run, tmp.resolve("unreadable"));
-        Path resolved = copy.resolve(RunResults.RESOLVED);
-        com.fasterxml.jackson.databind.node.ObjectNode cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(resolved.toFile());
         // a residual-only option with own Fisher: this build refuses the combination
-        ((com.fasterxml.jackson.databind.node.ObjectNode) cfg.path("method_params").path("pfl-resfim")).put("resfim.variant", "fim")
-                .put("resfim.residual", "relative");
-        json.writerWithDefaultPrettyPrinter().writeValue(resolved.toFile(), cfg);
+        Path copy = withSettings("unreadable", cfg -> params(cfg).put("resfim.variant", "fim").put("resfim.residual", "relative"));
         String html = Files.readString(RunReport.write(copy));
         int note = html.indexOf("This build cannot read the parameters pfl-resfim ran with (");
         assertTrue(note >= 0, "the personal-share section says so");
