@@ -783,6 +783,12 @@ public final class RunReport {
      * method), or the problem when this build no longer reads the run's parameters.
      */
     private Built build(String m) {
+        return built.computeIfAbsent(m, this::construct); // the sections ask for the same methods several times
+    }
+
+    private final Map<String, Built> built = new java.util.HashMap<>();
+
+    private Built construct(String m) {
         try {
             return new Built(org.resfim.algorithms.AlgorithmRegistry.create(new AlgorithmSpec(m, AlgorithmSpec.parse(m).name(),
                     run.methodParams(m))) instanceof org.resfim.algorithms.PflResFim p ? java.util.Optional.of(p) : java.util.Optional.empty(), null);
